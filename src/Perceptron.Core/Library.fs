@@ -1,0 +1,6 @@
+namespace Perceptron.Core
+
+/// Placeholder.
+module Placeholder =
+    /// Placeholder.
+    let x = 1

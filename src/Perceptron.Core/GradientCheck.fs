@@ -1,0 +1,112 @@
+/// Gradient checking: analytic gradients against central finite differences.
+namespace Perceptron.Core
+
+open System
+
+/// The comparison for one layer.
+type LayerCheck =
+    {
+        /// 0 for the first layer.
+        Layer: int
+        /// ||g - g~|| / (||g|| + ||g~||) over the layer's weights and biases.
+        RelativeDifference: float
+        /// The number of parameters compared.
+        Parameters: int
+    }
+
+/// The comparison for a whole network.
+type GradientCheckReport =
+    {
+        /// ||g - g~|| / (||g|| + ||g~||) over every parameter.
+        RelativeDifference: float
+        /// Per layer, input layer first.
+        Layers: LayerCheck list
+        /// The step used for the central differences.
+        Epsilon: float
+    }
+
+/// Gradient checking for any network and loss.
+[<RequireQualifiedAccess>]
+module GradientCheck =
+    /// The threshold below which gradients are taken to agree.
+    [<Literal>]
+    let Threshold = 1e-7
+
+    /// ||a - b|| / (||a|| + ||b||), 0 when both are zero.
+    [<CompiledName("RelativeDifference")>]
+    let relativeDifference (analytic: float[]) (numeric: float[]) =
+        let mutable difference = 0.0
+        let mutable a = 0.0
+        let mutable b = 0.0
+
+        for i in 0 .. analytic.Length - 1 do
+            difference <- difference + (analytic[i] - numeric[i]) ** 2.0
+            a <- a + analytic[i] ** 2.0
+            b <- b + numeric[i] ** 2.0
+
+        let denominator = sqrt a + sqrt b
+        if denominator = 0.0 then 0.0 else sqrt difference / denominator
+
+    /// Compares propagate's gradients with (J(θ + ε) - J(θ - ε)) / 2ε for every parameter.
+    /// Pure: each perturbation is made on a copy.
+    [<CompiledName("Check")>]
+    let check (epsilon: float) (network: Network) (features: float[,]) (labels: int[]) =
+        if not (epsilon > 0.0 && Double.IsFinite epsilon) then
+            invalidArg "epsilon" $"epsilon is {epsilon}; expected a small number > 0"
+
+        let gradients, _ = Propagation.propagate network features labels
+        let layers = List.toArray network.Layers
+
+        let costWith (l: int) (perturb: Layer -> Layer) =
+            let changed = layers |> Array.mapi (fun i layer -> if i = l then perturb layer else layer)
+            Propagation.cost ({ Layers = List.ofArray changed }: Network) features labels
+
+        let numericLayer l =
+            let layer = layers[l]
+
+            let weights =
+                [|
+                    for i in 0 .. layer.Units - 1 do
+                        for j in 0 .. layer.Inputs - 1 do
+                            let shifted delta =
+                                costWith l (fun layer ->
+                                    let w = Array2D.copy layer.Weights
+                                    w[i, j] <- w[i, j] + delta
+                                    { layer with Weights = w })
+
+                            (shifted epsilon - shifted -epsilon) / (2.0 * epsilon)
+                |]
+
+            let bias =
+                [|
+                    for i in 0 .. layer.Units - 1 do
+                        let shifted delta =
+                            costWith l (fun layer ->
+                                let b = Array.copy layer.Bias
+                                b[i] <- b[i] + delta
+                                { layer with Bias = b })
+
+                        (shifted epsilon - shifted -epsilon) / (2.0 * epsilon)
+                |]
+
+            Array.append weights bias
+
+        let analyticLayer (g: LayerGradients) =
+            Array.append (Seq.cast<float> g.Weights |> Array.ofSeq) g.Bias
+
+        let pairs =
+            gradients.Layers
+            |> List.mapi (fun l g -> analyticLayer g, numericLayer l)
+
+        {
+            RelativeDifference = relativeDifference (pairs |> List.map fst |> Array.concat) (pairs |> List.map snd |> Array.concat)
+            Layers =
+                pairs
+                |> List.mapi (fun l (a, n) ->
+                    {
+                        Layer = l
+                        RelativeDifference = relativeDifference a n
+                        Parameters = a.Length
+                    })
+            Epsilon = epsilon
+        }

@@ -1,6 +1,0 @@
-namespace Perceptron.Core
-
-/// Placeholder.
-module Placeholder =
-    /// Placeholder.
-    let x = 1

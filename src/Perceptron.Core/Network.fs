@@ -1,0 +1,161 @@
+/// Networks as immutable values: dense layers of weights, bias and activation.
+namespace Perceptron.Core
+
+open System
+open MathNet.Numerics.Distributions
+open MathNet.Numerics.Random
+
+/// A dense layer: Weights has one row per unit and one column per input.
+/// Arrays in a layer are never written after construction: every function returns new ones.
+type Layer =
+    {
+        /// units x inputs.
+        Weights: float[,]
+        /// One value per unit.
+        Bias: float[]
+        /// Applied to Weights x input + Bias.
+        Activation: Activation
+    }
+
+    /// The number of units (outputs) of the layer.
+    member layer.Units = layer.Weights.GetLength 0
+
+    /// The number of inputs of the layer.
+    member layer.Inputs = layer.Weights.GetLength 1
+
+/// A feed-forward network: hidden layers, then an output layer (sigmoid or softmax).
+type Network =
+    {
+        /// Input layer first, output layer last.
+        Layers: Layer list
+    }
+
+    /// The number of input features.
+    member network.Inputs = network.Layers.Head.Inputs
+
+    /// The number of output units (1 for a sigmoid output, K for softmax).
+    member network.Outputs = (List.last network.Layers).Units
+
+    /// The loss matching the output layer.
+    member network.Loss = Loss.forOutput (List.last network.Layers).Activation
+
+/// How the initial weights are drawn. Biases always start at zero.
+type Initialization =
+    /// All zeros: the seed perceptron's start; only valid without hidden layers.
+    | Zeros
+    /// N(0, 1) x scale, as in the course's shallow network (scale 0.01).
+    | Normal of scale: float
+    /// Xavier/Glorot: N(0, 2 / (inputs + units)).
+    | Xavier
+    /// He: N(0, 2 / inputs), for ReLU layers.
+    | He
+
+/// Building and checking networks.
+[<RequireQualifiedAccess; CompilationRepresentation(CompilationRepresentationFlags.ModuleSuffix)>]
+module Network =
+    /// Checks shapes and activations; returns the network or raises ArgumentException saying what is wrong.
+    [<CompiledName("Validate")>]
+    let validate (network: Network) =
+        if List.isEmpty network.Layers then
+            invalidArg "network" "a network needs at least one layer (the output layer)"
+
+        network.Layers
+        |> List.iteri (fun i layer ->
+            if isNull layer.Weights || isNull layer.Bias then
+                invalidArg "network" $"layer {i} has no weights or bias"
+
+            if layer.Units = 0 || layer.Inputs = 0 then
+                invalidArg "network" $"layer {i} has shape {layer.Units} x {layer.Inputs}; expected at least 1 x 1"
+
+            if layer.Bias.Length <> layer.Units then
+                invalidArg "network" $"layer {i} has {layer.Bias.Length} biases for {layer.Units} units"
+
+            if i > 0 && layer.Inputs <> network.Layers[i - 1].Units then
+                invalidArg
+                    "network"
+                    $"layer {i} has {layer.Inputs} inputs but layer {i - 1} has {network.Layers[i - 1].Units} units"
+
+            let isLast = i = network.Layers.Length - 1
+
+            match layer.Activation, isLast with
+            | Softmax, false -> invalidArg "network" $"layer {i} is hidden; softmax is only for the output layer"
+            | Sigmoid, true when layer.Units <> 1 ->
+                invalidArg "network" $"the sigmoid output layer has {layer.Units} units; expected 1 (two classes)"
+            | Softmax, true when layer.Units < 2 ->
+                invalidArg "network" "the softmax output layer needs at least 2 units"
+            | (Tanh | Relu | LeakyRelu), true ->
+                invalidArg "network" "the output layer uses sigmoid (two classes) or softmax (more)"
+            | _ -> ())
+
+        network
+
+    /// The output activation for a number of classes: sigmoid for 2, softmax for more.
+    [<CompiledName("OutputActivation")>]
+    let outputActivation (classes: int) =
+        if classes < 2 then
+            invalidArg "classes" $"{classes} classes; expected at least 2"
+        elif classes = 2 then
+            Sigmoid
+        else
+            Softmax
+
+    /// The number of output units for a number of classes.
+    [<CompiledName("OutputUnits")>]
+    let outputUnits (classes: int) =
+        if outputActivation classes = Sigmoid then 1 else classes
+
+    /// The number of trainable parameters.
+    [<CompiledName("ParameterCount")>]
+    let parameterCount (network: Network) =
+        network.Layers |> List.sumBy (fun l -> l.Weights.Length + l.Bias.Length)
+
+    /// Draws a network: inputs, hidden layer widths, classes; weights from the seed, biases zero.
+    /// Pure: the same arguments always give the same network.
+    [<CompiledName("Initialize")>]
+    let initialize (initialization: Initialization) (seed: int) (inputs: int) (hidden: int list) (hiddenActivation: Activation) (classes: int) =
+        if inputs < 1 then
+            invalidArg "inputs" $"{inputs} inputs; expected at least 1"
+
+        hidden
+        |> List.iter (fun w ->
+            if w < 1 then
+                invalidArg "hidden" $"a hidden layer of width {w}; expected at least 1 unit")
+
+        if not (Activation.isHidden hiddenActivation) then
+            invalidArg "hiddenActivation" "softmax is only for the output layer"
+
+        match initialization with
+        | Zeros when not hidden.IsEmpty ->
+            invalidArg
+                "initialization"
+                "zero initialisation gives every hidden unit the same weights and the same gradients, so they never differ (symmetry is not broken); use normal, xavier or he"
+        | Normal scale when not (Double.IsFinite scale) || scale <= 0.0 ->
+            invalidArg "initialization" $"init scale {scale}; expected a finite number > 0"
+        | _ -> ()
+
+        let random = Xoshiro256StarStar(seed)
+        let widths = inputs :: hidden @ [ outputUnits classes ]
+
+        let layers =
+            List.pairwise widths
+            |> List.mapi (fun i (fanIn, units) ->
+                let std =
+                    match initialization with
+                    | Zeros -> 0.0
+                    | Normal scale -> scale
+                    | Xavier -> sqrt (2.0 / float (fanIn + units))
+                    | He -> sqrt (2.0 / float fanIn)
+
+                let weights =
+                    if std = 0.0 then
+                        Array2D.zeroCreate units fanIn
+                    else
+                        Array2D.init units fanIn (fun _ _ -> std * Normal.Sample(random, 0.0, 1.0))
+
+                {
+                    Weights = weights
+                    Bias = Array.zeroCreate units
+                    Activation = if i = widths.Length - 2 then outputActivation classes else hiddenActivation
+                })
+
+        { Layers = layers }

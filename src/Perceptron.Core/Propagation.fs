@@ -1,0 +1,210 @@
+/// The forward pass, the cross-entropy cost and the backward pass, for a network of any depth.
+/// The seed's `propagate` is the case of one sigmoid layer.
+namespace Perceptron.Core
+
+open System
+open System.Numerics.Tensors
+
+/// The gradients of the cost with respect to one layer's parameters (same shapes).
+type LayerGradients =
+    {
+        /// units x inputs, like the layer's weights.
+        Weights: float[,]
+        /// One value per unit.
+        Bias: float[]
+    }
+
+/// The gradients of the cost with respect to every layer's parameters, input layer first.
+type Gradients = { Layers: LayerGradients list }
+
+/// Scratch space for one batch size: activations and deltas per layer. It belongs to a single
+/// call or a single training run and never escapes it, which keeps the public functions pure.
+type internal Workspace(network: Network, rows: int) =
+    let layers = List.toArray network.Layers
+
+    member val Rows = rows
+    member val Activations = layers |> Array.map (fun l -> Array.zeroCreate<float> (rows * l.Units))
+    member val Deltas = layers |> Array.map (fun l -> Array.zeroCreate<float> (rows * l.Units))
+    member val Logits = Array.zeroCreate<float> (rows * (Array.last layers).Units)
+
+/// Forward and backward passes.
+[<RequireQualifiedAccess>]
+module Propagation =
+    /// Checks that features are samples x network inputs, finite and non-empty.
+    let internal checkFeatures (network: Network) (features: float[,]) =
+        if isNull features then
+            nullArg "features"
+
+        if features.GetLength 0 = 0 then
+            invalidArg "features" "features has 0 samples; expected at least 1 row"
+
+        if features.GetLength 1 <> network.Inputs then
+            invalidArg
+                "features"
+                $"features has {features.GetLength 1} columns; the network expects {network.Inputs} (one per input)"
+
+        let values = Buffers.readOnly2 features
+
+        if not (TensorPrimitives.IsFiniteAll values) then
+            let columns = features.GetLength 1
+            let mutable bad = 0
+
+            while Double.IsFinite values[bad] do
+                bad <- bad + 1
+
+            invalidArg
+                "features"
+                $"features[{bad / columns}, {bad % columns}] is {values[bad]}; expected a finite number"
+
+    /// Checks labels against the samples and the output layer (0/1 for sigmoid, 0..K-1 for softmax).
+    let internal checkLabels (network: Network) (samples: int) (labels: int[]) =
+        if isNull labels then
+            nullArg "labels"
+
+        if labels.Length <> samples then
+            invalidArg "labels" $"labels has {labels.Length} values for {samples} samples; expected one per sample"
+
+        let classes = if network.Outputs = 1 then 2 else network.Outputs
+
+        labels
+        |> Array.iteri (fun i y ->
+            if y < 0 || y >= classes then
+                invalidArg "labels" $"labels[{i}] is {y}; expected a class from 0 to {classes - 1}")
+
+    /// Adds the bias to every row of a rows x units block.
+    let private addBias (bias: float[]) (block: Span<float>) =
+        let units = bias.Length
+        let b = ReadOnlySpan<float>(bias)
+
+        for row in 0 .. block.Length / units - 1 do
+            let r = block.Slice(row * units, units)
+            TensorPrimitives.Add(Span<float>.op_Implicit r, b, r)
+
+    /// Z = input W^T (rows x units), using the matrix-vector kernel for a single unit.
+    let private linear (layer: Layer) (input: ReadOnlySpan<float>) (rows: int) (output: Span<float>) =
+        let w = Buffers.readOnly2 layer.Weights
+
+        if layer.Units = 1 then
+            Kernels.gemv (false, rows, layer.Inputs, 1.0, input, layer.Inputs, w, 0.0, output)
+        else
+            Kernels.gemm (false, true, rows, layer.Units, layer.Inputs, 1.0, input, layer.Inputs, w, layer.Inputs, 0.0, output, layer.Units)
+
+    /// Runs the forward pass into the workspace; the output probabilities end in the last activation buffer.
+    let internal forwardInto (ws: Workspace) (layers: Layer[]) (input: ReadOnlySpan<float>) (rows: int) =
+        let last = layers.Length - 1
+
+        for l in 0 .. last do
+            let layer = layers[l]
+            let source = if l = 0 then input else ReadOnlySpan<float>(ws.Activations[l - 1], 0, rows * layers[l - 1].Units)
+            let a = Span<float>(ws.Activations[l], 0, rows * layer.Units)
+
+            if l = last then
+                // Keep the logits: the cost is computed from them, not from probabilities.
+                let z = Span<float>(ws.Logits, 0, rows * layer.Units)
+                linear layer source rows z
+                addBias layer.Bias z
+                z.CopyTo a
+            else
+                linear layer source rows a
+                addBias layer.Bias a
+
+            Activation.applyInPlace layer.Activation layer.Units a
+
+    /// Forward and backward pass over one batch; writes the gradients into the given arrays and
+    /// returns the mean cost. Reads the layers and input only.
+    let internal propagateInto
+        (ws: Workspace)
+        (layers: Layer[])
+        (input: ReadOnlySpan<float>)
+        (labels: ReadOnlySpan<int>)
+        (weightGradients: float[,][])
+        (biasGradients: float[][])
+        =
+        let rows = labels.Length
+        forwardInto ws layers input rows
+        let last = layers.Length - 1
+        let outputUnits = layers[last].Units
+        let scale = 1.0 / float rows
+
+        let total =
+            Loss.sumAndDelta
+                (Loss.forOutput layers[last].Activation)
+                outputUnits
+                (ReadOnlySpan<float>(ws.Logits, 0, rows * outputUnits))
+                (ReadOnlySpan<float>(ws.Activations[last], 0, rows * outputUnits))
+                labels
+                scale
+                (Span<float>(ws.Deltas[last], 0, rows * outputUnits))
+
+        for l in last .. -1 .. 0 do
+            let layer = layers[l]
+            let units, inputs = layer.Units, layer.Inputs
+            let source = if l = 0 then input else ReadOnlySpan<float>(ws.Activations[l - 1], 0, rows * inputs)
+            let delta = ReadOnlySpan<float>(ws.Deltas[l], 0, rows * units)
+            let dw = Buffers.span2 weightGradients[l]
+
+            // dW = dZ^T A_prev: units x inputs.
+            if units = 1 then
+                Kernels.gemv (true, rows, inputs, 1.0, source, inputs, delta, 0.0, dw)
+            else
+                Kernels.gemm (true, false, units, inputs, rows, 1.0, delta, units, source, inputs, 0.0, dw, inputs)
+
+            // db = column sums of dZ.
+            let db = Span<float>(biasGradients[l])
+            db.Clear()
+
+            for row in 0 .. rows - 1 do
+                TensorPrimitives.Add(Span<float>.op_Implicit db, delta.Slice(row * units, units), db)
+
+            if l > 0 then
+                // dA_prev = dZ W, then dZ_prev = dA_prev * f'(Z_prev).
+                let previous = Span<float>(ws.Deltas[l - 1], 0, rows * inputs)
+                let w = Buffers.readOnly2 layer.Weights
+                Kernels.gemm (false, false, rows, inputs, units, 1.0, delta, units, w, inputs, 0.0, previous, inputs)
+
+                Activation.backwardInPlace
+                    layers[l - 1].Activation
+                    (ReadOnlySpan<float>(ws.Activations[l - 1], 0, rows * inputs))
+                    previous
+
+        total * scale
+
+    /// Fresh gradient arrays shaped like the network's parameters.
+    let internal zeroGradients (layers: Layer[]) =
+        layers |> Array.map (fun l -> Array2D.zeroCreate<float> l.Units l.Inputs),
+        layers |> Array.map (fun l -> Array.zeroCreate<float> l.Units)
+
+    let internal toGradients (weights: float[,][]) (bias: float[][]) : Gradients =
+        {
+            Layers = List.init weights.Length (fun l -> { Weights = weights[l]; Bias = bias[l] })
+        }
+
+    /// The output probabilities (samples x outputs: one column for sigmoid, K for softmax).
+    [<CompiledName("Forward")>]
+    let forward (network: Network) (features: float[,]) =
+        Network.validate network |> ignore
+        checkFeatures network features
+        let rows = features.GetLength 0
+        let layers = List.toArray network.Layers
+        let ws = Workspace(network, rows)
+        forwardInto ws layers (Buffers.readOnly2 features) rows
+        let result = Array2D.zeroCreate rows network.Outputs
+        ReadOnlySpan<float>(Array.last ws.Activations).CopyTo(Buffers.span2 result)
+        result
+
+    /// The seed's propagate for any depth: forward pass, mean cross-entropy cost, backward pass.
+    /// Features are samples x inputs; labels are 0/1 (sigmoid output) or 0..K-1 (softmax).
+    [<CompiledName("Propagate")>]
+    let propagate (network: Network) (features: float[,]) (labels: int[]) : Gradients * float =
+        Network.validate network |> ignore
+        checkFeatures network features
+        checkLabels network (features.GetLength 0) labels
+        let layers = List.toArray network.Layers
+        let ws = Workspace(network, labels.Length)
+        let weights, bias = zeroGradients layers
+        let cost = propagateInto ws layers (Buffers.readOnly2 features) (ReadOnlySpan<int>(labels)) weights bias
+        toGradients weights bias, cost
+
+    /// The mean cross-entropy cost alone.
+    [<CompiledName("Cost")>]
+    let cost (network: Network) (features: float[,]) (labels: int[]) = snd (propagate network features labels)

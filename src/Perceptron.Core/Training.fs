@@ -1,0 +1,317 @@
+/// Training as a fold of a pure step over batches. Every intermediate state is a value that a
+/// caller can keep, inspect, compare or resume from; the sequences are lazy.
+namespace Perceptron.Core
+
+open System
+
+/// Everything training carries from one step to the next.
+type TrainingState =
+    {
+        /// The network after Step updates.
+        Network: Network
+        /// The optimizer's state after Step updates.
+        OptimizerState: OptimizerState
+        /// The number of updates applied so far.
+        Step: int
+        /// The number of completed epochs.
+        Epoch: int
+        /// The cost of the last batch, computed before its update (NaN before the first step).
+        Cost: float
+        /// The gradients of the last batch (None before the first step).
+        Gradients: Gradients option
+    }
+
+/// The summary of one completed epoch.
+type EpochReport =
+    {
+        /// 1 for the first epoch.
+        Epoch: int
+        /// The mean cost over the epoch's batches (each computed before its update).
+        Cost: float
+        /// The cost on the validation data after the epoch, when there is any.
+        ValidationCost: float option
+        /// The state at the end of the epoch.
+        State: TrainingState
+    }
+
+/// Stop when the validation cost has not improved by more than Tolerance for Patience epochs.
+type EarlyStopping = { Patience: int; Tolerance: float }
+
+/// What `fit` runs.
+type FitOptions =
+    {
+        /// The number of passes over the training data.
+        Epochs: int
+        /// Samples per update; None for full-batch gradient descent.
+        BatchSize: int option
+        /// Seeds the shuffling of each epoch.
+        Seed: int
+        /// Validation features and labels, for the validation cost and early stopping.
+        Validation: (float[,] * int[]) option
+        /// Early stopping on the validation cost (needs Validation).
+        EarlyStopping: EarlyStopping option
+    }
+
+/// Why training ended.
+type StopReason =
+    /// All epochs ran.
+    | Completed
+    /// The validation cost stopped improving.
+    | EarlyStopped
+    /// The caller asked to stop (e.g. cancellation).
+    | Interrupted
+    /// The cost became NaN or infinite; the result holds the last finite state.
+    | Diverged
+
+/// The outcome of `fit`.
+type FitResult =
+    {
+        /// The network to use: the best one by validation cost under early stopping, else the last.
+        Network: Network
+        /// The last finite state reached.
+        State: TrainingState
+        /// The training cost of every completed epoch.
+        Costs: float list
+        /// The validation cost of every completed epoch (empty without validation data).
+        ValidationCosts: float list
+        /// Why training ended.
+        Reason: StopReason
+        /// The epoch whose network is returned.
+        BestEpoch: int
+    }
+
+/// Training functions.
+[<RequireQualifiedAccess>]
+module Training =
+    /// The state before any step.
+    [<CompiledName("Init")>]
+    let init (optimizer: Optimizer) (network: Network) =
+        {
+            Network = Network.validate network
+            OptimizerState = optimizer.Init network
+            Step = 0
+            Epoch = 0
+            Cost = Double.NaN
+            Gradients = None
+        }
+
+    /// One update on one batch: propagate, then the optimizer's update. Pure.
+    let internal stepWith (ws: Workspace) (optimizer: Optimizer) (input: ReadOnlySpan<float>) (labels: ReadOnlySpan<int>) (state: TrainingState) =
+        let layers = List.toArray state.Network.Layers
+        let weights, bias = Propagation.zeroGradients layers
+        let cost = Propagation.propagateInto ws layers input labels weights bias
+        let gradients = Propagation.toGradients weights bias
+        let network, optimizerState = optimizer.Update gradients state.OptimizerState state.Network
+
+        { state with
+            Network = network
+            OptimizerState = optimizerState
+            Step = state.Step + 1
+            Cost = cost
+            Gradients = Some gradients
+        }
+
+    /// One update on the given batch (features samples x inputs, labels per sample). Pure.
+    [<CompiledName("Step")>]
+    let step (optimizer: Optimizer) (features: float[,]) (labels: int[]) (state: TrainingState) =
+        Propagation.checkFeatures state.Network features
+        Propagation.checkLabels state.Network (features.GetLength 0) labels
+        let ws = Workspace(state.Network, labels.Length)
+        stepWith ws optimizer (Buffers.readOnly2 features) (ReadOnlySpan<int> labels) state
+
+    /// The order of the samples in an epoch: a permutation drawn from (seed, epoch) alone, so that
+    /// training resumed from any state sees the same batches.
+    [<CompiledName("EpochOrder")>]
+    let epochOrder (seed: int) (epoch: int) (samples: int) =
+        Preprocessing.permutation (seed * 1000003 + epoch) samples
+
+    let private checkBatchSize (batchSize: int option) =
+        match batchSize with
+        | Some b when b < 1 -> invalidArg "batchSize" $"batch size {b}; expected at least 1"
+        | _ -> ()
+
+    /// The states after each update with the size of the batch that produced it.
+    let private stepsWithBatch
+        (optimizer: Optimizer)
+        (batchSize: int option)
+        (seed: int)
+        (features: float[,])
+        (labels: int[])
+        (start: TrainingState)
+        =
+        Propagation.checkFeatures start.Network features
+        Propagation.checkLabels start.Network (features.GetLength 0) labels
+        checkBatchSize batchSize
+        let samples = labels.Length
+        let inputs = features.GetLength 1
+
+        let size =
+            match batchSize with
+            | Some b when b < samples -> b
+            | _ -> samples
+
+        let batches = (samples + size - 1) / size
+
+        seq {
+            // Scratch buffers live as long as this enumeration and never leave it.
+            let full = Workspace(start.Network, size)
+            let tail = if samples % size = 0 then full else Workspace(start.Network, samples % size)
+            let shuffled = size < samples
+            let batchFeatures = if shuffled then Array.zeroCreate<float> (size * inputs) else Array.empty
+            let batchLabels = if shuffled then Array.zeroCreate<int> size else labels
+            let mutable state = start
+            // A state taken in the middle of an epoch resumes at its next batch.
+            let mutable position = start.Step - start.Epoch * batches
+
+            if position < 0 || position >= batches then
+                position <- 0
+
+            while true do
+                let order = if shuffled then epochOrder seed state.Epoch samples else null
+
+                while position < batches do
+                    let first = position * size
+                    let count = min size (samples - first)
+                    let ws = if count = size then full else tail
+
+                    let next =
+                        if not shuffled then
+                            stepWith ws optimizer (Buffers.readOnly2 features) (ReadOnlySpan<int> labels) state
+                        else
+                            let source = Buffers.readOnly2 features
+
+                            for r in 0 .. count - 1 do
+                                let row = order[first + r]
+                                source.Slice(row * inputs, inputs).CopyTo(Span<float>(batchFeatures, r * inputs, inputs))
+                                batchLabels[r] <- labels[row]
+
+                            stepWith
+                                ws
+                                optimizer
+                                (ReadOnlySpan<float>(batchFeatures, 0, count * inputs))
+                                (ReadOnlySpan<int>(batchLabels, 0, count))
+                                state
+
+                    position <- position + 1
+                    state <- if position = batches then { next with Epoch = next.Epoch + 1 } else next
+                    yield struct (state, count)
+
+                position <- 0
+        }
+
+    /// The states after each update, lazily and without end: full batch (None) or seeded mini-batches
+    /// reshuffled every epoch, resuming from the given state. Take as many as you need.
+    [<CompiledName("Steps")>]
+    let steps (optimizer: Optimizer) (batchSize: int option) (seed: int) (features: float[,]) (labels: int[]) (start: TrainingState) =
+        stepsWithBatch optimizer batchSize seed features labels start
+        |> Seq.map (fun struct (state, _) -> state)
+
+    /// A summary per completed epoch, lazily and without end; the validation cost is computed when
+    /// validation data is given.
+    [<CompiledName("Epochs")>]
+    let epochs
+        (optimizer: Optimizer)
+        (batchSize: int option)
+        (seed: int)
+        (features: float[,])
+        (labels: int[])
+        (validation: (float[,] * int[]) option)
+        (start: TrainingState)
+        =
+        validation
+        |> Option.iter (fun (vx, vy) ->
+            Propagation.checkFeatures start.Network vx
+            Propagation.checkLabels start.Network (vx.GetLength 0) vy)
+
+        seq {
+            let mutable total = 0.0
+            let mutable weight = 0
+            let mutable epoch = start.Epoch
+
+            for struct (state, count) in stepsWithBatch optimizer batchSize seed features labels start do
+                // Weighted by batch size, so that the epoch cost is the mean over samples.
+                total <- total + state.Cost * float count
+                weight <- weight + count
+
+                if state.Epoch <> epoch then
+                    epoch <- state.Epoch
+
+                    yield
+                        {
+                            Epoch = state.Epoch
+                            Cost = total / float weight
+                            ValidationCost = validation |> Option.map (fun (vx, vy) -> Propagation.cost state.Network vx vy)
+                            State = state
+                        }
+
+                    total <- 0.0
+                    weight <- 0
+        }
+
+    /// Runs epochs until Epochs, early stopping, divergence, or `proceed` returning false
+    /// (the caller's hook for progress and cancellation; it sees each epoch's report).
+    [<CompiledName("Fit")>]
+    let fit (optimizer: Optimizer) (options: FitOptions) (features: float[,]) (labels: int[]) (start: TrainingState) (proceed: EpochReport -> bool) =
+        if options.Epochs < 1 then
+            invalidArg "options" $"Epochs is {options.Epochs}; expected at least 1"
+
+        match options.EarlyStopping, options.Validation with
+        | Some e, _ when e.Patience < 1 -> invalidArg "options" $"Patience is {e.Patience}; expected at least 1"
+        | Some e, _ when not (e.Tolerance >= 0.0) -> invalidArg "options" $"Tolerance is {e.Tolerance}; expected >= 0"
+        | Some _, None -> invalidArg "options" "early stopping needs validation data"
+        | _ -> ()
+
+        use reports =
+            (epochs optimizer options.BatchSize options.Seed features labels options.Validation start)
+                .GetEnumerator()
+
+        // Under early stopping the best network by validation cost is returned; otherwise the last.
+        let result (last: TrainingState) costs validationCosts (best: (float * TrainingState) option) reason =
+            let chosen =
+                match best, reason with
+                | Some(_, b), reason when options.EarlyStopping.IsSome && reason <> Diverged -> b
+                | _ -> last
+
+            {
+                Network = chosen.Network
+                State = last
+                Costs = List.rev costs
+                ValidationCosts = List.rev validationCosts
+                Reason = reason
+                BestEpoch = chosen.Epoch
+            }
+
+        let tolerance =
+            options.EarlyStopping |> Option.map _.Tolerance |> Option.defaultValue 0.0
+
+        let rec loop (last: TrainingState) costs validationCosts best waited =
+            if last.Epoch - start.Epoch >= options.Epochs then
+                result last costs validationCosts best Completed
+            else
+                reports.MoveNext() |> ignore
+                let report = reports.Current
+
+                let finite =
+                    Double.IsFinite report.Cost
+                    && report.ValidationCost |> Option.forall Double.IsFinite
+
+                if not finite then
+                    result last costs validationCosts best Diverged
+                else
+                    let costs = report.Cost :: costs
+                    let validationCosts = (Option.toList report.ValidationCost) @ validationCosts
+
+                    let best, waited =
+                        match report.ValidationCost, best with
+                        | Some v, Some(b, _) when v >= b - tolerance -> best, waited + 1
+                        | Some v, _ -> Some(v, report.State), 0
+                        | None, _ -> best, 0
+
+                    if not (proceed report) then
+                        result report.State costs validationCosts best Interrupted
+                    elif options.EarlyStopping |> Option.exists (fun e -> waited >= e.Patience) then
+                        result report.State costs validationCosts best EarlyStopped
+                    else
+                        loop report.State costs validationCosts best waited
+
+        loop start [] [] None 0

@@ -1,0 +1,165 @@
+namespace Perceptron;
+
+/// <summary>The activation of the hidden layers.</summary>
+public enum Activation
+{
+    /// <summary>σ(z) = 1 / (1 + e^-z).</summary>
+    Sigmoid,
+
+    /// <summary>tanh(z).</summary>
+    Tanh,
+
+    /// <summary>max(z, 0).</summary>
+    Relu,
+
+    /// <summary>z for z &gt; 0, 0.01 z otherwise.</summary>
+    LeakyRelu,
+}
+
+/// <summary>How parameters are updated from gradients.</summary>
+public enum Optimizer
+{
+    /// <summary>parameter -= learningRate x gradient.</summary>
+    GradientDescent,
+
+    /// <summary>Gradient descent on an exponential average of gradients (beta = <see cref="TrainingOptions.Momentum"/>).</summary>
+    Momentum,
+
+    /// <summary>Adam (Kingma and Ba) with bias correction.</summary>
+    Adam,
+}
+
+/// <summary>How the initial weights are drawn (biases start at zero).</summary>
+public enum Initialization
+{
+    /// <summary>All zeros: the seed perceptron's start; rejected with hidden layers (symmetry is never broken).</summary>
+    Zeros,
+
+    /// <summary>N(0, 1) x <see cref="TrainingOptions.InitScale"/>, as in the course's shallow network.</summary>
+    Normal,
+
+    /// <summary>Xavier/Glorot: N(0, 2 / (inputs + units)).</summary>
+    Xavier,
+
+    /// <summary>He: N(0, 2 / inputs), for ReLU layers.</summary>
+    He,
+}
+
+/// <summary>
+/// Everything <see cref="Classifier.Train"/> needs besides the data. Immutable: use <c>with</c> to vary it.
+/// Values are validated when training starts; a bad value throws an <see cref="ArgumentException"/> naming it.
+/// </summary>
+public sealed record TrainingOptions
+{
+    /// <summary>Widths of the hidden layers, input side first; empty for the perceptron (logistic or softmax regression).</summary>
+    public IReadOnlyList<int> HiddenLayers { get; init; } = [];
+
+    /// <summary>The activation of every hidden layer.</summary>
+    public Activation Activation { get; init; } = Activation.Tanh;
+
+    /// <summary>The optimizer.</summary>
+    public Optimizer Optimizer { get; init; } = Optimizer.GradientDescent;
+
+    /// <summary>The step size, &gt; 0.</summary>
+    public double LearningRate { get; init; } = 0.01;
+
+    /// <summary>Passes over the training data, &gt; 0.</summary>
+    public int Epochs { get; init; } = 1000;
+
+    /// <summary>Samples per update; null for full-batch gradient descent.</summary>
+    public int? BatchSize { get; init; }
+
+    /// <summary>L2 penalty (L2 / 2) ||W||^2 on the weights, &gt;= 0.</summary>
+    public double L2 { get; init; }
+
+    /// <summary>The initial weights; null chooses Zeros without hidden layers, He for ReLU, Xavier otherwise.</summary>
+    public Initialization? Initialization { get; init; }
+
+    /// <summary>The standard deviation for <see cref="Perceptron.Initialization.Normal"/>.</summary>
+    public double InitScale { get; init; } = 0.01;
+
+    /// <summary>Seeds initialisation, shuffling and the validation split: same seed, same model.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>Standardise features (mean 0, std 1, fitted on the training samples) before training and prediction.</summary>
+    public bool Standardize { get; init; } = true;
+
+    /// <summary>The momentum coefficient (beta) for <see cref="Optimizer.Momentum"/>, in [0, 1).</summary>
+    public double Momentum { get; init; } = 0.9;
+
+    /// <summary>Adam's first-moment decay, in [0, 1).</summary>
+    public double Beta1 { get; init; } = 0.9;
+
+    /// <summary>Adam's second-moment decay, in [0, 1).</summary>
+    public double Beta2 { get; init; } = 0.999;
+
+    /// <summary>The fraction of the training samples held out (seeded) for the validation cost, in [0, 1).</summary>
+    public double ValidationFraction { get; init; }
+
+    /// <summary>Stop when the validation cost has not improved for this many epochs (needs a validation split); null: never.</summary>
+    public int? Patience { get; init; }
+
+    /// <summary>The least decrease of the validation cost that counts as an improvement, &gt;= 0.</summary>
+    public double Tolerance { get; init; }
+
+    /// <summary>Continue training from this model's weights (same layer shapes and classes) and standardisation.</summary>
+    public Classifier? WarmStart { get; init; }
+
+    /// <summary>The initialisation that <see cref="Initialization"/> resolves to.</summary>
+    public Initialization EffectiveInitialization =>
+        Initialization ?? (HiddenLayers.Count == 0
+            ? Perceptron.Initialization.Zeros
+            : Activation is Activation.Relu or Activation.LeakyRelu ? Perceptron.Initialization.He : Perceptron.Initialization.Xavier);
+
+    internal void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(HiddenLayers, nameof(HiddenLayers));
+        for (var i = 0; i < HiddenLayers.Count; i++)
+        {
+            if (HiddenLayers[i] < 1)
+            {
+                throw new ArgumentException(
+                    $"HiddenLayers[{i}] is {HiddenLayers[i]}; expected a width of at least 1 unit.", nameof(HiddenLayers));
+            }
+        }
+
+        Guard.Positive(LearningRate, nameof(LearningRate));
+        Guard.Positive(Epochs, nameof(Epochs));
+        if (BatchSize is int b)
+        {
+            Guard.Positive(b, nameof(BatchSize));
+        }
+
+        Guard.NonNegative(L2, nameof(L2));
+        Guard.Positive(InitScale, nameof(InitScale));
+        Guard.Fraction(Momentum, nameof(Momentum));
+        Guard.Fraction(Beta1, nameof(Beta1));
+        Guard.Fraction(Beta2, nameof(Beta2));
+        Guard.Fraction(ValidationFraction, nameof(ValidationFraction));
+        Guard.NonNegative(Tolerance, nameof(Tolerance));
+        if (Patience is int p)
+        {
+            Guard.Positive(p, nameof(Patience));
+            if (ValidationFraction == 0)
+            {
+                throw new ArgumentException(
+                    "Patience needs a validation split; set ValidationFraction > 0 (e.g. 0.2).", nameof(Patience));
+            }
+        }
+
+        if (EffectiveInitialization == Perceptron.Initialization.Zeros && HiddenLayers.Count > 0)
+        {
+            throw new ArgumentException(
+                "Initialization Zeros with hidden layers gives every hidden unit the same weights and gradients, "
+                + "so they never differ (symmetry is not broken); use Normal, Xavier or He.",
+                nameof(Initialization));
+        }
+    }
+}
+
+/// <summary>Reported after every epoch of <see cref="Classifier.Train"/>.</summary>
+/// <param name="Epoch">The epoch just completed, from 1.</param>
+/// <param name="Epochs">The number of epochs requested.</param>
+/// <param name="Cost">The mean training cost over the epoch.</param>
+/// <param name="ValidationCost">The cost on the validation split after the epoch, when there is one.</param>
+public sealed record TrainingProgress(int Epoch, int Epochs, double Cost, double? ValidationCost);

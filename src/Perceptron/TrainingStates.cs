@@ -1,0 +1,76 @@
+using Microsoft.FSharp.Core;
+using Core = Perceptron.Core;
+
+namespace Perceptron;
+
+/// <summary>
+/// One immutable state of training: the model after <see cref="Step"/> updates. Produced lazily by
+/// <see cref="Classifier.TrainingStates"/>, for people who study training step by step.
+/// </summary>
+public sealed class TrainingState
+{
+    private readonly Core.TrainingState state;
+    private readonly Classifier.Prepared prepared;
+
+    internal TrainingState(Core.TrainingState state, Classifier.Prepared prepared)
+    {
+        this.state = state;
+        this.prepared = prepared;
+        Layers = Array.AsReadOnly(state.Network.Layers.Select(l => new LayerInfo(l)).ToArray());
+    }
+
+    /// <summary>The number of updates applied so far.</summary>
+    public int Step => state.Step;
+
+    /// <summary>The number of completed epochs.</summary>
+    public int Epoch => state.Epoch;
+
+    /// <summary>The cost of the batch of the last update, computed before it.</summary>
+    public double Cost => state.Cost;
+
+    /// <summary>The layers after this step.</summary>
+    public IReadOnlyList<LayerInfo> Layers { get; }
+
+    /// <summary>The gradient of the cost with respect to each layer's weights in the last update (units x inputs copies).</summary>
+    public IReadOnlyList<double[,]> WeightGradients() =>
+        state.Gradients is null ? [] : state.Gradients.Value.Layers.Select(g => (double[,])g.Weights.Clone()).ToArray();
+
+    /// <summary>The model as it is after this step.</summary>
+    public Classifier ToClassifier() => new(
+        state.Network, prepared.Standardization, prepared.FeatureNames, prepared.LabelName, prepared.Classes,
+        [], [], StopReason.Completed, state.Epoch, null);
+}
+
+/// <summary>The step-by-step view of training.</summary>
+public sealed partial class Classifier
+{
+    /// <summary>
+    /// The states of training, one per update (batch), lazily: the same steps <see cref="Train"/> takes, for
+    /// <paramref name="options"/>' epochs. Enumerating twice gives the same states; each is immutable.
+    /// </summary>
+    /// <param name="features">samples x features, finite.</param>
+    /// <param name="labels">One class index per sample, 0..K-1.</param>
+    /// <param name="options">Architecture, optimizer and schedule; null for the defaults.</param>
+    public static IEnumerable<TrainingState> TrainingStates(double[,] features, int[] labels, TrainingOptions? options = null)
+    {
+        options ??= new TrainingOptions();
+        var prepared = Prepare(features, labels, options);
+        var optimizer = CoreOptimizer(options);
+        var start = Core.Training.Init(optimizer, prepared.Network);
+        var batch = options.BatchSize is int b ? FSharpOption<int>.Some(b) : FSharpOption<int>.None;
+        var steps = Core.Training.Steps(optimizer, batch, options.Seed, prepared.Features, prepared.Labels, start);
+        return Enumerate(steps, prepared, options.Epochs);
+    }
+
+    private static IEnumerable<TrainingState> Enumerate(IEnumerable<Core.TrainingState> steps, Prepared prepared, int epochs)
+    {
+        foreach (var state in steps)
+        {
+            yield return new TrainingState(state, prepared);
+            if (state.Epoch >= epochs)
+            {
+                yield break;
+            }
+        }
+    }
+}

@@ -45,7 +45,12 @@ module Activation =
     /// The activation with this name (case-insensitive; "leaky-relu" and "leakyrelu" accepted).
     [<CompiledName("TryParse")>]
     let tryParse (text: string) =
-        match (if isNull text then "" else text.Trim().ToLowerInvariant().Replace("-", "_")) with
+        match
+            (if isNull text then
+                 ""
+             else
+                 text.Trim().ToLowerInvariant().Replace("-", "_"))
+        with
         | "sigmoid" -> Some Sigmoid
         | "tanh" -> Some Tanh
         | "relu" -> Some Relu

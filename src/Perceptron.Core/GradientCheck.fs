@@ -4,26 +4,24 @@ namespace Perceptron.Core
 open System
 
 /// The comparison for one layer.
-type LayerCheck =
-    {
-        /// 0 for the first layer.
-        Layer: int
-        /// ||g - g~|| / (||g|| + ||g~||) over the layer's weights and biases.
-        RelativeDifference: float
-        /// The number of parameters compared.
-        Parameters: int
-    }
+type LayerCheck = {
+    /// 0 for the first layer.
+    Layer: int
+    /// ||g - g~|| / (||g|| + ||g~||) over the layer's weights and biases.
+    RelativeDifference: float
+    /// The number of parameters compared.
+    Parameters: int
+}
 
 /// The comparison for a whole network.
-type GradientCheckReport =
-    {
-        /// ||g - g~|| / (||g|| + ||g~||) over every parameter.
-        RelativeDifference: float
-        /// Per layer, input layer first.
-        Layers: LayerCheck list
-        /// The step used for the central differences.
-        Epsilon: float
-    }
+type GradientCheckReport = {
+    /// ||g - g~|| / (||g|| + ||g~||) over every parameter.
+    RelativeDifference: float
+    /// Per layer, input layer first.
+    Layers: LayerCheck list
+    /// The step used for the central differences.
+    Epsilon: float
+}
 
 /// Gradient checking for any network and loss.
 [<RequireQualifiedAccess>]
@@ -45,7 +43,11 @@ module GradientCheck =
             b <- b + numeric[i] ** 2.0
 
         let denominator = sqrt a + sqrt b
-        if denominator = 0.0 then 0.0 else sqrt difference / denominator
+
+        if denominator = 0.0 then
+            0.0
+        else
+            sqrt difference / denominator
 
     /// Compares propagate's gradients with (J(θ + ε) - J(θ - ε)) / 2ε for every parameter.
     /// Pure: each perturbation is made on a copy.
@@ -58,36 +60,36 @@ module GradientCheck =
         let layers = List.toArray network.Layers
 
         let costWith (l: int) (perturb: Layer -> Layer) =
-            let changed = layers |> Array.mapi (fun i layer -> if i = l then perturb layer else layer)
+            let changed =
+                layers |> Array.mapi (fun i layer -> if i = l then perturb layer else layer)
+
             Propagation.cost ({ Layers = List.ofArray changed }: Network) features labels
 
         let numericLayer l =
             let layer = layers[l]
 
-            let weights =
-                [|
-                    for i in 0 .. layer.Units - 1 do
-                        for j in 0 .. layer.Inputs - 1 do
-                            let shifted delta =
-                                costWith l (fun layer ->
-                                    let w = Array2D.copy layer.Weights
-                                    w[i, j] <- w[i, j] + delta
-                                    { layer with Weights = w })
-
-                            (shifted epsilon - shifted -epsilon) / (2.0 * epsilon)
-                |]
-
-            let bias =
-                [|
-                    for i in 0 .. layer.Units - 1 do
+            let weights = [|
+                for i in 0 .. layer.Units - 1 do
+                    for j in 0 .. layer.Inputs - 1 do
                         let shifted delta =
                             costWith l (fun layer ->
-                                let b = Array.copy layer.Bias
-                                b[i] <- b[i] + delta
-                                { layer with Bias = b })
+                                let w = Array2D.copy layer.Weights
+                                w[i, j] <- w[i, j] + delta
+                                { layer with Weights = w })
 
                         (shifted epsilon - shifted -epsilon) / (2.0 * epsilon)
-                |]
+            |]
+
+            let bias = [|
+                for i in 0 .. layer.Units - 1 do
+                    let shifted delta =
+                        costWith l (fun layer ->
+                            let b = Array.copy layer.Bias
+                            b[i] <- b[i] + delta
+                            { layer with Bias = b })
+
+                    (shifted epsilon - shifted -epsilon) / (2.0 * epsilon)
+            |]
 
             Array.append weights bias
 
@@ -95,18 +97,17 @@ module GradientCheck =
             Array.append (Seq.cast<float> g.Weights |> Array.ofSeq) g.Bias
 
         let pairs =
-            gradients.Layers
-            |> List.mapi (fun l g -> analyticLayer g, numericLayer l)
+            gradients.Layers |> List.mapi (fun l g -> analyticLayer g, numericLayer l)
 
         {
-            RelativeDifference = relativeDifference (pairs |> List.map fst |> Array.concat) (pairs |> List.map snd |> Array.concat)
+            RelativeDifference =
+                relativeDifference (pairs |> List.map fst |> Array.concat) (pairs |> List.map snd |> Array.concat)
             Layers =
                 pairs
-                |> List.mapi (fun l (a, n) ->
-                    {
-                        Layer = l
-                        RelativeDifference = relativeDifference a n
-                        Parameters = a.Length
-                    })
+                |> List.mapi (fun l (a, n) -> {
+                    Layer = l
+                    RelativeDifference = relativeDifference a n
+                    Parameters = a.Length
+                })
             Epsilon = epsilon
         }

@@ -30,7 +30,7 @@ module Buffers =
             MemoryMarshal.CreateSpan(&Unsafe.As<byte, float>(&r), a.Length)
 
     /// Read-only view of the elements of a 2-D array, row after row (no copy).
-    let readOnly2 (a: float[,]) : ReadOnlySpan<float> = Span<float>.op_Implicit (span2 a)
+    let readOnly2 (a: float[,]) : ReadOnlySpan<float> = Span<float>.op_Implicit(span2 a)
 
 module internal NativeBlas =
     [<Literal>]
@@ -174,13 +174,18 @@ module internal ManagedBlas =
         ReadOnlySpan<float>(NativePtr.toVoidPtr (NativePtr.add (NativePtr.ofNativeInt<float> p) offset), length)
 
     let scale (beta: float) (row: Span<float>) =
-        if beta = 0.0 then row.Clear()
-        elif beta <> 1.0 then TensorPrimitives.Multiply(Span<float>.op_Implicit row, beta, row)
+        if beta = 0.0 then
+            row.Clear()
+        elif beta <> 1.0 then
+            TensorPrimitives.Multiply(Span<float>.op_Implicit row, beta, row)
 
     /// Runs body over [0, count) in contiguous chunks, in parallel when the work is large.
     let forChunks (count: int) (work: int64) (body: int -> int -> unit) =
         let chunks =
-            if work < parallelThreshold then 1 else min count Environment.ProcessorCount
+            if work < parallelThreshold then
+                1
+            else
+                min count Environment.ProcessorCount
 
         if chunks <= 1 then
             body 0 count
@@ -260,7 +265,17 @@ module internal ManagedBlas =
                         row[j] <- row[j] + alpha * acc)
 
     /// y (length m for A m x n, or n when transposed) <- alpha op(A) x + beta y.
-    let gemv (trans: bool) (m: int) (n: int) (alpha: float) (a: nativeint) (lda: int) (x: nativeint) (beta: float) (y: nativeint) =
+    let gemv
+        (trans: bool)
+        (m: int)
+        (n: int)
+        (alpha: float)
+        (a: nativeint)
+        (lda: int)
+        (x: nativeint)
+        (beta: float)
+        (y: nativeint)
+        =
         if not trans then
             forChunks m (int64 m * int64 n) (fun start stop ->
                 let xs = readOnly x 0 n
@@ -273,7 +288,10 @@ module internal ManagedBlas =
             // y = A^T x sums scaled rows of A; each worker sums a block of rows into its own
             // partial vector, and the partials are added in a fixed order (deterministic).
             let chunks =
-                if int64 m * int64 n < parallelThreshold then 1 else min m Environment.ProcessorCount
+                if int64 m * int64 n < parallelThreshold then
+                    1
+                else
+                    min m Environment.ProcessorCount
 
             let partials = Array.init chunks (fun _ -> Array.zeroCreate<float> n)
 
@@ -289,12 +307,21 @@ module internal ManagedBlas =
                     if s <> 0.0 then
                         TensorPrimitives.MultiplyAdd(readOnly a (p * lda) n, s, Span<float>.op_Implicit acc, acc)
 
-            if chunks = 1 then body 0 else Parallel.For(0, chunks, body) |> ignore
+            if chunks = 1 then
+                body 0
+            else
+                Parallel.For(0, chunks, body) |> ignore
+
             let ys = span y 0 n
             scale beta ys
 
             for chunk in 0 .. chunks - 1 do
-                TensorPrimitives.MultiplyAdd(ReadOnlySpan<float>(partials[chunk]), alpha, Span<float>.op_Implicit ys, ys)
+                TensorPrimitives.MultiplyAdd(
+                    ReadOnlySpan<float>(partials[chunk]),
+                    alpha,
+                    Span<float>.op_Implicit ys,
+                    ys
+                )
 
 /// Matrix products on row-major spans, dispatched once to native BLAS or managed code.
 /// Set PERCEPTRON_KERNELS=managed to force the managed path.
@@ -344,8 +371,18 @@ module Kernels =
             ldc: int
         ) =
         if m > 0 && n > 0 then
-            check "a" (int64 ((if transA then k else m) - 1) * int64 lda + int64 (if transA then m else k)) a.Length
-            check "b" (int64 ((if transB then n else k) - 1) * int64 ldb + int64 (if transB then k else n)) b.Length
+            check
+                "a"
+                (int64 ((if transA then k else m) - 1) * int64 lda
+                 + int64 (if transA then m else k))
+                a.Length
+
+            check
+                "b"
+                (int64 ((if transB then n else k) - 1) * int64 ldb
+                 + int64 (if transB then k else n))
+                b.Length
+
             check "c" (int64 (m - 1) * int64 ldc + int64 n) c.Length
 
             if k = 0 then
@@ -377,8 +414,17 @@ module Kernels =
     /// y <- alpha op(A) x + beta y for a row-major m x n matrix A, with the given provider.
     let gemvWith
         (p: KernelProvider)
-        (trans: bool, m: int, n: int, alpha: float, a: ReadOnlySpan<float>, lda: int, x: ReadOnlySpan<float>, beta: float, y: Span<float>)
-        =
+        (
+            trans: bool,
+            m: int,
+            n: int,
+            alpha: float,
+            a: ReadOnlySpan<float>,
+            lda: int,
+            x: ReadOnlySpan<float>,
+            beta: float,
+            y: Span<float>
+        ) =
         let xLength, yLength = if trans then m, n else n, m
 
         if m > 0 && n > 0 then
@@ -427,6 +473,15 @@ module Kernels =
 
     /// y <- alpha op(A) x + beta y with the start-up provider.
     let gemv
-        (trans: bool, m: int, n: int, alpha: float, a: ReadOnlySpan<float>, lda: int, x: ReadOnlySpan<float>, beta: float, y: Span<float>)
-        =
+        (
+            trans: bool,
+            m: int,
+            n: int,
+            alpha: float,
+            a: ReadOnlySpan<float>,
+            lda: int,
+            x: ReadOnlySpan<float>,
+            beta: float,
+            y: Span<float>
+        ) =
         gemvWith provider (trans, m, n, alpha, a, lda, x, beta, y)

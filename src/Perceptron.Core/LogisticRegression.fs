@@ -5,50 +5,46 @@ namespace Perceptron.Core
 open System
 
 /// The perceptron's parameters: one weight per feature and a bias.
-type LogisticParameters =
-    {
-        /// One weight per feature.
-        W: float[]
-        /// The bias.
-        B: float
-    }
+type LogisticParameters = {
+    /// One weight per feature.
+    W: float[]
+    /// The bias.
+    B: float
+}
 
 /// The perceptron's gradients, dCost/dW and dCost/dB.
-type LogisticGradients =
-    {
-        /// One value per feature.
-        Dw: float[]
-        /// dCost/dB.
-        Db: float
-    }
+type LogisticGradients = {
+    /// One value per feature.
+    Dw: float[]
+    /// dCost/dB.
+    Db: float
+}
 
 /// What `optimize` returns.
-type LogisticOptimization =
-    {
-        /// The parameters after the last update.
-        Parameters: LogisticParameters
-        /// The gradients computed in the last iteration (before its update).
-        Gradients: LogisticGradients
-        /// The cost at iterations 0, 100, 200, ...
-        Costs: float list
-    }
+type LogisticOptimization = {
+    /// The parameters after the last update.
+    Parameters: LogisticParameters
+    /// The gradients computed in the last iteration (before its update).
+    Gradients: LogisticGradients
+    /// The cost at iterations 0, 100, 200, ...
+    Costs: float list
+}
 
 /// What `model` returns.
-type LogisticModel =
-    {
-        /// The trained parameters.
-        Parameters: LogisticParameters
-        /// The cost at iterations 0, 100, 200, ...
-        Costs: float list
-        /// Predictions on the training samples.
-        TrainPredictions: int[]
-        /// Predictions on the test samples.
-        TestPredictions: int[]
-        /// Fraction of training samples predicted right, in [0, 1].
-        TrainAccuracy: float
-        /// Fraction of test samples predicted right, in [0, 1].
-        TestAccuracy: float
-    }
+type LogisticModel = {
+    /// The trained parameters.
+    Parameters: LogisticParameters
+    /// The cost at iterations 0, 100, 200, ...
+    Costs: float list
+    /// Predictions on the training samples.
+    TrainPredictions: int[]
+    /// Predictions on the test samples.
+    TestPredictions: int[]
+    /// Fraction of training samples predicted right, in [0, 1].
+    TrainAccuracy: float
+    /// Fraction of test samples predicted right, in [0, 1].
+    TestAccuracy: float
+}
 
 /// The seed's functions. Samples are rows: features is samples x features; labels are 0 or 1.
 [<RequireQualifiedAccess>]
@@ -63,7 +59,10 @@ module LogisticRegression =
         if dimension < 1 then
             invalidArg "dimension" $"dimension is {dimension}; expected at least 1 feature"
 
-        { W = Array.zeroCreate dimension; B = 0.0 }
+        {
+            W = Array.zeroCreate dimension
+            B = 0.0
+        }
 
     let private check (parameters: LogisticParameters) =
         if isNull (box parameters) || isNull parameters.W then
@@ -72,7 +71,10 @@ module LogisticRegression =
         if parameters.W.Length = 0 then
             invalidArg "parameters" "W is empty; expected one weight per feature"
 
-        if not (Double.IsFinite parameters.B) || parameters.W |> Array.exists (Double.IsFinite >> not) then
+        if
+            not (Double.IsFinite parameters.B)
+            || parameters.W |> Array.exists (Double.IsFinite >> not)
+        then
             invalidArg "parameters" "W and B must be finite numbers"
 
     /// The one-layer, one-sigmoid-unit network with these parameters.
@@ -81,25 +83,23 @@ module LogisticRegression =
         check parameters
 
         {
-            Layers =
-                [
-                    {
-                        Weights = Array2D.init 1 parameters.W.Length (fun _ j -> parameters.W[j])
-                        Bias = [| parameters.B |]
-                        Activation = Sigmoid
-                    }
-                ]
+            Layers = [
+                {
+                    Weights = Array2D.init 1 parameters.W.Length (fun _ j -> parameters.W[j])
+                    Bias = [| parameters.B |]
+                    Activation = Sigmoid
+                }
+            ]
         }
 
     /// The parameters of a one-layer, one-sigmoid-unit network.
     [<CompiledName("OfNetwork")>]
     let ofNetwork (network: Network) =
         match network.Layers with
-        | [ layer ] when layer.Units = 1 && layer.Activation = Sigmoid ->
-            {
-                W = Array.init layer.Inputs (fun j -> layer.Weights[0, j])
-                B = layer.Bias[0]
-            }
+        | [ layer ] when layer.Units = 1 && layer.Activation = Sigmoid -> {
+            W = Array.init layer.Inputs (fun j -> layer.Weights[0, j])
+            B = layer.Bias[0]
+          }
         | _ -> invalidArg "network" "a perceptron is one layer with one sigmoid unit"
 
     let private ofGradients (gradients: Gradients) =
@@ -122,16 +122,14 @@ module LogisticRegression =
     let update (learningRate: float) (gradients: LogisticGradients) (parameters: LogisticParameters) =
         let optimizer = Optimizer.gradientDescent learningRate
 
-        let asGradients: Gradients =
-            {
-                Layers =
-                    [
-                        {
-                            Weights = Array2D.init 1 gradients.Dw.Length (fun _ j -> gradients.Dw[j])
-                            Bias = [| gradients.Db |]
-                        }
-                    ]
-            }
+        let asGradients: Gradients = {
+            Layers = [
+                {
+                    Weights = Array2D.init 1 gradients.Dw.Length (fun _ j -> gradients.Dw[j])
+                    Bias = [| gradients.Db |]
+                }
+            ]
+        }
 
         let network, _ = optimizer.Update asGradients Stateless (toNetwork parameters)
         ofNetwork network
@@ -139,7 +137,13 @@ module LogisticRegression =
     /// Runs `iterations` full-batch gradient-descent steps from the given parameters; records the cost
     /// at iterations 0, 100, 200, ... (each before its update), as the seed does.
     [<CompiledName("Optimize")>]
-    let optimize (parameters: LogisticParameters) (features: float[,]) (labels: int[]) (iterations: int) (learningRate: float) =
+    let optimize
+        (parameters: LogisticParameters)
+        (features: float[,])
+        (labels: int[])
+        (iterations: int)
+        (learningRate: float)
+        =
         if iterations < 1 then
             invalidArg "iterations" $"iterations is {iterations}; expected at least 1"
 
@@ -156,7 +160,11 @@ module LogisticRegression =
         {
             Parameters = ofNetwork last.Network
             Gradients = ofGradients last.Gradients.Value
-            Costs = [ for s in states do if (s.Step - 1) % 100 = 0 then s.Cost ]
+            Costs = [
+                for s in states do
+                    if (s.Step - 1) % 100 = 0 then
+                        s.Cost
+            ]
         }
 
     /// The predicted label of each sample: 1 when σ(w·x + b) > 0.5, else 0.

@@ -15,7 +15,8 @@ type Loss =
 module Loss =
     /// log(1 + e^z) without overflow: max(z, 0) + log(1 + e^-|z|).
     [<CompiledName("Softplus")>]
-    let softplus (z: float) = max z 0.0 + Math.Log(1.0 + exp (-(abs z)))
+    let softplus (z: float) =
+        max z 0.0 + Math.Log(1.0 + exp (-(abs z)))
 
     /// Binary cross-entropy of one sample from its logit z and label y (0 or 1).
     [<CompiledName("BinaryFromLogit")>]

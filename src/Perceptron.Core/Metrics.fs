@@ -4,29 +4,33 @@ namespace Perceptron.Core
 open System
 
 /// Precision, recall and F1 for one class (one-vs-rest).
-type ClassScores =
-    {
-        /// The class index.
-        Class: int
-        /// Of the samples predicted as this class, the fraction that are.
-        Precision: float
-        /// Of the samples of this class, the fraction predicted as it.
-        Recall: float
-        /// The harmonic mean of precision and recall (0 when both are 0).
-        F1: float
-        /// The number of samples of this class.
-        Support: int
-    }
+type ClassScores = {
+    /// The class index.
+    Class: int
+    /// Of the samples predicted as this class, the fraction that are.
+    Precision: float
+    /// Of the samples of this class, the fraction predicted as it.
+    Recall: float
+    /// The harmonic mean of precision and recall (0 when both are 0).
+    F1: float
+    /// The number of samples of this class.
+    Support: int
+}
 
 /// Metric functions.
 [<RequireQualifiedAccess>]
 module Metrics =
     let private checkPair (expected: int[]) (predicted: int[]) =
-        if isNull expected then nullArg "expected"
-        if isNull predicted then nullArg "predicted"
+        if isNull expected then
+            nullArg "expected"
+
+        if isNull predicted then
+            nullArg "predicted"
 
         if expected.Length <> predicted.Length then
-            invalidArg "predicted" $"{predicted.Length} predictions for {expected.Length} labels; expected one per label"
+            invalidArg
+                "predicted"
+                $"{predicted.Length} predictions for {expected.Length} labels; expected one per label"
 
         if expected.Length = 0 then
             invalidArg "expected" "no labels; expected at least one"
@@ -35,7 +39,10 @@ module Metrics =
     [<CompiledName("Accuracy")>]
     let accuracy (expected: int[]) (predicted: int[]) =
         checkPair expected predicted
-        let hits = Array.fold2 (fun n e p -> if e = p then n + 1 else n) 0 expected predicted
+
+        let hits =
+            Array.fold2 (fun n e p -> if e = p then n + 1 else n) 0 expected predicted
+
         float hits / float expected.Length
 
     /// counts[actual, predicted] for classes 0..classes-1.
@@ -56,14 +63,24 @@ module Metrics =
                 let truePositives = float confusion[c, c]
                 let predicted = Seq.sum (seq { for a in 0 .. classes - 1 -> confusion[a, c] })
                 let actual = Seq.sum (seq { for p in 0 .. classes - 1 -> confusion[c, p] })
-                let precision = if predicted = 0 then 0.0 else truePositives / float predicted
+
+                let precision =
+                    if predicted = 0 then
+                        0.0
+                    else
+                        truePositives / float predicted
+
                 let recall = if actual = 0 then 0.0 else truePositives / float actual
 
                 {
                     Class = c
                     Precision = precision
                     Recall = recall
-                    F1 = if precision + recall = 0.0 then 0.0 else 2.0 * precision * recall / (precision + recall)
+                    F1 =
+                        if precision + recall = 0.0 then
+                            0.0
+                        else
+                            2.0 * precision * recall / (precision + recall)
                     Support = actual
                 }
         ]
@@ -72,7 +89,8 @@ module Metrics =
     /// mistake costs about 34.5 rather than infinity.
     [<CompiledName("LogLoss")>]
     let logLoss (expected: int[]) (probabilities: float[,]) =
-        if isNull probabilities then nullArg "probabilities"
+        if isNull probabilities then
+            nullArg "probabilities"
 
         if probabilities.GetLength 0 <> expected.Length then
             invalidArg "probabilities" $"{probabilities.GetLength 0} rows for {expected.Length} labels"
@@ -85,7 +103,8 @@ module Metrics =
     /// points from (0, 0) to (1, 1), one per distinct threshold.
     [<CompiledName("RocCurve")>]
     let rocCurve (expected: int[]) (scores: float[]) =
-        if isNull scores then nullArg "scores"
+        if isNull scores then
+            nullArg "scores"
 
         if scores.Length <> expected.Length then
             invalidArg "scores" $"{scores.Length} scores for {expected.Length} labels"

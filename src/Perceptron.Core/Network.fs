@@ -7,15 +7,14 @@ open MathNet.Numerics.Random
 
 /// A dense layer: Weights has one row per unit and one column per input.
 /// Arrays in a layer are never written after construction: every function returns new ones.
-type Layer =
-    {
-        /// units x inputs.
-        Weights: float[,]
-        /// One value per unit.
-        Bias: float[]
-        /// Applied to Weights x input + Bias.
-        Activation: Activation
-    }
+type Layer = {
+    /// units x inputs.
+    Weights: float[,]
+    /// One value per unit.
+    Bias: float[]
+    /// Applied to Weights x input + Bias.
+    Activation: Activation
+} with
 
     /// The number of units (outputs) of the layer.
     member layer.Units = layer.Weights.GetLength 0
@@ -24,11 +23,10 @@ type Layer =
     member layer.Inputs = layer.Weights.GetLength 1
 
 /// A feed-forward network: hidden layers, then an output layer (sigmoid or softmax).
-type Network =
-    {
-        /// Input layer first, output layer last.
-        Layers: Layer list
-    }
+type Network = {
+    /// Input layer first, output layer last.
+    Layers: Layer list
+} with
 
     /// The number of input features.
     member network.Inputs = network.Layers.Head.Inputs
@@ -112,7 +110,14 @@ module Network =
     /// Draws a network: inputs, hidden layer widths, classes; weights from the seed, biases zero.
     /// Pure: the same arguments always give the same network.
     [<CompiledName("Initialize")>]
-    let initialize (initialization: Initialization) (seed: int) (inputs: int) (hidden: int list) (hiddenActivation: Activation) (classes: int) =
+    let initialize
+        (initialization: Initialization)
+        (seed: int)
+        (inputs: int)
+        (hidden: int list)
+        (hiddenActivation: Activation)
+        (classes: int)
+        =
         if inputs < 1 then
             invalidArg "inputs" $"{inputs} inputs; expected at least 1"
 
@@ -155,7 +160,11 @@ module Network =
                 {
                     Weights = weights
                     Bias = Array.zeroCreate units
-                    Activation = if i = widths.Length - 2 then outputActivation classes else hiddenActivation
+                    Activation =
+                        if i = widths.Length - 2 then
+                            outputActivation classes
+                        else
+                            hiddenActivation
                 })
 
         { Layers = layers }

@@ -16,15 +16,14 @@ type OptimizerState =
 
 /// An optimizer: Init and Update never mutate their arguments.
 [<NoEquality; NoComparison>]
-type Optimizer =
-    {
-        /// A short description, e.g. "adam(lr=0.001)".
-        Name: string
-        /// The initial state for a network.
-        Init: Network -> OptimizerState
-        /// Applies gradients: (gradients, state, network) -> (network', state').
-        Update: Gradients -> OptimizerState -> Network -> Network * OptimizerState
-    }
+type Optimizer = {
+    /// A short description, e.g. "adam(lr=0.001)".
+    Name: string
+    /// The initial state for a network.
+    Init: Network -> OptimizerState
+    /// Applies gradients: (gradients, state, network) -> (network', state').
+    Update: Gradients -> OptimizerState -> Network -> Network * OptimizerState
+}
 
 /// An element-wise kernel over two inputs and an output of the same length.
 type internal ElementWise = delegate of ReadOnlySpan<float> * ReadOnlySpan<float> * Span<float> -> unit
@@ -59,41 +58,37 @@ module Optimizer =
         {
             Layers =
                 List.map2
-                    (fun (layer: Layer) (g: LayerGradients) ->
-                        { layer with
+                    (fun (layer: Layer) (g: LayerGradients) -> {
+                        layer with
                             Weights = map2d apply layer.Weights g.Weights
                             Bias = map1d apply layer.Bias g.Bias
-                        })
+                    })
                     network.Layers
                     steps.Layers
         }
 
     /// Applies a function to every parameter array of a list of gradient-shaped values.
-    let private zip (f: ElementWise) (a: Gradients) (b: Gradients) : Gradients =
-        {
-            Layers =
-                List.map2
-                    (fun (x: LayerGradients) (y: LayerGradients) ->
-                        {
-                            Weights = map2d f x.Weights y.Weights
-                            Bias = map1d f x.Bias y.Bias
-                        })
-                    a.Layers
-                    b.Layers
-        }
+    let private zip (f: ElementWise) (a: Gradients) (b: Gradients) : Gradients = {
+        Layers =
+            List.map2
+                (fun (x: LayerGradients) (y: LayerGradients) -> {
+                    Weights = map2d f x.Weights y.Weights
+                    Bias = map1d f x.Bias y.Bias
+                })
+                a.Layers
+                b.Layers
+    }
 
     /// Zeros shaped like the network's parameters.
     [<CompiledName("ZerosLike")>]
-    let zerosLike (network: Network) : Gradients =
-        {
-            Layers =
-                network.Layers
-                |> List.map (fun l ->
-                    {
-                        Weights = Array2D.zeroCreate l.Units l.Inputs
-                        Bias = Array.zeroCreate l.Units
-                    })
-        }
+    let zerosLike (network: Network) : Gradients = {
+        Layers =
+            network.Layers
+            |> List.map (fun l -> {
+                Weights = Array2D.zeroCreate l.Units l.Inputs
+                Bias = Array.zeroCreate l.Units
+            })
+    }
 
     let private wrongState name (state: OptimizerState) =
         invalidArg "state" $"{name} was given a {state.GetType().Name} state; expected the state its Init returns"
@@ -200,27 +195,28 @@ module Optimizer =
         if lambda = 0.0 then
             optimizer
         else
-            { optimizer with
-                Name = $"{optimizer.Name} + l2({lambda})"
-                Update =
-                    fun gradients state network ->
-                        let penalised: Gradients =
-                            {
+            {
+                optimizer with
+                    Name = $"{optimizer.Name} + l2({lambda})"
+                    Update =
+                        fun gradients state network ->
+                            let penalised: Gradients = {
                                 Layers =
                                     List.map2
-                                        (fun (g: LayerGradients) (layer: Layer) ->
-                                            { g with
+                                        (fun (g: LayerGradients) (layer: Layer) -> {
+                                            g with
                                                 Weights =
                                                     map2d
-                                                        (ElementWise(fun g w r -> TensorPrimitives.MultiplyAdd(w, lambda, g, r)))
+                                                        (ElementWise(fun g w r ->
+                                                            TensorPrimitives.MultiplyAdd(w, lambda, g, r)))
                                                         g.Weights
                                                         layer.Weights
-                                            })
+                                        })
                                         gradients.Layers
                                         network.Layers
                             }
 
-                        optimizer.Update penalised state network
+                            optimizer.Update penalised state network
             }
 
     /// The L2 penalty (lambda / 2) ||W||^2 of a network's weights, to add to a reported cost.

@@ -4,13 +4,12 @@ namespace Perceptron.Core
 open MathNet.Numerics.Random
 
 /// Per-feature mean and standard deviation, fitted on training data.
-type Standardization =
-    {
-        /// One per feature.
-        Mean: float[]
-        /// One per feature; a constant feature gets 1 so that it maps to 0.
-        Std: float[]
-    }
+type Standardization = {
+    /// One per feature.
+    Mean: float[]
+    /// One per feature; a constant feature gets 1 so that it maps to 0.
+    Std: float[]
+}
 
 /// Preprocessing functions.
 [<RequireQualifiedAccess>]
@@ -23,11 +22,15 @@ module Preprocessing =
         if rows = 0 then
             invalidArg "features" "no samples to fit the standardisation on"
 
-        let mean = Array.init columns (fun j -> (Seq.sum (seq { for i in 0 .. rows - 1 -> features[i, j] })) / float rows)
+        let mean =
+            Array.init columns (fun j -> (Seq.sum (seq { for i in 0 .. rows - 1 -> features[i, j] })) / float rows)
 
         let std =
             Array.init columns (fun j ->
-                let variance = (Seq.sum (seq { for i in 0 .. rows - 1 -> (features[i, j] - mean[j]) ** 2.0 })) / float rows
+                let variance =
+                    (Seq.sum (seq { for i in 0 .. rows - 1 -> (features[i, j] - mean[j]) ** 2.0 }))
+                    / float rows
+
                 let s = sqrt variance
                 if s > 0.0 then s else 1.0)
 
@@ -37,7 +40,9 @@ module Preprocessing =
     [<CompiledName("Standardize")>]
     let standardize (s: Standardization) (features: float[,]) =
         if features.GetLength 1 <> s.Mean.Length then
-            invalidArg "features" $"features has {features.GetLength 1} columns; the standardisation has {s.Mean.Length}"
+            invalidArg
+                "features"
+                $"features has {features.GetLength 1} columns; the standardisation has {s.Mean.Length}"
 
         Array2D.init (features.GetLength 0) (features.GetLength 1) (fun i j -> (features[i, j] - s.Mean[j]) / s.Std[j])
 
@@ -70,7 +75,10 @@ module Preprocessing =
         let order = permutation seed samples
 
         let testCount =
-            if fraction = 0.0 then 0 else max 1 (int (System.Math.Round(fraction * float samples)))
+            if fraction = 0.0 then
+                0
+            else
+                max 1 (int (System.Math.Round(fraction * float samples)))
 
         if testCount >= samples then
             invalidArg "fraction" $"a test fraction of {fraction} leaves no training samples out of {samples}"

@@ -6,13 +6,12 @@ open System
 open System.Numerics.Tensors
 
 /// The gradients of the cost with respect to one layer's parameters (same shapes).
-type LayerGradients =
-    {
-        /// units x inputs, like the layer's weights.
-        Weights: float[,]
-        /// One value per unit.
-        Bias: float[]
-    }
+type LayerGradients = {
+    /// units x inputs, like the layer's weights.
+    Weights: float[,]
+    /// One value per unit.
+    Bias: float[]
+}
 
 /// The gradients of the cost with respect to every layer's parameters, input layer first.
 type Gradients = { Layers: LayerGradients list }
@@ -23,9 +22,9 @@ type internal Workspace(network: Network, rows: int) =
     let layers = List.toArray network.Layers
 
     member val Rows = rows
-    member val Activations = layers |> Array.map (fun l -> Array.zeroCreate<float> (rows * l.Units))
-    member val Deltas = layers |> Array.map (fun l -> Array.zeroCreate<float> (rows * l.Units))
-    member val Logits = Array.zeroCreate<float> (rows * (Array.last layers).Units)
+    member val Activations = layers |> Array.map (fun l -> Array.zeroCreate<float>(rows * l.Units))
+    member val Deltas = layers |> Array.map (fun l -> Array.zeroCreate<float>(rows * l.Units))
+    member val Logits = Array.zeroCreate<float>(rows * (Array.last layers).Units)
 
 /// Forward and backward passes.
 [<RequireQualifiedAccess>]
@@ -87,15 +86,35 @@ module Propagation =
         if layer.Units = 1 then
             Kernels.gemv (false, rows, layer.Inputs, 1.0, input, layer.Inputs, w, 0.0, output)
         else
-            Kernels.gemm (false, true, rows, layer.Units, layer.Inputs, 1.0, input, layer.Inputs, w, layer.Inputs, 0.0, output, layer.Units)
+            Kernels.gemm (
+                false,
+                true,
+                rows,
+                layer.Units,
+                layer.Inputs,
+                1.0,
+                input,
+                layer.Inputs,
+                w,
+                layer.Inputs,
+                0.0,
+                output,
+                layer.Units
+            )
 
     /// Runs the forward pass into the workspace; the output probabilities end in the last activation buffer.
     let internal forwardInto (ws: Workspace) (layers: Layer[]) (input: ReadOnlySpan<float>) (rows: int) =
         let last = layers.Length - 1
 
-        for l in 0 .. last do
+        for l in 0..last do
             let layer = layers[l]
-            let source = if l = 0 then input else ReadOnlySpan<float>(ws.Activations[l - 1], 0, rows * layers[l - 1].Units)
+
+            let source =
+                if l = 0 then
+                    input
+                else
+                    ReadOnlySpan<float>(ws.Activations[l - 1], 0, rows * layers[l - 1].Units)
+
             let a = Span<float>(ws.Activations[l], 0, rows * layer.Units)
 
             if l = last then
@@ -139,7 +158,13 @@ module Propagation =
         for l in last .. -1 .. 0 do
             let layer = layers[l]
             let units, inputs = layer.Units, layer.Inputs
-            let source = if l = 0 then input else ReadOnlySpan<float>(ws.Activations[l - 1], 0, rows * inputs)
+
+            let source =
+                if l = 0 then
+                    input
+                else
+                    ReadOnlySpan<float>(ws.Activations[l - 1], 0, rows * inputs)
+
             let delta = ReadOnlySpan<float>(ws.Deltas[l], 0, rows * units)
             let dw = Buffers.span2 weightGradients[l]
 
@@ -174,10 +199,9 @@ module Propagation =
         layers |> Array.map (fun l -> Array2D.zeroCreate<float> l.Units l.Inputs),
         layers |> Array.map (fun l -> Array.zeroCreate<float> l.Units)
 
-    let internal toGradients (weights: float[,][]) (bias: float[][]) : Gradients =
-        {
-            Layers = List.init weights.Length (fun l -> { Weights = weights[l]; Bias = bias[l] })
-        }
+    let internal toGradients (weights: float[,][]) (bias: float[][]) : Gradients = {
+        Layers = List.init weights.Length (fun l -> { Weights = weights[l]; Bias = bias[l] })
+    }
 
     /// The output probabilities (samples x outputs: one column for sigmoid, K for softmax).
     [<CompiledName("Forward")>]
@@ -202,7 +226,10 @@ module Propagation =
         let layers = List.toArray network.Layers
         let ws = Workspace(network, labels.Length)
         let weights, bias = zeroGradients layers
-        let cost = propagateInto ws layers (Buffers.readOnly2 features) (ReadOnlySpan<int>(labels)) weights bias
+
+        let cost =
+            propagateInto ws layers (Buffers.readOnly2 features) (ReadOnlySpan<int>(labels)) weights bias
+
         toGradients weights bias, cost
 
     /// The mean cross-entropy cost alone.

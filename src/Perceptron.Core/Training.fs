@@ -5,52 +5,49 @@ namespace Perceptron.Core
 open System
 
 /// Everything training carries from one step to the next.
-type TrainingState =
-    {
-        /// The network after Step updates.
-        Network: Network
-        /// The optimizer's state after Step updates.
-        OptimizerState: OptimizerState
-        /// The number of updates applied so far.
-        Step: int
-        /// The number of completed epochs.
-        Epoch: int
-        /// The cost of the last batch, computed before its update (NaN before the first step).
-        Cost: float
-        /// The gradients of the last batch (None before the first step).
-        Gradients: Gradients option
-    }
+type TrainingState = {
+    /// The network after Step updates.
+    Network: Network
+    /// The optimizer's state after Step updates.
+    OptimizerState: OptimizerState
+    /// The number of updates applied so far.
+    Step: int
+    /// The number of completed epochs.
+    Epoch: int
+    /// The cost of the last batch, computed before its update (NaN before the first step).
+    Cost: float
+    /// The gradients of the last batch (None before the first step).
+    Gradients: Gradients option
+}
 
 /// The summary of one completed epoch.
-type EpochReport =
-    {
-        /// 1 for the first epoch.
-        Epoch: int
-        /// The mean cost over the epoch's batches (each computed before its update).
-        Cost: float
-        /// The cost on the validation data after the epoch, when there is any.
-        ValidationCost: float option
-        /// The state at the end of the epoch.
-        State: TrainingState
-    }
+type EpochReport = {
+    /// 1 for the first epoch.
+    Epoch: int
+    /// The mean cost over the epoch's batches (each computed before its update).
+    Cost: float
+    /// The cost on the validation data after the epoch, when there is any.
+    ValidationCost: float option
+    /// The state at the end of the epoch.
+    State: TrainingState
+}
 
 /// Stop when the validation cost has not improved by more than Tolerance for Patience epochs.
 type EarlyStopping = { Patience: int; Tolerance: float }
 
 /// What `fit` runs.
-type FitOptions =
-    {
-        /// The number of passes over the training data.
-        Epochs: int
-        /// Samples per update; None for full-batch gradient descent.
-        BatchSize: int option
-        /// Seeds the shuffling of each epoch.
-        Seed: int
-        /// Validation features and labels, for the validation cost and early stopping.
-        Validation: (float[,] * int[]) option
-        /// Early stopping on the validation cost (needs Validation).
-        EarlyStopping: EarlyStopping option
-    }
+type FitOptions = {
+    /// The number of passes over the training data.
+    Epochs: int
+    /// Samples per update; None for full-batch gradient descent.
+    BatchSize: int option
+    /// Seeds the shuffling of each epoch.
+    Seed: int
+    /// Validation features and labels, for the validation cost and early stopping.
+    Validation: (float[,] * int[]) option
+    /// Early stopping on the validation cost (needs Validation).
+    EarlyStopping: EarlyStopping option
+}
 
 /// Why training ended.
 type StopReason =
@@ -64,51 +61,58 @@ type StopReason =
     | Diverged
 
 /// The outcome of `fit`.
-type FitResult =
-    {
-        /// The network to use: the best one by validation cost under early stopping, else the last.
-        Network: Network
-        /// The last finite state reached.
-        State: TrainingState
-        /// The training cost of every completed epoch.
-        Costs: float list
-        /// The validation cost of every completed epoch (empty without validation data).
-        ValidationCosts: float list
-        /// Why training ended.
-        Reason: StopReason
-        /// The epoch whose network is returned.
-        BestEpoch: int
-    }
+type FitResult = {
+    /// The network to use: the best one by validation cost under early stopping, else the last.
+    Network: Network
+    /// The last finite state reached.
+    State: TrainingState
+    /// The training cost of every completed epoch.
+    Costs: float list
+    /// The validation cost of every completed epoch (empty without validation data).
+    ValidationCosts: float list
+    /// Why training ended.
+    Reason: StopReason
+    /// The epoch whose network is returned.
+    BestEpoch: int
+}
 
 /// Training functions.
 [<RequireQualifiedAccess>]
 module Training =
     /// The state before any step.
     [<CompiledName("Init")>]
-    let init (optimizer: Optimizer) (network: Network) =
-        {
-            Network = Network.validate network
-            OptimizerState = optimizer.Init network
-            Step = 0
-            Epoch = 0
-            Cost = Double.NaN
-            Gradients = None
-        }
+    let init (optimizer: Optimizer) (network: Network) = {
+        Network = Network.validate network
+        OptimizerState = optimizer.Init network
+        Step = 0
+        Epoch = 0
+        Cost = Double.NaN
+        Gradients = None
+    }
 
     /// One update on one batch: propagate, then the optimizer's update. Pure.
-    let internal stepWith (ws: Workspace) (optimizer: Optimizer) (input: ReadOnlySpan<float>) (labels: ReadOnlySpan<int>) (state: TrainingState) =
+    let internal stepWith
+        (ws: Workspace)
+        (optimizer: Optimizer)
+        (input: ReadOnlySpan<float>)
+        (labels: ReadOnlySpan<int>)
+        (state: TrainingState)
+        =
         let layers = List.toArray state.Network.Layers
         let weights, bias = Propagation.zeroGradients layers
         let cost = Propagation.propagateInto ws layers input labels weights bias
         let gradients = Propagation.toGradients weights bias
-        let network, optimizerState = optimizer.Update gradients state.OptimizerState state.Network
 
-        { state with
-            Network = network
-            OptimizerState = optimizerState
-            Step = state.Step + 1
-            Cost = cost
-            Gradients = Some gradients
+        let network, optimizerState =
+            optimizer.Update gradients state.OptimizerState state.Network
+
+        {
+            state with
+                Network = network
+                OptimizerState = optimizerState
+                Step = state.Step + 1
+                Cost = cost
+                Gradients = Some gradients
         }
 
     /// One update on the given batch (features samples x inputs, labels per sample). Pure.
@@ -155,9 +159,21 @@ module Training =
         seq {
             // Scratch buffers live as long as this enumeration and never leave it.
             let full = Workspace(start.Network, size)
-            let tail = if samples % size = 0 then full else Workspace(start.Network, samples % size)
+
+            let tail =
+                if samples % size = 0 then
+                    full
+                else
+                    Workspace(start.Network, samples % size)
+
             let shuffled = size < samples
-            let batchFeatures = if shuffled then Array.zeroCreate<float> (size * inputs) else Array.empty
+
+            let batchFeatures =
+                if shuffled then
+                    Array.zeroCreate<float>(size * inputs)
+                else
+                    Array.empty
+
             let batchLabels = if shuffled then Array.zeroCreate<int> size else labels
             let mutable state = start
             // A state taken in the middle of an epoch resumes at its next batch.
@@ -167,7 +183,11 @@ module Training =
                 position <- 0
 
             while true do
-                let order = if shuffled then epochOrder seed state.Epoch samples else null
+                let order =
+                    if shuffled then
+                        epochOrder seed state.Epoch samples
+                    else
+                        null
 
                 while position < batches do
                     let first = position * size
@@ -182,7 +202,11 @@ module Training =
 
                             for r in 0 .. count - 1 do
                                 let row = order[first + r]
-                                source.Slice(row * inputs, inputs).CopyTo(Span<float>(batchFeatures, r * inputs, inputs))
+
+                                source
+                                    .Slice(row * inputs, inputs)
+                                    .CopyTo(Span<float>(batchFeatures, r * inputs, inputs))
+
                                 batchLabels[r] <- labels[row]
 
                             stepWith
@@ -193,7 +217,13 @@ module Training =
                                 state
 
                     position <- position + 1
-                    state <- if position = batches then { next with Epoch = next.Epoch + 1 } else next
+
+                    state <-
+                        if position = batches then
+                            { next with Epoch = next.Epoch + 1 }
+                        else
+                            next
+
                     yield struct (state, count)
 
                 position <- 0
@@ -202,7 +232,14 @@ module Training =
     /// The states after each update, lazily and without end: full batch (None) or seeded mini-batches
     /// reshuffled every epoch, resuming from the given state. Take as many as you need.
     [<CompiledName("Steps")>]
-    let steps (optimizer: Optimizer) (batchSize: int option) (seed: int) (features: float[,]) (labels: int[]) (start: TrainingState) =
+    let steps
+        (optimizer: Optimizer)
+        (batchSize: int option)
+        (seed: int)
+        (features: float[,])
+        (labels: int[])
+        (start: TrainingState)
+        =
         stepsWithBatch optimizer batchSize seed features labels start
         |> Seq.map (fun struct (state, _) -> state)
 
@@ -236,13 +273,12 @@ module Training =
                 if state.Epoch <> epoch then
                     epoch <- state.Epoch
 
-                    yield
-                        {
-                            Epoch = state.Epoch
-                            Cost = total / float weight
-                            ValidationCost = validation |> Option.map (fun (vx, vy) -> Propagation.cost state.Network vx vy)
-                            State = state
-                        }
+                    yield {
+                        Epoch = state.Epoch
+                        Cost = total / float weight
+                        ValidationCost = validation |> Option.map (fun (vx, vy) -> Propagation.cost state.Network vx vy)
+                        State = state
+                    }
 
                     total <- 0.0
                     weight <- 0
@@ -251,7 +287,14 @@ module Training =
     /// Runs epochs until Epochs, early stopping, divergence, or `proceed` returning false
     /// (the caller's hook for progress and cancellation; it sees each epoch's report).
     [<CompiledName("Fit")>]
-    let fit (optimizer: Optimizer) (options: FitOptions) (features: float[,]) (labels: int[]) (start: TrainingState) (proceed: EpochReport -> bool) =
+    let fit
+        (optimizer: Optimizer)
+        (options: FitOptions)
+        (features: float[,])
+        (labels: int[])
+        (start: TrainingState)
+        (proceed: EpochReport -> bool)
+        =
         if options.Epochs < 1 then
             invalidArg "options" $"Epochs is {options.Epochs}; expected at least 1"
 
@@ -262,8 +305,7 @@ module Training =
         | _ -> ()
 
         use reports =
-            (epochs optimizer options.BatchSize options.Seed features labels options.Validation start)
-                .GetEnumerator()
+            (epochs optimizer options.BatchSize options.Seed features labels options.Validation start).GetEnumerator()
 
         // Under early stopping the best network by validation cost is returned; otherwise the last.
         let result (last: TrainingState) costs validationCosts (best: (float * TrainingState) option) reason =

@@ -1,10 +1,7 @@
-module Perceptron.Core.Tests.Placeholder
+module Perceptron.Core.Tests.Smoke
 
 open Xunit
-open FsCheck.Xunit
 
 [<Fact>]
-let ``placeholder`` () = Assert.Equal(1, Perceptron.Core.Placeholder.x)
-
-[<Property>]
-let ``addition commutes`` (a: int) (b: int) = a + b = b + a
+let ``sigmoid of zero is one half`` () =
+    Assert.Equal(0.5, Perceptron.Core.Activation.sigmoid 0.0)

@@ -68,9 +68,7 @@ module Activation =
         let input = Span<float>.op_Implicit z
 
         match activation with
-        | Sigmoid ->
-            for i in 0 .. z.Length - 1 do
-                z[i] <- sigmoid z[i]
+        | Sigmoid -> TensorPrimitives.Sigmoid(input, z)
         | Tanh -> TensorPrimitives.Tanh(input, z)
         | Relu -> TensorPrimitives.Max(input, 0.0, z)
         | LeakyRelu ->

@@ -32,6 +32,20 @@ module Buffers =
     /// Read-only view of the elements of a 2-D array, row after row (no copy).
     let readOnly2 (a: float[,]) : ReadOnlySpan<float> = Span<float>.op_Implicit(span2 a)
 
+    /// The flat (row-major) index of the first NaN or infinite element, or -1 when all are finite.
+    let firstNonFinite (a: float[,]) =
+        let values = readOnly2 a
+
+        if TensorPrimitives.IsFiniteAll values then
+            -1
+        else
+            let mutable i = 0
+
+            while Double.IsFinite values[i] do
+                i <- i + 1
+
+            i
+
 module internal NativeBlas =
     [<Literal>]
     let Library = "libopenblas.so.0"

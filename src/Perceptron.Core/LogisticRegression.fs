@@ -150,21 +150,23 @@ module LogisticRegression =
         let optimizer = Optimizer.gradientDescent learningRate
         let start = Training.init optimizer (toNetwork parameters)
 
-        let states =
+        // A fold keeps only the last state and the recorded costs, not every intermediate network.
+        let last, costs =
             Training.steps optimizer None 0 features labels start
             |> Seq.take iterations
-            |> Seq.toArray
-
-        let last = Array.last states
+            |> Seq.fold
+                (fun (_, costs) (state: TrainingState) ->
+                    state,
+                    (if (state.Step - 1) % 100 = 0 then
+                         state.Cost :: costs
+                     else
+                         costs))
+                (start, [])
 
         {
             Parameters = ofNetwork last.Network
             Gradients = ofGradients last.Gradients.Value
-            Costs = [
-                for s in states do
-                    if (s.Step - 1) % 100 = 0 then
-                        s.Cost
-            ]
+            Costs = List.rev costs
         }
 
     /// The predicted label of each sample: 1 when σ(w·x + b) > 0.5, else 0.

@@ -2,6 +2,7 @@
 namespace Perceptron.Core
 
 open System
+open System.Numerics.Tensors
 
 /// The loss that matches an output layer.
 type Loss =
@@ -40,14 +41,32 @@ module Loss =
         (labels: ReadOnlySpan<int>)
         (scale: float)
         (delta: Span<float>)
+        (scratch: Span<float>)
         =
         let mutable total = 0.0
 
         match loss with
         | BinaryCrossEntropy ->
-            for i in 0 .. labels.Length - 1 do
-                total <- total + binaryFromLogit logits[i] labels[i]
-                delta[i] <- (probabilities[i] - float labels[i]) * scale
+            // Vectorised: sum max(z, 0) + log(1 + e^-|z|) - y z, then dZ = (σ(z) - y) scale.
+            let n = labels.Length
+            let z = logits.Slice(0, n)
+            let targets = delta.Slice(0, n)
+            let s = scratch.Slice(0, n)
+
+            for i in 0 .. n - 1 do
+                targets[i] <- float labels[i]
+
+            let yz = TensorPrimitives.Dot(Span<float>.op_Implicit targets, z)
+            TensorPrimitives.Abs(z, s)
+            TensorPrimitives.Negate(Span<float>.op_Implicit s, s)
+            TensorPrimitives.Exp(Span<float>.op_Implicit s, s)
+            TensorPrimitives.Add(Span<float>.op_Implicit s, 1.0, s)
+            TensorPrimitives.Log(Span<float>.op_Implicit s, s)
+            let logTerms = TensorPrimitives.Sum(Span<float>.op_Implicit s)
+            TensorPrimitives.Max(z, 0.0, s)
+            total <- TensorPrimitives.Sum(Span<float>.op_Implicit s) + logTerms - yz
+            TensorPrimitives.Subtract(probabilities.Slice(0, n), Span<float>.op_Implicit targets, targets)
+            TensorPrimitives.Multiply(Span<float>.op_Implicit targets, scale, targets)
         | CategoricalCrossEntropy ->
             for i in 0 .. labels.Length - 1 do
                 let z = logits.Slice(i * units, units)

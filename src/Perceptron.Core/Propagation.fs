@@ -25,6 +25,7 @@ type internal Workspace(network: Network, rows: int) =
     member val Activations = layers |> Array.map (fun l -> Array.zeroCreate<float>(rows * l.Units))
     member val Deltas = layers |> Array.map (fun l -> Array.zeroCreate<float>(rows * l.Units))
     member val Logits = Array.zeroCreate<float>(rows * (Array.last layers).Units)
+    member val Scratch = Array.zeroCreate<float>(rows * (Array.last layers).Units)
 
 /// Forward and backward passes.
 [<RequireQualifiedAccess>]
@@ -42,18 +43,14 @@ module Propagation =
                 "features"
                 $"features has {features.GetLength 1} columns; the network expects {network.Inputs} (one per input)"
 
-        let values = Buffers.readOnly2 features
+        let bad = Buffers.firstNonFinite features
 
-        if not (TensorPrimitives.IsFiniteAll values) then
+        if bad >= 0 then
             let columns = features.GetLength 1
-            let mutable bad = 0
-
-            while Double.IsFinite values[bad] do
-                bad <- bad + 1
 
             invalidArg
                 "features"
-                $"features[{bad / columns}, {bad % columns}] is {values[bad]}; expected a finite number"
+                $"features[{bad / columns}, {bad % columns}] is {features[bad / columns, bad % columns]}; expected a finite number"
 
     /// Checks labels against the samples and the output layer (0/1 for sigmoid, 0..K-1 for softmax).
     let internal checkLabels (network: Network) (samples: int) (labels: int[]) =
@@ -73,11 +70,15 @@ module Propagation =
     /// Adds the bias to every row of a rows x units block.
     let private addBias (bias: float[]) (block: Span<float>) =
         let units = bias.Length
-        let b = ReadOnlySpan<float>(bias)
 
-        for row in 0 .. block.Length / units - 1 do
-            let r = block.Slice(row * units, units)
-            TensorPrimitives.Add(Span<float>.op_Implicit r, b, r)
+        if units = 1 then
+            TensorPrimitives.Add(Span<float>.op_Implicit block, bias[0], block)
+        else
+            let b = ReadOnlySpan<float>(bias)
+
+            for row in 0 .. block.Length / units - 1 do
+                let r = block.Slice(row * units, units)
+                TensorPrimitives.Add(Span<float>.op_Implicit r, b, r)
 
     /// Z = input W^T (rows x units), using the matrix-vector kernel for a single unit.
     let private linear (layer: Layer) (input: ReadOnlySpan<float>) (rows: int) (output: Span<float>) =
@@ -154,6 +155,7 @@ module Propagation =
                 labels
                 scale
                 (Span<float>(ws.Deltas[last], 0, rows * outputUnits))
+                (Span<float>(ws.Scratch, 0, rows * outputUnits))
 
         for l in last .. -1 .. 0 do
             let layer = layers[l]
@@ -176,10 +178,14 @@ module Propagation =
 
             // db = column sums of dZ.
             let db = Span<float>(biasGradients[l])
-            db.Clear()
 
-            for row in 0 .. rows - 1 do
-                TensorPrimitives.Add(Span<float>.op_Implicit db, delta.Slice(row * units, units), db)
+            if units = 1 then
+                db[0] <- TensorPrimitives.Sum(delta)
+            else
+                db.Clear()
+
+                for row in 0 .. rows - 1 do
+                    TensorPrimitives.Add(Span<float>.op_Implicit db, delta.Slice(row * units, units), db)
 
             if l > 0 then
                 // dA_prev = dZ W, then dZ_prev = dA_prev * f'(Z_prev).

@@ -1,3 +1,5 @@
+using Core = Perceptron.Core;
+
 namespace Perceptron;
 
 /// <summary>Argument checks shared by the facade: each failure names the argument and what was expected.</summary>
@@ -22,16 +24,11 @@ internal static class Guard
             throw new ArgumentException($"{name} has {columns} features (columns); expected {expected}.", name);
         }
 
-        for (var i = 0; i < rows; i++)
+        var bad = Core.Buffers.firstNonFinite(features);
+        if (bad >= 0)
         {
-            for (var j = 0; j < columns; j++)
-            {
-                if (!double.IsFinite(features[i, j]))
-                {
-                    throw new ArgumentException(
-                        $"{name}[{i}, {j}] is {features[i, j]}; expected a finite number.", name);
-                }
-            }
+            int i = bad / columns, j = bad % columns;
+            throw new ArgumentException($"{name}[{i}, {j}] is {features[i, j]}; expected a finite number.", name);
         }
     }
 

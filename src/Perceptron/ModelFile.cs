@@ -167,7 +167,8 @@ public static class ModelFile
     private static string Describe(JsonException e)
     {
         var message = e.Message;
-        foreach (var suffix in new[] { " LineNumber:", " Path:" })
+        // " Change the reader options." advises the programmer, not the user who edited the file.
+        foreach (var suffix in new[] { " LineNumber:", " Path:", " Change the reader options" })
         {
             var at = message.IndexOf(suffix, StringComparison.Ordinal);
             if (at >= 0)

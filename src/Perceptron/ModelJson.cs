@@ -159,6 +159,7 @@ internal static class ModelJson
         var features = Strings(Required(properties, "", "features", "an array of feature names"), "features");
         var label = String(Required(properties, "", "label", "the name of the label column"), "label");
         var classes = Strings(Required(properties, "", "classes", "an array of class labels"), "classes");
+        ModelValidation.CheckColumns(features, label, classes);
         var standardization = properties.TryGetValue("standardization", out var element) && element.ValueKind != JsonValueKind.Null
             ? ReadStandardization(element)
             : null;

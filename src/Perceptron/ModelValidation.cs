@@ -26,19 +26,7 @@ internal static class ModelValidation
     /// <exception cref="ModelProblemException">The first broken rule.</exception>
     public static void Check(ModelDocument model)
     {
-        CheckNames(model.Features, "features", "a feature name", atLeast: 1);
-        if (string.IsNullOrWhiteSpace(model.Label))
-        {
-            throw Problem("label is empty; expected the name of the label column");
-        }
-
-        var clash = IndexOf(model.Features, model.Label);
-        if (clash >= 0)
-        {
-            throw Problem($"label {MessageText.Quote(model.Label)} is also features[{clash}]; expected a label column apart from the features");
-        }
-
-        CheckNames(model.Classes, "classes", "a class label", atLeast: 2);
+        CheckColumns(model.Features, model.Label, model.Classes);
         if (model.Standardization is { } standardization)
         {
             CheckStandardization(standardization, model.Features.Count);
@@ -46,6 +34,25 @@ internal static class ModelValidation
 
         CheckLayers(model.Layers, model.Features.Count, model.Classes.Count);
         CheckTraining(model.Training);
+    }
+
+    /// <summary>The rules for the names: checked by ModelJson before the layers, whose shapes depend on them.</summary>
+    /// <exception cref="ModelProblemException">The first broken rule.</exception>
+    public static void CheckColumns(IReadOnlyList<string>? features, string? label, IReadOnlyList<string>? classes)
+    {
+        CheckNames(features, "features", "feature name", atLeast: 1);
+        if (string.IsNullOrWhiteSpace(label))
+        {
+            throw Problem("label is empty; expected the name of the label column");
+        }
+
+        var clash = IndexOf(features!, label);
+        if (clash >= 0)
+        {
+            throw Problem($"label {MessageText.Quote(label)} is also features[{clash}]; expected a label column apart from the features");
+        }
+
+        CheckNames(classes, "classes", "class label", atLeast: 2);
     }
 
     public static ModelProblemException Problem(string message) => new(message);
@@ -69,7 +76,7 @@ internal static class ModelValidation
         {
             if (string.IsNullOrWhiteSpace(names[i]))
             {
-                throw Problem($"{path}[{i}] is empty; expected {what}");
+                throw Problem($"{path}[{i}] is empty; expected a {what}");
             }
 
             if (!seen.TryAdd(names[i], i))
@@ -115,8 +122,9 @@ internal static class ModelValidation
                 throw Problem($"{path}.weights has {MessageText.Count(layer.Inputs, "column", "columns")}; expected {inputs} ({why})");
             }
 
-            CheckVector(layer.Bias, $"{path}.bias", layer.Units, "one per unit");
+            // The units of the output layer before the bias: with a row too many, the row is the mistake.
             CheckActivation(layer, path, isOutput: l == layers.Count - 1, classes);
+            CheckVector(layer.Bias, $"{path}.bias", layer.Units, "one per unit");
             for (var i = 0; i < layer.Units; i++)
             {
                 for (var j = 0; j < layer.Inputs; j++)

@@ -1,0 +1,194 @@
+// Reading and writing model files (docs/model-format.md). Reading trusts nothing in the file;
+// writing never produces a file that reading would refuse, and never damages the file it replaces.
+
+using System.Text.Json;
+
+namespace Perceptron;
+
+/// <summary>Reads, writes and checks model files: JSON documents in the "perceptron-model" format, version 1.</summary>
+public static class ModelFile
+{
+    /// <summary>The value of the "format" field of every model file.</summary>
+    public const string FormatName = "perceptron-model";
+
+    /// <summary>The version of the format that this library writes, and the only one it reads.</summary>
+    public const int FormatVersion = 1;
+
+    /// <summary>Reads and checks a model file.</summary>
+    /// <param name="path">The model file; messages name it as given.</param>
+    /// <exception cref="DataFormatException">The file is missing, unreadable, not JSON, or not a valid model;
+    /// the message names the file and the line and column (invalid JSON) or the JSON path (an invalid model).</exception>
+    public static ModelDocument Read(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        using var stream = UserFiles.OpenRead(path, "a perceptron model file");
+        return Read(stream, path);
+    }
+
+    /// <summary>Reads and checks a model from a stream, e.g. an embedded resource.</summary>
+    /// <param name="stream">The UTF-8 JSON; read to the end but not disposed.</param>
+    /// <param name="sourceName">The name that messages give for the source, e.g. a file name.</param>
+    /// <exception cref="DataFormatException">The stream is unreadable, not JSON, or not a valid model.</exception>
+    public static ModelDocument Read(Stream stream, string sourceName)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(sourceName);
+        byte[] bytes;
+        try
+        {
+            using var buffer = new MemoryStream();
+            stream.CopyTo(buffer);
+            bytes = buffer.ToArray();
+        }
+        catch (Exception e) when (UserFiles.IsFileError(e))
+        {
+            throw new DataFormatException(sourceName, null, null, $"{UserFiles.Describe(e)}; expected a readable perceptron model file", e);
+        }
+
+        return Parse(bytes, sourceName);
+    }
+
+    /// <summary>
+    /// Writes a model file atomically: the JSON goes to a new temporary file in the same directory, is
+    /// flushed to disk, and then replaces <paramref name="path"/> by a rename. If anything fails, the
+    /// temporary file is deleted and an existing file at <paramref name="path"/> is left as it was.
+    /// </summary>
+    /// <param name="path">The model file to create or replace.</param>
+    /// <param name="model">The model; it is checked first with <see cref="Validate"/>.</param>
+    /// <exception cref="ArgumentException"><paramref name="model"/> is not a valid model (nothing is written).</exception>
+    /// <exception cref="DataFormatException">The file cannot be written (no such directory, permission denied, disk full, ...).</exception>
+    public static void Write(string path, ModelDocument model) => Write(path, model, static stream => stream);
+
+    /// <summary>
+    /// Checks that <paramref name="model"/> is consistent: shapes agree between features, layers and
+    /// classes, activations are known, every number is finite, standard deviations are positive.
+    /// </summary>
+    /// <remarks>
+    /// An invalid document in memory is a programming error (the code that built it is wrong), so this
+    /// throws <see cref="ArgumentException"/>; the same rules broken in a file give a <see cref="DataFormatException"/>
+    /// from <see cref="Read(string)"/>. The message names the element by its JSON path, e.g. <c>layers[1].bias</c>.
+    /// </remarks>
+    /// <exception cref="ArgumentException">The first rule that <paramref name="model"/> breaks.</exception>
+    public static void Validate(ModelDocument model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        try
+        {
+            ModelValidation.Check(model);
+        }
+        catch (ModelProblemException problem)
+        {
+            throw new ArgumentException($"Invalid model: {problem.Message}.", nameof(model));
+        }
+    }
+
+    /// <summary>Write, with a seam for tests: <paramref name="wrap"/> sees the temporary file's stream
+    /// and returns the stream to write the JSON to (a test makes it fail half-way).</summary>
+    internal static void Write(string path, ModelDocument model, Func<Stream, Stream> wrap)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        Validate(model);
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            throw new DataFormatException(null, null, null, "the file name is empty; expected the path of the model file to write");
+        }
+
+        if (Directory.Exists(path))
+        {
+            throw new DataFormatException(path, null, null, "is a directory; expected the path of a model file to write");
+        }
+
+        // Same directory as the target: a rename within one file system is atomic, across them it is a copy.
+        var full = Path.GetFullPath(path);
+        var temporary = Path.Combine(Path.GetDirectoryName(full) ?? ".", $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                var target = wrap(file);
+                ModelJson.Write(target, model);
+                target.Flush();
+                // On disk before the rename: otherwise a crash could leave the new name on an empty file.
+                file.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch (Exception e)
+        {
+            TryDelete(temporary);
+            if (UserFiles.IsFileError(e))
+            {
+                throw new DataFormatException(path, null, null, $"{UserFiles.Describe(e)}; expected a writable path for the model file", e);
+            }
+
+            throw;
+        }
+    }
+
+    private static ModelDocument Parse(byte[] bytes, string source)
+    {
+        // A UTF-8 byte order mark is harmless in a text file but System.Text.Json refuses it.
+        var bom = bytes.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0;
+        var json = bytes.AsMemory(bom);
+        if (json.Span.Trim(" \t\r\n"u8).IsEmpty)
+        {
+            throw new DataFormatException(source, null, null, "the file is empty; expected a perceptron model (JSON)");
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json);
+        }
+        catch (JsonException e)
+        {
+            var line = (int?)(e.LineNumber + 1);
+            var column = (int?)(e.BytePositionInLine + 1 + (e.LineNumber == 0 ? bom : 0));
+            throw new DataFormatException(source, line, column, $"not valid JSON ({Describe(e)}); expected a perceptron model file", e);
+        }
+
+        using (document)
+        {
+            try
+            {
+                var model = ModelJson.Read(document.RootElement);
+                ModelValidation.Check(model);
+                return model;
+            }
+            catch (ModelProblemException problem)
+            {
+                throw new DataFormatException(source, null, null, problem.Message, problem);
+            }
+        }
+    }
+
+    /// <summary>System.Text.Json's message without the position it appends (the location says it).</summary>
+    private static string Describe(JsonException e)
+    {
+        var message = e.Message;
+        // " Change the reader options." advises the programmer, not the user who edited the file.
+        foreach (var suffix in new[] { " LineNumber:", " Path:", " Change the reader options" })
+        {
+            var at = message.IndexOf(suffix, StringComparison.Ordinal);
+            if (at >= 0)
+            {
+                message = message[..at];
+            }
+        }
+
+        return message.Trim().TrimEnd('.');
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (UserFiles.IsFileError(e))
+        {
+            // Best effort: the failure being reported matters more than a leftover temporary file.
+        }
+    }
+}

@@ -1,0 +1,269 @@
+// The consistency rules of a model (docs/model-format.md), in one place for both directions:
+// ModelFile.Read reports a broken rule as a bad file, ModelFile.Write and ModelFile.Validate as a
+// programming error. Each message names the element by its JSON path, e.g. "layers[1].bias".
+
+using System.Globalization;
+
+namespace Perceptron;
+
+/// <summary>A broken rule of the model format; its message is "PATH what was found; what was expected".</summary>
+internal sealed class ModelProblemException(string message) : Exception(message);
+
+internal static class ModelValidation
+{
+    public const string Sigmoid = "sigmoid";
+    public const string Softmax = "softmax";
+
+    public static readonly IReadOnlyList<string> HiddenActivations = [Sigmoid, "tanh", "relu", "leaky_relu"];
+
+    /// <summary>The JSON names of the settings TrainingDocument has properties for.</summary>
+    public static readonly IReadOnlyList<string> KnownTrainingNames =
+    [
+        "epochs", "learningRate", "optimizer", "batchSize", "l2", "initialization", "initScale",
+        "seed", "hiddenActivation", "stoppedEarly", "costs", "validationCosts",
+    ];
+
+    /// <exception cref="ModelProblemException">The first broken rule.</exception>
+    public static void Check(ModelDocument model)
+    {
+        CheckColumns(model.Features, model.Label, model.Classes);
+        if (model.Standardization is { } standardization)
+        {
+            CheckStandardization(standardization, model.Features.Count);
+        }
+
+        CheckLayers(model.Layers, model.Features.Count, model.Classes.Count);
+        CheckTraining(model.Training);
+    }
+
+    /// <summary>The rules for the names: checked by ModelJson before the layers, whose shapes depend on them.</summary>
+    /// <exception cref="ModelProblemException">The first broken rule.</exception>
+    public static void CheckColumns(IReadOnlyList<string>? features, string? label, IReadOnlyList<string>? classes)
+    {
+        CheckNames(features, "features", "feature name", atLeast: 1);
+        if (string.IsNullOrWhiteSpace(label))
+        {
+            throw Problem("label is empty; expected the name of the label column");
+        }
+
+        var clash = IndexOf(features!, label);
+        if (clash >= 0)
+        {
+            throw Problem($"label {MessageText.Quote(label)} is also features[{clash}]; expected a label column apart from the features");
+        }
+
+        CheckNames(classes, "classes", "class label", atLeast: 2);
+    }
+
+    public static ModelProblemException Problem(string message) => new(message);
+
+    private static void CheckNames(IReadOnlyList<string>? names, string path, string what, int atLeast)
+    {
+        if (names is null)
+        {
+            throw Problem($"{path} is missing; expected an array of names");
+        }
+
+        if (names.Count < atLeast)
+        {
+            throw Problem(atLeast == 1
+                ? $"{path} is empty; expected at least one {what}"
+                : $"{path} has {MessageText.Count(names.Count, "value", "values")}; expected at least {atLeast}");
+        }
+
+        var seen = new Dictionary<string, int>(names.Count, StringComparer.Ordinal);
+        for (var i = 0; i < names.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(names[i]))
+            {
+                throw Problem($"{path}[{i}] is empty; expected a {what}");
+            }
+
+            if (!seen.TryAdd(names[i], i))
+            {
+                throw Problem($"{path}[{i}] {MessageText.Quote(names[i])} repeats {path}[{seen[names[i]]}]; expected distinct values");
+            }
+        }
+    }
+
+    private static void CheckStandardization(Standardization standardization, int features)
+    {
+        CheckVector(standardization.Mean, "standardization.mean", features, "one per feature");
+        CheckVector(standardization.Std, "standardization.std", features, "one per feature");
+        for (var j = 0; j < features; j++)
+        {
+            if (standardization.Std[j] <= 0)
+            {
+                throw Problem($"standardization.std[{j}] is {MessageText.Number(standardization.Std[j])}; expected a positive number");
+            }
+        }
+    }
+
+    private static void CheckLayers(IReadOnlyList<LayerDocument>? layers, int features, int classes)
+    {
+        if (layers is null || layers.Count == 0)
+        {
+            throw Problem($"layers is {(layers is null ? "missing" : "empty")}; expected at least one layer");
+        }
+
+        for (var l = 0; l < layers.Count; l++)
+        {
+            var path = $"layers[{l}]";
+            var layer = layers[l] ?? throw Problem($"{path} is missing; expected a layer");
+            var weights = layer.Weights ?? throw Problem($"{path}.weights is missing; expected units x inputs numbers");
+            if (layer.Units == 0)
+            {
+                throw Problem($"{path}.weights has no rows; expected one row per unit");
+            }
+
+            var (inputs, why) = l == 0 ? (features, "one per feature") : (layers[l - 1].Units, $"the units of layers[{l - 1}]");
+            if (layer.Inputs != inputs)
+            {
+                throw Problem($"{path}.weights has {MessageText.Count(layer.Inputs, "column", "columns")}; expected {inputs} ({why})");
+            }
+
+            // The units of the output layer before the bias: with a row too many, the row is the mistake.
+            CheckActivation(layer, path, isOutput: l == layers.Count - 1, classes);
+            CheckVector(layer.Bias, $"{path}.bias", layer.Units, "one per unit");
+            for (var i = 0; i < layer.Units; i++)
+            {
+                for (var j = 0; j < layer.Inputs; j++)
+                {
+                    if (!double.IsFinite(weights[i, j]))
+                    {
+                        throw Problem($"{path}.weights[{i}][{j}] is {MessageText.Number(weights[i, j])}; expected a finite number");
+                    }
+                }
+            }
+        }
+    }
+
+    private static void CheckActivation(LayerDocument layer, string path, bool isOutput, int classes)
+    {
+        var activation = layer.Activation ?? throw Problem($"{path}.activation is missing; expected the name of an activation");
+        if (!isOutput)
+        {
+            if (!HiddenActivations.Contains(activation, StringComparer.Ordinal))
+            {
+                throw Problem($"{path}.activation is {MessageText.Quote(activation)}; expected one of {MessageText.List(HiddenActivations)} for a hidden layer");
+            }
+
+            return;
+        }
+
+        // Two classes: one sigmoid unit, the probability of classes[1]. More: one softmax unit per class.
+        var (expected, units) = classes == 2 ? (Sigmoid, 1) : (Softmax, classes);
+        if (activation != expected)
+        {
+            throw Problem($"{path}.activation is {MessageText.Quote(activation)}; expected {MessageText.Quote(expected)} for the output layer of a {classes}-class model");
+        }
+
+        if (layer.Units != units)
+        {
+            throw Problem($"{path} has {MessageText.Count(layer.Units, "unit", "units")}; expected {units} (the output layer of a {classes}-class model)");
+        }
+    }
+
+    private static void CheckTraining(TrainingDocument? training)
+    {
+        if (training is null)
+        {
+            throw Problem("training is missing; expected an object (it may be empty)");
+        }
+
+        CheckFinite(training.LearningRate, "training.learningRate");
+        CheckFinite(training.L2, "training.l2");
+        CheckFinite(training.InitScale, "training.initScale");
+        if (training.Epochs < 0)
+        {
+            throw Problem($"training.epochs is {training.Epochs}; expected a number of epochs, 0 or more");
+        }
+
+        if (training.BatchSize < 1)
+        {
+            throw Problem($"training.batchSize is {training.BatchSize}; expected a batch size, 1 or more");
+        }
+
+        if (training.Costs is null)
+        {
+            throw Problem("training.costs is missing; expected an array of numbers (it may be empty)");
+        }
+
+        CheckVector(training.Costs, "training.costs", null, null);
+        if (training.ValidationCosts is not null)
+        {
+            CheckVector(training.ValidationCosts, "training.validationCosts", null, null);
+        }
+
+        if (training.Extra is null)
+        {
+            throw Problem("training's extra settings are missing; expected a dictionary (it may be empty)");
+        }
+
+        foreach (var (name, value) in training.Extra)
+        {
+            if (string.IsNullOrWhiteSpace(name))
+            {
+                throw Problem("training has a setting with an empty name; expected a camelCase name");
+            }
+
+            if (KnownTrainingNames.Contains(name, StringComparer.Ordinal))
+            {
+                throw Problem($"training.{name} is in Extra; expected it in its own property of TrainingDocument");
+            }
+
+            switch (value)
+            {
+                case string or bool or int or long:
+                    break;
+                case double number:
+                    CheckFinite(number, $"training.{name}");
+                    break;
+                default:
+                    throw Problem($"training.{name} is {(value is null ? "null" : $"a {value.GetType().Name}")}; expected a string, a number (double, int or long) or a boolean");
+            }
+        }
+    }
+
+    private static void CheckVector(IReadOnlyList<double>? values, string path, int? length, string? why)
+    {
+        if (values is null)
+        {
+            throw Problem($"{path} is missing; expected an array of numbers");
+        }
+
+        if (length is { } expected && values.Count != expected)
+        {
+            throw Problem($"{path} has {MessageText.Count(values.Count, "value", "values")}; expected {expected} ({why})");
+        }
+
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (!double.IsFinite(values[i]))
+            {
+                throw Problem($"{path}[{i}] is {MessageText.Number(values[i])}; expected a finite number");
+            }
+        }
+    }
+
+    private static void CheckFinite(double? value, string path)
+    {
+        if (value is { } number && !double.IsFinite(number))
+        {
+            throw Problem($"{path} is {number.ToString(CultureInfo.InvariantCulture)}; expected a finite number");
+        }
+    }
+
+    private static int IndexOf(IReadOnlyList<string> names, string name)
+    {
+        for (var i = 0; i < names.Count; i++)
+        {
+            if (string.Equals(names[i], name, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+}

@@ -1,0 +1,221 @@
+// A data set loaded from a CSV file: numeric features as a samples x features matrix, and the
+// raw label strings. It remembers where each row came from, so later checks (a label the model
+// does not know, a column the model does not expect) can point at the file, line and column.
+
+using System.Globalization;
+
+namespace Perceptron;
+
+/// <summary>
+/// A loaded CSV data set: one row per sample, numeric feature columns and an optional label column.
+/// </summary>
+/// <remarks>
+/// Load one with <see cref="Load"/> (a file) or <see cref="Read"/> (any <see cref="TextReader"/>).
+/// Every problem with the file is a <see cref="DataFormatException"/> whose message names the file,
+/// the line and the column. See docs/data-files.md for the rules.
+/// </remarks>
+public sealed class Table
+{
+    private readonly int[] _featureColumns;
+    private readonly int? _labelColumn;
+    private readonly int[] _rowLines;
+
+    internal Table(
+        string source,
+        string[] featureNames,
+        int[] featureColumns,
+        string? labelName,
+        int? labelColumn,
+        double[,] features,
+        IReadOnlyList<string>? labels,
+        int[] rowLines)
+    {
+        Source = source;
+        FeatureNames = Array.AsReadOnly(featureNames);
+        _featureColumns = featureColumns;
+        LabelName = labelName;
+        _labelColumn = labelColumn;
+        Features = features;
+        Labels = labels;
+        _rowLines = rowLines;
+    }
+
+    /// <summary>The file name (or the source name given to <see cref="Read"/>), used in messages.</summary>
+    public string Source { get; }
+
+    /// <summary>The names of the feature columns, in file order (the label column left out).</summary>
+    public IReadOnlyList<string> FeatureNames { get; }
+
+    /// <summary>The name of the label column, or null when the table has no labels.</summary>
+    public string? LabelName { get; }
+
+    /// <summary>The feature values, samples x features (rows are samples). Every value is finite.</summary>
+    public double[,] Features { get; }
+
+    /// <summary>The label of each row as written in the file, or null when the table has no label column.</summary>
+    public IReadOnlyList<string>? Labels { get; }
+
+    /// <summary>The number of samples (data rows).</summary>
+    public int Rows => Features.GetLength(0);
+
+    /// <summary>Loads a CSV file with a header row.</summary>
+    /// <param name="path">The CSV file; messages name it as given.</param>
+    /// <param name="labelColumn">The name of the label column; null means the last column (with <see cref="LabelColumn.Required"/>).</param>
+    /// <param name="mode">Whether the label column must, may or must not be there.</param>
+    /// <exception cref="DataFormatException">The file is missing, unreadable or not a valid data file.</exception>
+    /// <exception cref="ArgumentException"><paramref name="labelColumn"/> and <paramref name="mode"/> do not fit together.</exception>
+    public static Table Load(string path, string? labelColumn = null, LabelColumn mode = LabelColumn.Required)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        CheckLabelArguments(labelColumn, mode);
+        using var stream = UserFiles.OpenRead(path, "a CSV file");
+        using var reader = new StreamReader(stream, detectEncodingFromByteOrderMarks: true);
+        return CsvTableReader.Read(reader, path, labelColumn, mode);
+    }
+
+    /// <summary>Reads CSV text with a header row, e.g. from an embedded resource or a string in a test.</summary>
+    /// <param name="reader">The CSV text; it is read to the end but not disposed.</param>
+    /// <param name="sourceName">The name that messages give for the source, e.g. a file name.</param>
+    /// <param name="labelColumn">The name of the label column; null means the last column (with <see cref="LabelColumn.Required"/>).</param>
+    /// <param name="mode">Whether the label column must, may or must not be there.</param>
+    /// <exception cref="DataFormatException">The text is not a valid data file.</exception>
+    /// <exception cref="ArgumentException"><paramref name="labelColumn"/> and <paramref name="mode"/> do not fit together.</exception>
+    public static Table Read(TextReader reader, string sourceName, string? labelColumn = null, LabelColumn mode = LabelColumn.Required)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentNullException.ThrowIfNull(sourceName);
+        CheckLabelArguments(labelColumn, mode);
+        return CsvTableReader.Read(reader, sourceName, labelColumn, mode);
+    }
+
+    /// <summary>
+    /// The distinct classes among <paramref name="labels"/>, sorted: in numeric order when every label
+    /// is a number ("2" before "10"), otherwise in ordinal string order.
+    /// </summary>
+    public static IReadOnlyList<string> Classes(IReadOnlyList<string> labels)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        var distinct = new HashSet<string>(labels, StringComparer.Ordinal).ToArray();
+        var values = new double[distinct.Length];
+        var numeric = true;
+        for (var i = 0; i < distinct.Length && numeric; i++)
+        {
+            numeric = double.TryParse(distinct[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i])
+                && double.IsFinite(values[i]);
+        }
+
+        // "1" and "1.0" are different labels of one value: the ordinal tie-break keeps the order total.
+        var sorted = numeric
+            ? distinct.Zip(values).OrderBy(pair => pair.Second).ThenBy(pair => pair.First, StringComparer.Ordinal).Select(pair => pair.First).ToArray()
+            : distinct.Order(StringComparer.Ordinal).ToArray();
+        return Array.AsReadOnly(sorted);
+    }
+
+    /// <summary>
+    /// The index in <paramref name="classes"/> of each label. A label that is not a class is reported
+    /// at line row + 2 (the header is line 1); prefer the instance <see cref="EncodeLabels(IReadOnlyList{string})"/>,
+    /// which knows the file and the real line.
+    /// </summary>
+    /// <exception cref="DataFormatException">A label is not one of <paramref name="classes"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="classes"/> holds a class twice.</exception>
+    public static int[] EncodeLabels(IReadOnlyList<string> labels, IReadOnlyList<string> classes) =>
+        Encode(labels, classes, row => (null, row + 2, null));
+
+    /// <summary>The index in <paramref name="classes"/> of each label of this table.</summary>
+    /// <exception cref="DataFormatException">A label is not one of <paramref name="classes"/>; the message names its file, line and column.</exception>
+    /// <exception cref="InvalidOperationException">The table has no labels.</exception>
+    /// <exception cref="ArgumentException"><paramref name="classes"/> holds a class twice.</exception>
+    public int[] EncodeLabels(IReadOnlyList<string> classes)
+    {
+        var labels = Labels ?? throw new InvalidOperationException($"{Source} has no label column, so it has no labels to encode.");
+        return Encode(labels, classes, row => (Source, _rowLines[row], _labelColumn));
+    }
+
+    /// <summary>
+    /// Checks that the feature columns are <paramref name="expectedNames"/>, in that order, as a model
+    /// trained on other data needs them.
+    /// </summary>
+    /// <exception cref="DataFormatException">They differ; the message names the first difference.</exception>
+    public void CheckFeatures(IReadOnlyList<string> expectedNames)
+    {
+        ArgumentNullException.ThrowIfNull(expectedNames);
+        var common = Math.Min(FeatureNames.Count, expectedNames.Count);
+        for (var i = 0; i < common; i++)
+        {
+            if (!string.Equals(FeatureNames[i], expectedNames[i], StringComparison.Ordinal))
+            {
+                var column = _featureColumns[i];
+                throw new DataFormatException(
+                    Source, 1, column,
+                    $"column {column} is {MessageText.Quote(FeatureNames[i])}; the model expects {MessageText.Quote(expectedNames[i])}");
+            }
+        }
+
+        if (FeatureNames.Count > expectedNames.Count)
+        {
+            var column = _featureColumns[common];
+            throw new DataFormatException(
+                Source, 1, column,
+                $"column {column} is {MessageText.Quote(FeatureNames[common])}; the model expects only "
+                + $"{MessageText.Count(expectedNames.Count, "feature column", "feature columns")}");
+        }
+
+        if (FeatureNames.Count < expectedNames.Count)
+        {
+            throw new DataFormatException(
+                Source, 1, null,
+                $"the file has {MessageText.Count(FeatureNames.Count, "feature column", "feature columns")}; "
+                + $"the model expects {expectedNames.Count}, the first missing one is {MessageText.Quote(expectedNames[common])}");
+        }
+    }
+
+    private static int[] Encode(
+        IReadOnlyList<string> labels,
+        IReadOnlyList<string> classes,
+        Func<int, (string? File, int Line, int? Column)> locate)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(classes);
+        var index = new Dictionary<string, int>(classes.Count, StringComparer.Ordinal);
+        for (var i = 0; i < classes.Count; i++)
+        {
+            if (!index.TryAdd(classes[i], i))
+            {
+                throw new ArgumentException($"The class {MessageText.Quote(classes[i])} appears twice; expected distinct classes.", nameof(classes));
+            }
+        }
+
+        var encoded = new int[labels.Count];
+        for (var row = 0; row < labels.Count; row++)
+        {
+            if (!index.TryGetValue(labels[row], out encoded[row]))
+            {
+                var (file, line, column) = locate(row);
+                throw new DataFormatException(
+                    file, line, column,
+                    $"label {MessageText.Quote(labels[row])} is not one of the classes; expected one of {MessageText.List(classes)}");
+            }
+        }
+
+        return encoded;
+    }
+
+    private static void CheckLabelArguments(string? labelColumn, LabelColumn mode)
+    {
+        switch (mode)
+        {
+            case LabelColumn.Required:
+                break;
+            case LabelColumn.Optional when labelColumn is null:
+                throw new ArgumentException("LabelColumn.Optional needs the name of the label column to look for.", nameof(labelColumn));
+            case LabelColumn.Optional:
+                break;
+            case LabelColumn.None when labelColumn is not null:
+                throw new ArgumentException($"LabelColumn.None reads no label column, but the label column {MessageText.Quote(labelColumn)} was named.", nameof(labelColumn));
+            case LabelColumn.None:
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(mode), mode, "Expected Required, Optional or None.");
+        }
+    }
+}

@@ -1,0 +1,47 @@
+// Opening the files a user names: every way that can fail by the user's hand (no such file, a
+// directory, no permission) becomes a DataFormatException that names the file and the reason.
+
+namespace Perceptron;
+
+internal static class UserFiles
+{
+    /// <summary>Opens <paramref name="path"/> for sequential reading.</summary>
+    /// <param name="path">The path as the user gave it.</param>
+    /// <param name="expected">What the file should be, for the message, e.g. "a CSV file".</param>
+    public static FileStream OpenRead(string path, string expected)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            throw new DataFormatException(null, null, null, $"the file name is empty; expected the path of {expected}");
+        }
+
+        // Opening a directory fails with a misleading "access denied" on some systems: say what it is.
+        if (Directory.Exists(path))
+        {
+            throw new DataFormatException(path, null, null, $"is a directory; expected {expected}");
+        }
+
+        try
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        }
+        catch (Exception e) when (IsFileError(e))
+        {
+            throw new DataFormatException(path, null, null, $"{Describe(e)}; expected {expected}", e);
+        }
+    }
+
+    /// <summary>True for the exceptions the file system throws for a user's path or disk.</summary>
+    public static bool IsFileError(Exception e) =>
+        e is IOException or UnauthorizedAccessException or NotSupportedException or System.Security.SecurityException;
+
+    /// <summary>A short reason for a file-system error, without the path (the message leads with it).</summary>
+    public static string Describe(Exception e) => e switch
+    {
+        FileNotFoundException => "no such file",
+        DirectoryNotFoundException => "no such directory",
+        UnauthorizedAccessException or System.Security.SecurityException => "permission denied",
+        PathTooLongException => "the path is too long",
+        _ => $"cannot be accessed ({e.Message.TrimEnd('.')})",
+    };
+}

@@ -1,1 +1,4 @@
-return 0;
+// The console host: `perceptron train | predict | evaluate | gradcheck`.
+using Perceptron.Cli;
+
+return App.Run(args, Console.Out, Console.Error);

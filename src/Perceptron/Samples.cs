@@ -1,3 +1,5 @@
+using Core = Perceptron.Core;
+
 namespace Perceptron;
 
 /// <summary>Helpers for building the samples-as-rows arrays the library takes.</summary>
@@ -38,5 +40,43 @@ public static class Samples
         }
 
         return result;
+    }
+
+    /// <summary>A seeded split of sample indices into training and test rows (both in ascending order).</summary>
+    /// <param name="samples">The number of samples.</param>
+    /// <param name="testFraction">The fraction held out for testing, in [0, 1); 0 gives no test rows.</param>
+    /// <param name="seed">Same seed, same split.</param>
+    public static (int[] Train, int[] Test) Split(int samples, double testFraction, int seed)
+    {
+        Guard.Positive(samples, nameof(samples));
+        Guard.Fraction(testFraction, nameof(testFraction));
+        var split = Core.Preprocessing.Split(seed, testFraction, samples);
+        return (split.Item1, split.Item2);
+    }
+
+    /// <summary>The given rows of a samples x features array, in the given order, as a new array.</summary>
+    public static double[,] TakeRows(double[,] features, IReadOnlyList<int> rows)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(rows);
+        var count = features.GetLength(0);
+        var indices = rows.ToArray();
+        for (var i = 0; i < indices.Length; i++)
+        {
+            if (indices[i] < 0 || indices[i] >= count)
+            {
+                throw new ArgumentException($"rows[{i}] is {indices[i]}; expected a row from 0 to {count - 1}.", nameof(rows));
+            }
+        }
+
+        return Core.Preprocessing.TakeRows(indices, features);
+    }
+
+    /// <summary>The given entries of an array, in the given order.</summary>
+    public static T[] TakeRows<T>(T[] values, IReadOnlyList<int> rows)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        ArgumentNullException.ThrowIfNull(rows);
+        return rows.Select(i => values[i]).ToArray();
     }
 }

@@ -1,0 +1,115 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using System.Reflection;
+
+namespace Perceptron.Cli;
+
+/// <summary>Exit codes of the console host.</summary>
+internal static class ExitCode
+{
+    public const int Success = 0;
+
+    /// <summary>Training diverged, or a gradient check failed.</summary>
+    public const int Failed = 1;
+
+    /// <summary>Bad input: a usage error, a missing or malformed file, a bad option value.</summary>
+    public const int BadInput = 2;
+
+    /// <summary>Interrupted with Ctrl+C (128 + SIGINT).</summary>
+    public const int Interrupted = 130;
+}
+
+/// <summary>A user mistake found by the host itself; reported as one line, exit code 2.</summary>
+internal sealed class UsageException(string message) : Exception(message);
+
+/// <summary>Builds the command tree and runs it, turning user mistakes into one-line errors.</summary>
+internal static class App
+{
+    public static string Version =>
+        typeof(App).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
+        ?? "0.0.0";
+
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        using var cancellation = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            // The first Ctrl+C asks training to stop at the next epoch; a second one ends the process.
+            e.Cancel = !cancellation.IsCancellationRequested;
+            cancellation.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            var root = BuildRoot(output, error, cancellation.Token);
+            var parsed = root.Parse(args);
+            if (parsed.Errors.Count > 0)
+            {
+                var command = string.Join(' ', parsed.CommandResult.Command.Name == root.Name
+                    ? ["perceptron"]
+                    : new[] { "perceptron", parsed.CommandResult.Command.Name });
+                error.WriteLine($"error: {parsed.Errors[0].Message} (see '{command} --help')");
+                return ExitCode.BadInput;
+            }
+
+            return parsed.Invoke(new InvocationConfiguration
+            {
+                Output = output,
+                Error = error,
+                EnableDefaultExceptionHandler = false,
+                ProcessTerminationTimeout = null,
+            });
+        }
+        catch (Exception e) when (Errors.IsUserError(e))
+        {
+            error.WriteLine($"error: {Errors.Describe(e)}");
+            return ExitCode.BadInput;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    private static RootCommand BuildRoot(TextWriter output, TextWriter error, CancellationToken cancellation)
+    {
+        var root = new RootCommand(
+            "Perceptron: logistic regression and neural networks from first principles.\n"
+            + "Train on the embedded breast-cancer data with `perceptron train`.");
+        foreach (var option in root.Options.OfType<VersionOption>())
+        {
+            option.Action = new VersionAction();
+        }
+
+        root.Subcommands.Add(TrainCommand.Build(output, error, cancellation));
+        root.Subcommands.Add(PredictCommand.Build(output));
+        root.Subcommands.Add(EvaluateCommand.Build(output));
+        root.Subcommands.Add(GradCheckCommand.Build(output));
+        return root;
+    }
+
+    private sealed class VersionAction : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            parseResult.InvocationConfiguration.Output.WriteLine(
+                $"perceptron {Version} (kernels: {Perceptron.Core.Kernels.describe(Perceptron.Core.Kernels.provider)})");
+            return ExitCode.Success;
+        }
+    }
+}
+
+/// <summary>Which exceptions are the user's mistakes, and how to say them in one line.</summary>
+internal static class Errors
+{
+    public static bool IsUserError(Exception e) =>
+        e is DataFormatException or UsageException or ArgumentException;
+
+    public static string Describe(Exception e) => e switch
+    {
+        // An ArgumentException's message ends with " (Parameter 'x')"; the message already names it.
+        ArgumentException a when a.ParamName is not null =>
+            a.Message.Replace($" (Parameter '{a.ParamName}')", string.Empty, StringComparison.Ordinal),
+        _ => e.Message,
+    };
+}

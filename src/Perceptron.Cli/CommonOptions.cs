@@ -1,0 +1,139 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+
+namespace Perceptron.Cli;
+
+/// <summary>Options shared by several commands, with validation that names the option.</summary>
+internal static class CommonOptions
+{
+    public static Option<string?> Data(string description) => new("--data") { Description = description, HelpName = "FILE" };
+
+    public static Option<string?> Label() => new("--label")
+    {
+        Description = "The label column (default: the last column).",
+        HelpName = "COLUMN",
+    };
+
+    public static Option<bool> Json() => new("--json") { Description = "Print one JSON object on stdout instead of text." };
+
+    public static Option<int> Seed() => new("--seed")
+    {
+        Description = "Seeds initialisation, shuffling and splits: same seed, same model.",
+        DefaultValueFactory = _ => 0,
+    };
+
+    public static Option<int[]> Hidden() => new("--hidden")
+    {
+        Description = "Hidden layer widths, comma-separated, e.g. 16,8 (default: none, the perceptron).",
+        HelpName = "W1,W2,...",
+        DefaultValueFactory = _ => [],
+        CustomParser = ParseWidths,
+    };
+
+    public static Option<Activation> HiddenActivation() => new("--activation")
+    {
+        Description = "Hidden-layer activation: sigmoid, tanh, relu or leaky_relu.",
+        DefaultValueFactory = _ => Activation.Tanh,
+        CustomParser = r => ParseName(r, "--activation", ActivationNames),
+    };
+
+    public static Option<Initialization?> Init() => new("--init")
+    {
+        Description = "Initial weights: zeros, normal, xavier or he (default: zeros without hidden layers, he for relu, xavier otherwise).",
+        CustomParser = r => ParseName(r, "--init", InitializationNames),
+    };
+
+    public static Option<double> InitScale() => new("--init-scale")
+    {
+        Description = "Standard deviation for --init normal.",
+        DefaultValueFactory = _ => 0.01,
+        CustomParser = r => ParseDouble(r, "--init-scale", positive: true),
+    };
+
+    public static Option<string?> Model(string description, bool required) =>
+        new("--model") { Description = description, HelpName = "FILE", Required = required };
+
+    public static readonly IReadOnlyDictionary<string, Activation> ActivationNames = new Dictionary<string, Activation>
+    {
+        ["sigmoid"] = Activation.Sigmoid,
+        ["tanh"] = Activation.Tanh,
+        ["relu"] = Activation.Relu,
+        ["leaky_relu"] = Activation.LeakyRelu,
+        ["leaky-relu"] = Activation.LeakyRelu,
+    };
+
+    public static readonly IReadOnlyDictionary<string, Initialization?> InitializationNames =
+        new Dictionary<string, Initialization?>
+        {
+            ["zeros"] = Initialization.Zeros,
+            ["normal"] = Initialization.Normal,
+            ["xavier"] = Initialization.Xavier,
+            ["he"] = Initialization.He,
+        };
+
+    public static readonly IReadOnlyDictionary<string, Optimizer> OptimizerNames = new Dictionary<string, Optimizer>
+    {
+        ["gd"] = Optimizer.GradientDescent,
+        ["momentum"] = Optimizer.Momentum,
+        ["adam"] = Optimizer.Adam,
+    };
+
+    public static T ParseName<T>(ArgumentResult result, string option, IReadOnlyDictionary<string, T> names)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+        if (names.TryGetValue(text.Trim().ToLowerInvariant(), out var value))
+        {
+            return value;
+        }
+
+        result.AddError($"{option} '{text}' is not known; expected one of {string.Join(", ", names.Keys.Where(k => !k.Contains('-')))}");
+        return default!;
+    }
+
+    public static int ParseInt(ArgumentResult result, string option, int minimum)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+        if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= minimum)
+        {
+            return value;
+        }
+
+        result.AddError($"{option} '{text}' is not valid; expected a whole number >= {minimum}");
+        return default;
+    }
+
+    public static double ParseDouble(ArgumentResult result, string option, bool positive, double? below = null)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+        var ok = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+            && double.IsFinite(value)
+            && (positive ? value > 0 : value >= 0)
+            && (below is not double b || value < b);
+        if (ok)
+        {
+            return value;
+        }
+
+        var range = (positive ? "> 0" : ">= 0") + (below is double limit ? $" and < {limit.ToString(CultureInfo.InvariantCulture)}" : string.Empty);
+        result.AddError($"{option} '{text}' is not valid; expected a number {range}");
+        return default;
+    }
+
+    private static int[] ParseWidths(ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+        var parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var widths = new int[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (!int.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out widths[i]) || widths[i] < 1)
+            {
+                result.AddError($"--hidden '{text}' is not valid; expected comma-separated widths >= 1, like 16,8");
+                return [];
+            }
+        }
+
+        return widths;
+    }
+}

@@ -1,0 +1,90 @@
+namespace Perceptron.Cli;
+
+/// <summary>PNG pictures with ScottPlot: the learning curve and the ROC curve. Written atomically.</summary>
+internal static class Plots
+{
+    public const int Width = 900;
+    public const int Height = 560;
+
+    /// <summary>Checks a --plot path before any work is done, so a typo does not cost a training run.</summary>
+    public static void CheckPath(string? path, string option)
+    {
+        if (path is null)
+        {
+            return;
+        }
+
+        if (!path.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new UsageException($"{option} '{path}' is not valid; expected a file name ending in .png");
+        }
+
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (folder is not null && !Directory.Exists(folder))
+        {
+            throw new UsageException($"{option} '{path}': the folder '{folder}' does not exist");
+        }
+    }
+
+    /// <summary>Cost per epoch, and the validation cost when there is one.</summary>
+    public static void LearningCurve(string path, IReadOnlyList<double> costs, IReadOnlyList<double> validationCosts)
+    {
+        var plot = new ScottPlot.Plot();
+        var epochs = Enumerable.Range(1, costs.Count).Select(i => (double)i).ToArray();
+        var training = plot.Add.ScatterLine(epochs, costs.ToArray());
+        training.LegendText = "training cost";
+        training.LineWidth = 2;
+        if (validationCosts.Count > 0)
+        {
+            var validation = plot.Add.ScatterLine(epochs[..validationCosts.Count], validationCosts.ToArray());
+            validation.LegendText = "validation cost";
+            validation.LineWidth = 2;
+        }
+
+        plot.Title("Learning curve");
+        plot.XLabel("epoch");
+        plot.YLabel("cross-entropy cost");
+        plot.ShowLegend(ScottPlot.Alignment.UpperRight);
+        Save(plot, path);
+    }
+
+    /// <summary>The ROC curve of a binary model, with the chance diagonal and the AUC in the legend.</summary>
+    public static void Roc(string path, IReadOnlyList<RocPoint> curve, double auc, string positiveClass)
+    {
+        var plot = new ScottPlot.Plot();
+        var roc = plot.Add.ScatterLine(curve.Select(p => p.FalsePositiveRate).ToArray(), curve.Select(p => p.TruePositiveRate).ToArray());
+        roc.LegendText = $"ROC (AUC = {auc:F4})";
+        roc.LineWidth = 2;
+        var chance = plot.Add.ScatterLine(new[] { 0.0, 1.0 }, new[] { 0.0, 1.0 });
+        chance.LegendText = "chance";
+        chance.LinePattern = ScottPlot.LinePattern.Dashed;
+        plot.Title($"ROC curve (positive class '{positiveClass}')");
+        plot.XLabel("false positive rate");
+        plot.YLabel("true positive rate");
+        plot.Axes.SetLimits(0, 1, 0, 1.02);
+        plot.ShowLegend(ScottPlot.Alignment.LowerRight);
+        Save(plot, path);
+    }
+
+    private static void Save(ScottPlot.Plot plot, string path)
+    {
+        var full = Path.GetFullPath(path);
+        var temporary = Path.Combine(Path.GetDirectoryName(full) ?? ".", $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.png");
+        try
+        {
+            plot.SavePng(temporary, Width, Height);
+            File.Move(temporary, full, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"{path}: cannot write the picture ({e.Message})");
+        }
+        finally
+        {
+            if (File.Exists(temporary))
+            {
+                File.Delete(temporary);
+            }
+        }
+    }
+}

@@ -1,0 +1,330 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Spectre.Console;
+
+namespace Perceptron.Cli;
+
+/// <summary>`perceptron train`: load data, split, train, report, and optionally save the model and a plot.</summary>
+internal static class TrainCommand
+{
+    public static Command Build(TextWriter output, TextWriter error, CancellationToken cancellation)
+    {
+        var data = CommonOptions.Data("CSV file with a header row (default: the embedded breast-cancer data set).");
+        var label = CommonOptions.Label();
+        var test = new Option<string?>("--test") { Description = "A separate CSV test set (same columns).", HelpName = "FILE" };
+        var testFraction = new Option<double>("--test-fraction")
+        {
+            Description = "Fraction of the samples held out (seeded) for testing; 0: no test split.",
+            DefaultValueFactory = _ => 0.2,
+            CustomParser = r => CommonOptions.ParseDouble(r, "--test-fraction", positive: false, below: 1),
+        };
+        var epochs = new Option<int>("--epochs", "--iterations")
+        {
+            Description = "Passes over the training data (full-batch: gradient steps).",
+            DefaultValueFactory = _ => 2000,
+            CustomParser = r => CommonOptions.ParseInt(r, "--epochs", 1),
+        };
+        var learningRate = new Option<double?>("--learning-rate")
+        {
+            Description = "Step size (default: 0.5 for gd and momentum, 0.001 for adam).",
+            CustomParser = r => CommonOptions.ParseDouble(r, "--learning-rate", positive: true),
+        };
+        var noStandardize = new Option<bool>("--no-standardize") { Description = "Use the features as they are." };
+        var printEvery = new Option<int>("--print-every")
+        {
+            Description = "Print (and record in --json) the cost every K epochs.",
+            DefaultValueFactory = _ => 100,
+            CustomParser = r => CommonOptions.ParseInt(r, "--print-every", 1),
+        };
+        var model = CommonOptions.Model("Save the trained model to this JSON file (written atomically).", required: false);
+        var json = CommonOptions.Json();
+        var hidden = CommonOptions.Hidden();
+        var activation = CommonOptions.HiddenActivation();
+        var optimizer = new Option<Optimizer>("--optimizer")
+        {
+            Description = "gd, momentum or adam.",
+            DefaultValueFactory = _ => Optimizer.GradientDescent,
+            CustomParser = r => CommonOptions.ParseName(r, "--optimizer", CommonOptions.OptimizerNames),
+        };
+        var batchSize = new Option<int?>("--batch-size")
+        {
+            Description = "Samples per update (default: full batch).",
+            CustomParser = r => CommonOptions.ParseInt(r, "--batch-size", 1),
+        };
+        var l2 = new Option<double>("--l2")
+        {
+            Description = "L2 penalty (l2 / 2) ||W||^2 on the weights.",
+            DefaultValueFactory = _ => 0.0,
+            CustomParser = r => CommonOptions.ParseDouble(r, "--l2", positive: false),
+        };
+        var init = CommonOptions.Init();
+        var initScale = CommonOptions.InitScale();
+        var seed = CommonOptions.Seed();
+        var validationFraction = new Option<double>("--validation-fraction")
+        {
+            Description = "Fraction of the training samples held out for the validation cost (and --patience).",
+            DefaultValueFactory = _ => 0.0,
+            CustomParser = r => CommonOptions.ParseDouble(r, "--validation-fraction", positive: false, below: 1),
+        };
+        var patience = new Option<int?>("--patience")
+        {
+            Description = "Stop when the validation cost has not improved for this many epochs.",
+            CustomParser = r => CommonOptions.ParseInt(r, "--patience", 1),
+        };
+        var warmStart = new Option<string?>("--warm-start")
+        {
+            Description = "Continue training from this model file.",
+            HelpName = "FILE",
+        };
+        var plot = new Option<string?>("--plot") { Description = "Write the learning curve to this PNG file.", HelpName = "FILE.png" };
+
+        var command = new Command("train", "Train a classifier (the perceptron by default) and report train and test accuracy.")
+        {
+            data, label, test, testFraction, epochs, learningRate, noStandardize, printEvery, model, json, hidden,
+            activation, optimizer, batchSize, l2, init, initScale, seed, validationFraction, patience, warmStart, plot,
+        };
+
+        command.SetAction(parse =>
+        {
+            var chosenOptimizer = parse.GetValue(optimizer);
+            var settings = new Settings(
+                Data: parse.GetValue(data),
+                Label: parse.GetValue(label),
+                Test: parse.GetValue(test),
+                TestFraction: parse.GetValue(testFraction),
+                PrintEvery: parse.GetValue(printEvery),
+                Model: parse.GetValue(model),
+                Json: parse.GetValue(json),
+                WarmStart: parse.GetValue(warmStart),
+                Plot: parse.GetValue(plot),
+                Options: new TrainingOptions
+                {
+                    HiddenLayers = parse.GetValue(hidden) ?? [],
+                    Activation = parse.GetValue(activation),
+                    Optimizer = chosenOptimizer,
+                    LearningRate = parse.GetValue(learningRate) ?? (chosenOptimizer == Optimizer.Adam ? 0.001 : 0.5),
+                    Epochs = parse.GetValue(epochs),
+                    BatchSize = parse.GetValue(batchSize),
+                    L2 = parse.GetValue(l2),
+                    Initialization = parse.GetValue(init),
+                    InitScale = parse.GetValue(initScale),
+                    Seed = parse.GetValue(seed),
+                    Standardize = !parse.GetValue(noStandardize),
+                    ValidationFraction = parse.GetValue(validationFraction),
+                    Patience = parse.GetValue(patience),
+                });
+            return Run(settings, output, error, cancellation);
+        });
+        return command;
+    }
+
+    private sealed record Settings(
+        string? Data,
+        string? Label,
+        string? Test,
+        double TestFraction,
+        int PrintEvery,
+        string? Model,
+        bool Json,
+        string? WarmStart,
+        string? Plot,
+        TrainingOptions Options);
+
+    private static int Run(Settings settings, TextWriter output, TextWriter error, CancellationToken cancellation)
+    {
+        Plots.CheckPath(settings.Plot, "--plot");
+        var table = DataSource.Load(settings.Data, settings.Label);
+        var options = settings.Options;
+        IReadOnlyList<string>? knownClasses = null;
+        if (settings.WarmStart is not null)
+        {
+            var warm = Classifier.Load(settings.WarmStart);
+            table.CheckFeatures(warm.FeatureNames);
+            knownClasses = warm.Classes;
+            options = options with { WarmStart = warm };
+        }
+
+        var (labels, classes) = DataSource.Encode(table, knownClasses);
+        var features = table.Features;
+        double[,]? testFeatures = null;
+        int[]? testLabels = null;
+        if (settings.Test is not null)
+        {
+            var testTable = Table.Load(settings.Test, table.LabelName);
+            testTable.CheckFeatures(table.FeatureNames);
+            testFeatures = testTable.Features;
+            testLabels = testTable.EncodeLabels(classes);
+        }
+        else if (settings.TestFraction > 0)
+        {
+            var (trainRows, testRows) = Samples.Split(table.Rows, settings.TestFraction, options.Seed);
+            testFeatures = Samples.TakeRows(features, testRows);
+            testLabels = Samples.TakeRows(labels, testRows);
+            features = Samples.TakeRows(features, trainRows);
+            labels = Samples.TakeRows(labels, trainRows);
+        }
+
+        var plain = Output.Plain(settings.Json);
+        var printed = new List<(int Epoch, double Cost)>();
+        var fullBatch = options.BatchSize is null || options.BatchSize >= labels.Length;
+        void Record(TrainingProgress p)
+        {
+            if ((p.Epoch - 1) % settings.PrintEvery == 0)
+            {
+                printed.Add((p.Epoch - 1, p.Cost));
+                if (plain && !settings.Json)
+                {
+                    output.WriteLine(CostLine(fullBatch, p.Epoch - 1, p.Cost));
+                }
+            }
+        }
+
+        var clock = Stopwatch.StartNew();
+        Classifier trained;
+        try
+        {
+            trained = plain
+                ? Classifier.Train(features, labels, options, new SyncProgress<TrainingProgress>(Record), cancellation)
+                : TrainWithProgressBar(features, labels, options, Record, cancellation);
+        }
+        catch (TrainingCanceledException stopped)
+        {
+            var partial = stopped.Model.WithNames(table.FeatureNames, table.LabelName ?? "label", classes);
+            var saved = settings.Model is not null;
+            if (saved)
+            {
+                partial.Save(settings.Model!);
+            }
+
+            error.WriteLine(
+                $"interrupted: training stopped after epoch {partial.EpochsRun} of {options.Epochs}"
+                + (saved ? $"; the model of that epoch was saved to {settings.Model}" : "; no model was saved (no --model given)"));
+            return ExitCode.Interrupted;
+        }
+        catch (TrainingDivergedException diverged)
+        {
+            error.WriteLine($"error: {diverged.Message} No model was written.");
+            return ExitCode.Failed;
+        }
+
+        var seconds = clock.Elapsed.TotalSeconds;
+        var classifier = trained.WithNames(table.FeatureNames, table.LabelName ?? "label", classes);
+        var trainAccuracy = classifier.Evaluate(features, labels).Accuracy;
+        double? testAccuracy = testFeatures is null ? null : classifier.Evaluate(testFeatures, testLabels!).Accuracy;
+        if (settings.Model is not null)
+        {
+            classifier.Save(settings.Model);
+        }
+
+        if (settings.Plot is not null)
+        {
+            Plots.LearningCurve(settings.Plot, classifier.Costs, classifier.ValidationCosts);
+        }
+
+        if (settings.Json)
+        {
+            output.WriteLine(System.Text.Json.JsonSerializer.Serialize(
+                new
+                {
+                    data = table.Source,
+                    label = table.LabelName,
+                    classes,
+                    samples = new { train = labels.Length, test = testLabels?.Length ?? 0 },
+                    features = table.FeatureNames.Count,
+                    layers = classifier.Layers.Select(l => new { units = l.Units, inputs = l.Inputs, activation = l.Activation }),
+                    optimizer = options.Optimizer.ToString(),
+                    learningRate = options.LearningRate,
+                    epochs = classifier.EpochsRun,
+                    stopReason = classifier.StopReason.ToString(),
+                    printEvery = settings.PrintEvery,
+                    costs = printed.Select(p => p.Cost),
+                    validationCosts = classifier.ValidationCosts,
+                    trainAccuracy,
+                    testAccuracy,
+                    model = settings.Model,
+                    kernels = Perceptron.Core.Kernels.describe(Perceptron.Core.Kernels.provider),
+                    seconds,
+                },
+                Output.Json));
+            return ExitCode.Success;
+        }
+
+        if (!plain)
+        {
+            foreach (var (epoch, cost) in printed)
+            {
+                output.WriteLine(CostLine(fullBatch, epoch, cost));
+            }
+        }
+
+        Summary(output, plain, table, classifier, labels.Length, testLabels?.Length ?? 0, trainAccuracy, testAccuracy, settings, seconds);
+        return ExitCode.Success;
+    }
+
+    private static string CostLine(bool fullBatch, int index, double cost) =>
+        fullBatch
+            ? $"Cost after iteration {index}: {Output.Number(cost)}"
+            : $"Cost after epoch {index}: {Output.Number(cost)}";
+
+    private static Classifier TrainWithProgressBar(
+        double[,] features, int[] labels, TrainingOptions options, Action<TrainingProgress> record, CancellationToken cancellation)
+    {
+        Classifier? result = null;
+        AnsiConsole.Progress()
+            .AutoClear(true)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Start(context =>
+            {
+                var task = context.AddTask("Training", maxValue: options.Epochs);
+                result = Classifier.Train(
+                    features,
+                    labels,
+                    options,
+                    new SyncProgress<TrainingProgress>(p =>
+                    {
+                        record(p);
+                        task.Value = p.Epoch;
+                        task.Description = $"epoch {p.Epoch}/{p.Epochs}  cost {Output.Number(p.Cost)}"
+                            + (p.ValidationCost is double v ? $"  validation {Output.Number(v)}" : string.Empty);
+                    }),
+                    cancellation);
+            });
+        return result!;
+    }
+
+    private static void Summary(
+        TextWriter output, bool plain, Table table, Classifier classifier, int trainSamples, int testSamples,
+        double trainAccuracy, double? testAccuracy, Settings settings, double seconds)
+    {
+        var rows = new List<(string, string)>
+        {
+            ("data", $"{table.Source} ({trainSamples + testSamples} samples, {table.FeatureNames.Count} features, label '{table.LabelName}')"),
+            ("classes", string.Join(", ", classifier.Classes)),
+            ("network", string.Join(" -> ", classifier.Layers.Select(l => $"{l.Units} {l.Activation}").Prepend($"{classifier.FeatureCount} inputs"))),
+            ("training", $"{settings.Options.Optimizer}, learning rate {settings.Options.LearningRate}, "
+                + (settings.Options.BatchSize is int b ? $"batch {b}" : "full batch")
+                + $", {classifier.EpochsRun} epochs" + (classifier.StopReason == StopReason.EarlyStopped ? " (stopped early)" : string.Empty)),
+            ("final cost", classifier.Costs.Count > 0 ? Output.Number(classifier.Costs[^1]) : "-"),
+            ("train accuracy", $"{Output.Percent(trainAccuracy)} ({trainSamples} samples)"),
+            ("test accuracy", testAccuracy is double t ? $"{Output.Percent(t)} ({testSamples} samples)" : "no test split"),
+            ("time", $"{seconds:F2} s, kernels: {Perceptron.Core.Kernels.describe(Perceptron.Core.Kernels.provider)}"),
+        };
+        if (settings.Model is not null)
+        {
+            rows.Add(("model", settings.Model));
+        }
+
+        if (settings.Plot is not null)
+        {
+            rows.Add(("plot", settings.Plot));
+        }
+
+        Tables.Print(output, plain, rows);
+    }
+}
+
+/// <summary>An IProgress that reports on the calling thread, in order (Progress&lt;T&gt; posts to the thread pool).</summary>
+internal sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
+}

@@ -39,6 +39,36 @@ type HugeCase =
         ScaledFeatures: bool
     }
 
+/// The optimizers the training tests draw from (a tag, so that failing cases print readably).
+type OptimizerKind =
+    | GradientDescent
+    | Momentum
+    | Adam
+    | AdamWithL2
+
+    /// The optimizer this tag stands for, with a moderate learning rate.
+    member kind.Make() =
+        match kind with
+        | GradientDescent -> Optimizer.gradientDescent 0.1
+        | Momentum -> Optimizer.momentum 0.1 0.9
+        | Adam -> Optimizer.adamDefault 0.01
+        | AdamWithL2 -> Optimizer.withL2 0.01 (Optimizer.adamDefault 0.01)
+
+/// A case with what `Training.steps` needs: an optimizer, a batch size (None: full batch) and a seed,
+/// and two step counts for splitting a run.
+type TrainingCase =
+    {
+        Case: Case
+        Optimizer: OptimizerKind
+        BatchSize: int option
+        Seed: int
+        First: int
+        Then: int
+    }
+
+/// Binary labels with scores from a small set (so that ties occur), both classes present.
+type Scored = { Labels: int[]; Scores: float[] }
+
 /// C (m x n) <- alpha op(A) op(B) + beta C on row-major buffers, with leading dimensions that may
 /// exceed the row length; padding holds NaN, which a correct kernel never reads or writes.
 type GemmCase =
@@ -233,6 +263,47 @@ module Gens =
                 }
         }
 
+    let trainingCase =
+        gen {
+            let! case = case
+            let samples = case.Labels.Length
+            let! optimizer = Gen.elements [ GradientDescent; Momentum; Adam; AdamWithL2 ]
+            // Sizes at or above the sample count mean full batch (unshuffled), like None.
+            let! batchSize =
+                Gen.frequency [ 1, Gen.constant None; 3, Gen.choose (1, samples + 1) |> Gen.map Some ]
+
+            let! seed = seed
+            let! first = Gen.choose (0, 8)
+            let! next = Gen.choose (1, 8)
+
+            return
+                {
+                    Case = case
+                    Optimizer = optimizer
+                    BatchSize = batchSize
+                    Seed = seed
+                    First = first
+                    Then = next
+                }
+        }
+
+    let scored =
+        gen {
+            let! samples = Gen.choose (2, 20)
+            let! labels = Gen.arrayOfLength samples (Gen.choose (0, 1))
+
+            let! scores =
+                Gen.arrayOfLength samples (Gen.choose (0, 5) |> Gen.map (fun s -> float s / 5.0))
+            // Both classes must be present for a ROC curve.
+            let labels =
+                if Array.distinct labels |> Array.length = 2 then
+                    labels
+                else
+                    Array.init samples (fun i -> i % 2)
+
+            return { Labels = labels; Scores = scores }
+        }
+
     /// Matrix dimensions: often 1 (row and column vectors), mostly small, sometimes larger.
     let dimension =
         Gen.frequency [ 2, Gen.constant 1; 5, Gen.choose (1, 9); 1, Gen.choose (10, 40) ]
@@ -323,5 +394,7 @@ type Generators =
     static member Architecture() = Arb.fromGen Gens.architecture
     static member Case() = Arb.fromGen Gens.case
     static member HugeCase() = Arb.fromGen Gens.hugeCase
+    static member TrainingCase() = Arb.fromGen Gens.trainingCase
+    static member Scored() = Arb.fromGen Gens.scored
     static member GemmCase() = Arb.fromGen Gens.gemmCase
     static member GemvCase() = Arb.fromGen Gens.gemvCase

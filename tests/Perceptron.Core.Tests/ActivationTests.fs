@@ -1,0 +1,63 @@
+/// Activation: the stable sigmoid, names, and which activations a hidden layer may use.
+[<FsCheck.Xunit.Properties(Arbitrary = [| typeof<Perceptron.Core.Tests.Generators> |])>]
+module Perceptron.Core.Tests.ActivationTests
+
+open System
+open Xunit
+open FsCheck.Xunit
+open Perceptron.Core
+
+[<Property>]
+let ``sigmoid is in [0, 1] for every finite z`` (AnyFinite z) =
+    let s = Activation.sigmoid z
+    s >= 0.0 && s <= 1.0
+
+[<Property>]
+let ``sigmoid(-z) = 1 - sigmoid(z)`` (AnyFinite z) =
+    abs (Activation.sigmoid -z - (1.0 - Activation.sigmoid z)) <= 1e-15
+
+[<Property>]
+let ``sigmoid agrees with 1 / (1 + e^-z) where that does not overflow`` (Moderate z) =
+    let naive = 1.0 / (1.0 + Math.Exp(-z))
+    abs (Activation.sigmoid z - naive) <= 1e-15 * max 1.0 naive
+
+[<Property>]
+let ``sigmoid is non-decreasing`` (Moderate x) (Moderate y) =
+    x > y || Activation.sigmoid x <= Activation.sigmoid y
+
+[<Fact>]
+let ``sigmoid at the extremes and at 0`` () =
+    Assert.Equal(0.5, Activation.sigmoid 0.0)
+    Assert.Equal(0.5, Activation.sigmoid -0.0)
+    Assert.Equal(1.0, Activation.sigmoid 1000.0)
+    Assert.Equal(1.0, Activation.sigmoid 1e308)
+    Assert.Equal(1.0, Activation.sigmoid Double.MaxValue)
+    Assert.Equal(0.0, Activation.sigmoid -1e308)
+    Assert.Equal(0.0, Activation.sigmoid -Double.MaxValue)
+    // e^-1000 underflows to 0, but the result must still be a number, not NaN.
+    Assert.Equal(0.0, Activation.sigmoid -1000.0)
+    // Just inside the range where e^z is a (subnormal) number.
+    Assert.InRange(Activation.sigmoid -700.0, 9e-305, 1e-304)
+    Assert.Equal(1.0 / (1.0 + Math.Exp -2.0), Activation.sigmoid 2.0, 15)
+
+[<Fact>]
+let ``LogisticRegression.sigmoid is the same function`` () =
+    for z in [ -1e308; -745.0; -20.0; -1.5; 0.0; 0.25; 3.0; 40.0; 1e308 ] do
+        Assert.Equal(Activation.sigmoid z, LogisticRegression.sigmoid z)
+
+[<Fact>]
+let ``names round-trip through tryParse, with the accepted spellings`` () =
+    for a in Activation.all do
+        Assert.Equal(Some a, Activation.tryParse (Activation.name a))
+        Assert.Equal(Some a, Activation.tryParse ((Activation.name a).ToUpperInvariant()))
+
+    Assert.Equal(Some LeakyRelu, Activation.tryParse "leaky-relu")
+    Assert.Equal(Some LeakyRelu, Activation.tryParse " LeakyReLU ")
+    Assert.Equal(None, Activation.tryParse "swish")
+    Assert.Equal(None, Activation.tryParse "")
+    Assert.Equal(None, Activation.tryParse null)
+
+[<Fact>]
+let ``every activation but softmax may be hidden`` () =
+    Assert.Equal<Activation list>([ Sigmoid; Tanh; Relu; LeakyRelu ], Activation.all |> List.filter Activation.isHidden)
+    Assert.Equal(5, Activation.all.Length)

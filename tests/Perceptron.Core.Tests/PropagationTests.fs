@@ -1,0 +1,158 @@
+/// Propagation: the forward pass and cost against a plain-loop reference, the gradients' shape and
+/// linearity, purity (inputs untouched, bit-identical results, safe from many threads), input checks.
+[<FsCheck.Xunit.Properties(Arbitrary = [| typeof<Perceptron.Core.Tests.Generators> |])>]
+module Perceptron.Core.Tests.PropagationTests
+
+open System
+open System.Threading.Tasks
+open Xunit
+open FsCheck.Xunit
+open Perceptron.Core
+open Perceptron.Core.Tests.Helpers
+
+[<Property>]
+let ``forward agrees with a plain-loop reference`` (c: Case) =
+    let reference = (List.last (referenceForward c.Network c.Features)).A
+
+    let error =
+        relativeError (flat2 reference) (flat2 (Propagation.forward c.Network c.Features))
+
+    Assert.True(error <= 1e-12, $"relative error {error}")
+
+[<Property>]
+let ``the cost agrees with a plain-loop reference, and propagate's cost is Propagation.cost`` (c: Case) =
+    let reference = referenceCost c.Network c.Features c.Labels
+    let cost = Propagation.cost c.Network c.Features c.Labels
+    Assert.True(abs (cost - reference) <= 1e-12 * max 1.0 reference, $"cost {cost}, reference {reference}")
+    Assert.Equal(bits cost, bits (snd (Propagation.propagate c.Network c.Features c.Labels)))
+
+[<Property>]
+let ``gradients have the shapes of the parameters and are finite`` (c: Case) =
+    let gradients, _ = Propagation.propagate c.Network c.Features c.Labels
+    Assert.Equal(c.Network.Layers.Length, gradients.Layers.Length)
+
+    for layer, g in List.zip c.Network.Layers gradients.Layers do
+        Assert.Equal(layer.Weights.GetLength 0, g.Weights.GetLength 0)
+        Assert.Equal(layer.Weights.GetLength 1, g.Weights.GetLength 1)
+        Assert.Equal(layer.Bias.Length, g.Bias.Length)
+
+    Assert.True(gradientsAreFinite gradients)
+
+[<Property>]
+let ``the batch gradient and cost are the means of the per-sample ones`` (c: Case) =
+    let gradients, cost = Propagation.propagate c.Network c.Features c.Labels
+    let samples = c.Labels.Length
+
+    let single =
+        [
+            for i in 0 .. samples - 1 ->
+                Propagation.propagate c.Network (Preprocessing.takeRows [| i |] c.Features) [| c.Labels[i] |]
+        ]
+
+    let meanGradient =
+        single
+        |> List.map (fst >> flatten)
+        |> List.reduce (Array.map2 (+))
+        |> Array.map (fun g -> g / float samples)
+
+    let meanCost = (single |> List.sumBy snd) / float samples
+    Assert.True(abs (cost - meanCost) <= 1e-12 * max 1.0 cost, $"cost {cost}, mean {meanCost}")
+    let error = relativeError meanGradient (flatten gradients)
+    Assert.True(error <= 1e-12, $"relative error {error}")
+
+/// Deep copies of a case's inputs, to check afterwards that a function did not write into them.
+let snapshot (c: Case) =
+    copyNetwork c.Network, Array2D.copy c.Features, Array.copy c.Labels
+
+let untouched (c: Case) (network, features, labels) =
+    sameNetwork network c.Network
+    && sameBits2 features c.Features
+    && labels = c.Labels
+
+[<Property>]
+let ``propagate and forward leave their inputs untouched and repeat bit for bit`` (c: Case) =
+    let before = snapshot c
+    let g1, c1 = Propagation.propagate c.Network c.Features c.Labels
+    let g2, c2 = Propagation.propagate c.Network c.Features c.Labels
+    let p1 = Propagation.forward c.Network c.Features
+    let p2 = Propagation.forward c.Network c.Features
+    Assert.True(untouched c before, "an input was modified")
+    Assert.True(sameGradients g1 g2 && bits c1 = bits c2, "propagate gave different results")
+    Assert.True(sameBits2 p1 p2, "forward gave different results")
+
+[<Property(MaxTest = 25)>]
+let ``propagate from many threads at once gives the sequential result bit for bit`` (c: Case) =
+    let before = snapshot c
+    let gradients, cost = Propagation.propagate c.Network c.Features c.Labels
+
+    let concurrent =
+        Array.Parallel.init 32 (fun _ -> Propagation.propagate c.Network c.Features c.Labels)
+
+    Assert.True(untouched c before, "an input was modified")
+
+    for g, k in concurrent do
+        Assert.True(sameGradients gradients g && bits cost = bits k, "a concurrent call differs")
+
+[<Fact>]
+let ``propagate on a network large enough for parallel kernels is bit-identical across threads`` () =
+    // 400 samples x 60 features into 80 hidden units: products above the kernels' parallel threshold.
+    let random = Random(5)
+    let features = Array2D.init 400 60 (fun _ _ -> random.NextDouble() * 2.0 - 1.0)
+    let labels = Array.init 400 (fun i -> i % 3)
+    let network = Network.initialize He 9 60 [ 80; 40 ] Relu 3
+    let gradients, cost = Propagation.propagate network features labels
+    let results = Array.zeroCreate 8
+
+    Parallel.For(0, results.Length, fun i -> results[i] <- Propagation.propagate network features labels)
+    |> ignore
+
+    for g, k in results do
+        Assert.True(sameGradients gradients g && bits cost = bits k, "a concurrent call differs")
+
+let rejects (name: string) (f: unit -> obj) =
+    let e = Assert.ThrowsAny<ArgumentException>(fun () -> f () |> ignore)
+    Assert.Equal(name, e.ParamName)
+    e
+
+[<Fact>]
+let ``bad features and labels are rejected with ArgumentException naming them`` () =
+    let network = Network.initialize Xavier 1 3 [ 4 ] Tanh 3
+    let features = Array2D.create 2 3 0.5
+
+    let e =
+        rejects "features" (fun () -> box (Propagation.propagate network (Array2D.create 2 4 0.5) [| 0; 1 |]))
+
+    Assert.Contains("4 columns", e.Message)
+
+    rejects "features" (fun () -> box (Propagation.forward network (Array2D.zeroCreate 0 3)))
+    |> ignore
+
+    let withNaN = Array2D.copy features
+    withNaN[1, 2] <- nan
+
+    let e =
+        rejects "features" (fun () -> box (Propagation.propagate network withNaN [| 0; 1 |]))
+
+    Assert.Contains("[1, 2]", e.Message)
+    let withInfinity = Array2D.copy features
+    withInfinity[0, 0] <- infinity
+
+    rejects "features" (fun () -> box (Propagation.forward network withInfinity))
+    |> ignore
+
+    rejects "labels" (fun () -> box (Propagation.propagate network features [| 0 |]))
+    |> ignore
+
+    rejects "labels" (fun () -> box (Propagation.propagate network features [| 0; 3 |]))
+    |> ignore
+
+    rejects "labels" (fun () -> box (Propagation.propagate network features [| -1; 0 |]))
+    |> ignore
+
+    let binary = Network.initialize Xavier 1 3 [] Sigmoid 2
+
+    rejects "labels" (fun () -> box (Propagation.propagate binary features [| 0; 2 |]))
+    |> ignore
+
+    rejects "network" (fun () -> box (Propagation.forward { Layers = [] } features))
+    |> ignore

@@ -385,17 +385,19 @@ module Kernels =
             ldc: int
         ) =
         if m > 0 && n > 0 then
-            check
-                "a"
-                (int64 ((if transA then k else m) - 1) * int64 lda
-                 + int64 (if transA then m else k))
-                a.Length
+            // With k = 0 nothing of A or B is read (C is only scaled), so empty operands are fine.
+            if k > 0 then
+                check
+                    "a"
+                    (int64 ((if transA then k else m) - 1) * int64 lda
+                     + int64 (if transA then m else k))
+                    a.Length
 
-            check
-                "b"
-                (int64 ((if transB then n else k) - 1) * int64 ldb
-                 + int64 (if transB then k else n))
-                b.Length
+                check
+                    "b"
+                    (int64 ((if transB then n else k) - 1) * int64 ldb
+                     + int64 (if transB then k else n))
+                    b.Length
 
             check "c" (int64 (m - 1) * int64 ldc + int64 n) c.Length
 

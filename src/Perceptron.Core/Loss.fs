@@ -11,17 +11,29 @@ type Loss =
     /// Softmax over K units, labels 0..K-1: -log softmax(z)[y].
     | CategoricalCrossEntropy
 
+[<AutoOpen>]
+module internal SpanConversions =
+    /// A span as a read-only span (F# does not apply C#'s implicit conversion).
+    let inline ro (x: Span<float>) : ReadOnlySpan<float> = Span<float>.op_Implicit x
+
 /// Functions over losses.
 [<RequireQualifiedAccess; CompilationRepresentation(CompilationRepresentationFlags.ModuleSuffix)>]
 module Loss =
-    /// log(1 + e^z) without overflow: max(z, 0) + log(1 + e^-|z|).
-    [<CompiledName("Softplus")>]
-    let softplus (z: float) =
-        max z 0.0 + Math.Log(1.0 + exp (-(abs z)))
+    /// log(1 + x), accurate for tiny x: with w = 1 + x rounded, log w - ((w - 1) - x) / w
+    /// corrects the rounding of w to first order (and gives x itself when w rounds to 1).
+    [<CompiledName("Log1P")>]
+    let log1p (x: float) =
+        let w = 1.0 + x
+        Math.Log w - ((w - 1.0) - x) / w
 
-    /// Binary cross-entropy of one sample from its logit z and label y (0 or 1).
+    /// log(1 + e^z) without overflow and with full relative precision: max(z, 0) + log1p(e^-|z|).
+    [<CompiledName("Softplus")>]
+    let softplus (z: float) = max z 0.0 + log1p (exp (-(abs z)))
+
+    /// Binary cross-entropy of one sample from its logit z and label y (0 or 1): softplus(z) for y = 0,
+    /// softplus(-z) for y = 1, so that a confidently right sample keeps its tiny cost exactly.
     [<CompiledName("BinaryFromLogit")>]
-    let binaryFromLogit (z: float) (y: int) = softplus z - float y * z
+    let binaryFromLogit (z: float) (y: int) = softplus (if y = 1 then -z else z)
 
     /// The loss an output activation implies.
     [<CompiledName("ForOutput")>]
@@ -42,50 +54,77 @@ module Loss =
         (scale: float)
         (delta: Span<float>)
         (scratch: Span<float>)
+        (scratch2: Span<float>)
         =
         let mutable total = 0.0
 
         match loss with
         | BinaryCrossEntropy ->
-            // Vectorised: sum max(z, 0) + log(1 + e^-|z|) - y z, then dZ = (σ(z) - y) scale.
+            // With sign = 1 - 2y and s = sign z, the cost is softplus(s) and dZ = sign σ(s): the same
+            // formulas as binaryFromLogit, vectorised, and accurate for confidently right samples.
             let n = labels.Length
             let z = logits.Slice(0, n)
-            let targets = delta.Slice(0, n)
+            let sign = delta.Slice(0, n)
             let s = scratch.Slice(0, n)
+            let w = scratch2.Slice(0, n)
 
             for i in 0 .. n - 1 do
-                targets[i] <- float labels[i]
+                sign[i] <- if labels[i] = 1 then -1.0 else 1.0
 
-            let yz = TensorPrimitives.Dot(Span<float>.op_Implicit targets, z)
-            TensorPrimitives.Abs(z, s)
-            TensorPrimitives.Negate(Span<float>.op_Implicit s, s)
-            TensorPrimitives.Exp(Span<float>.op_Implicit s, s)
-            TensorPrimitives.Add(Span<float>.op_Implicit s, 1.0, s)
-            TensorPrimitives.Log(Span<float>.op_Implicit s, s)
-            let logTerms = TensorPrimitives.Sum(Span<float>.op_Implicit s)
-            TensorPrimitives.Max(z, 0.0, s)
-            total <- TensorPrimitives.Sum(Span<float>.op_Implicit s) + logTerms - yz
-            TensorPrimitives.Subtract(probabilities.Slice(0, n), Span<float>.op_Implicit targets, targets)
-            TensorPrimitives.Multiply(Span<float>.op_Implicit targets, scale, targets)
+            TensorPrimitives.Multiply(ro sign, z, s)
+            TensorPrimitives.Max(ro s, 0.0, w)
+            total <- TensorPrimitives.Sum(ro w)
+            // log1p(u) for u = e^-|s|, as in log1p: log w - ((w - 1) - u) / w with w = 1 + u.
+            TensorPrimitives.Abs(ro s, s)
+            TensorPrimitives.Negate(ro s, s)
+            TensorPrimitives.Exp(ro s, s)
+            TensorPrimitives.Add(ro s, 1.0, w)
+            let correction = delta.Slice(0, n)
+            // The sign is rebuilt below, so its buffer can hold the correction meanwhile.
+            TensorPrimitives.Subtract(ro w, 1.0, correction)
+            TensorPrimitives.Subtract(ro correction, ro s, correction)
+            TensorPrimitives.Divide(ro correction, ro w, correction)
+            total <- total - TensorPrimitives.Sum(ro correction)
+            TensorPrimitives.Log(ro w, w)
+            total <- total + TensorPrimitives.Sum(ro w)
+            // dZ = sign σ(s) scale.
+            for i in 0 .. n - 1 do
+                sign[i] <- if labels[i] = 1 then -1.0 else 1.0
+
+            TensorPrimitives.Multiply(ro sign, z, s)
+            TensorPrimitives.Sigmoid(ro s, s)
+            TensorPrimitives.Multiply(ro sign, ro s, delta.Slice(0, n))
+            TensorPrimitives.Multiply(ro (delta.Slice(0, n)), scale, delta.Slice(0, n))
         | CategoricalCrossEntropy ->
             for i in 0 .. labels.Length - 1 do
                 let z = logits.Slice(i * units, units)
-                let mutable m = Double.NegativeInfinity
+                let p = probabilities.Slice(i * units, units)
+                let d = delta.Slice(i * units, units)
+                let y = labels[i]
+                let mutable top = 0
+
+                for j in 1 .. units - 1 do
+                    if z[j] > z[top] then
+                        top <- j
+
+                let m = z[top]
+                // The largest term of the sum is exactly 1: log-sum-exp = m + log1p(rest).
+                let mutable rest = 0.0
 
                 for j in 0 .. units - 1 do
-                    m <- max m z[j]
+                    if j <> top then
+                        rest <- rest + exp (z[j] - m)
 
-                let mutable s = 0.0
-
-                for j in 0 .. units - 1 do
-                    s <- s + exp (z[j] - m)
-
-                // log-sum-exp minus the true class's logit.
-                total <- total + (m + Math.Log s - z[labels[i]])
+                total <- total + ((m - z[y]) + log1p rest)
+                // dZ = p - onehot(y); p_y - 1 is computed as minus the other probabilities, which
+                // keeps its precision when p_y is close to 1.
+                let mutable others = 0.0
 
                 for j in 0 .. units - 1 do
-                    delta[i * units + j] <- probabilities[i * units + j] * scale
+                    if j <> y then
+                        d[j] <- p[j] * scale
+                        others <- others + p[j]
 
-                delta[i * units + labels[i]] <- delta[i * units + labels[i]] - scale
+                d[y] <- -others * scale
 
         total

@@ -26,6 +26,7 @@ type internal Workspace(network: Network, rows: int) =
     member val Deltas = layers |> Array.map (fun l -> Array.zeroCreate<float>(rows * l.Units))
     member val Logits = Array.zeroCreate<float>(rows * (Array.last layers).Units)
     member val Scratch = Array.zeroCreate<float>(rows * (Array.last layers).Units)
+    member val Scratch2 = Array.zeroCreate<float>(rows * (Array.last layers).Units)
 
 /// Forward and backward passes.
 [<RequireQualifiedAccess>]
@@ -156,6 +157,7 @@ module Propagation =
                 scale
                 (Span<float>(ws.Deltas[last], 0, rows * outputUnits))
                 (Span<float>(ws.Scratch, 0, rows * outputUnits))
+                (Span<float>(ws.Scratch2, 0, rows * outputUnits))
 
         for l in last .. -1 .. 0 do
             let layer = layers[l]

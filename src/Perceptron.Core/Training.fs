@@ -57,7 +57,7 @@ type StopReason =
     | EarlyStopped
     /// The caller asked to stop (e.g. cancellation).
     | Interrupted
-    /// The cost became NaN or infinite; the result holds the last finite state.
+    /// The cost became NaN or infinite; the result holds the state one epoch before that cost was measured.
     | Diverged
 
 /// The outcome of `fit`.
@@ -307,11 +307,12 @@ module Training =
         use reports =
             (epochs optimizer options.BatchSize options.Seed features labels options.Validation start).GetEnumerator()
 
-        // Under early stopping the best network by validation cost is returned; otherwise the last.
+        // Under early stopping a run that completes or stops early returns the best network by
+        // validation cost; an interrupted run returns its last state, as the caller asked to stop there.
         let result (last: TrainingState) costs validationCosts (best: (float * TrainingState) option) reason =
             let chosen =
                 match best, reason with
-                | Some(_, b), reason when options.EarlyStopping.IsSome && reason <> Diverged -> b
+                | Some(_, b), (Completed | EarlyStopped) when options.EarlyStopping.IsSome -> b
                 | _ -> last
 
             {
@@ -326,7 +327,9 @@ module Training =
         let tolerance =
             options.EarlyStopping |> Option.map _.Tolerance |> Option.defaultValue 0.0
 
-        let rec loop (last: TrainingState) costs validationCosts best waited =
+        // `prior` is the state one epoch before `last`: when the cost of an epoch is not finite, the
+        // network it was measured on (`last`) is suspect, and `prior` is the last one known to be sound.
+        let rec loop (last: TrainingState) (prior: TrainingState) costs validationCosts best waited =
             if last.Epoch - start.Epoch >= options.Epochs then
                 result last costs validationCosts best Completed
             else
@@ -338,7 +341,7 @@ module Training =
                     && report.ValidationCost |> Option.forall Double.IsFinite
 
                 if not finite then
-                    result last costs validationCosts best Diverged
+                    result prior costs validationCosts best Diverged
                 else
                     let costs = report.Cost :: costs
                     let validationCosts = (Option.toList report.ValidationCost) @ validationCosts
@@ -354,6 +357,6 @@ module Training =
                     elif options.EarlyStopping |> Option.exists (fun e -> waited >= e.Patience) then
                         result report.State costs validationCosts best EarlyStopped
                     else
-                        loop report.State costs validationCosts best waited
+                        loop report.State last costs validationCosts best waited
 
-        loop start [] [] None 0
+        loop start start [] [] None 0

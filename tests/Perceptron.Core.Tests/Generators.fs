@@ -9,35 +9,32 @@ open FsCheck.FSharp
 open Perceptron.Core
 
 /// How a generated network was drawn, kept so that a failing case can be rebuilt.
-type Architecture =
-    {
-        Inputs: int
-        Hidden: int list
-        /// One per hidden layer (Network.initialize draws one; the others are set afterwards).
-        HiddenActivations: Activation list
-        Classes: int
-        Initialization: Initialization
-        Seed: int
-        /// False: the biases are initialize's zeros; true: drawn from [-0.5, 0.5].
-        RandomBiases: bool
-    }
+type Architecture = {
+    Inputs: int
+    Hidden: int list
+    /// One per hidden layer (Network.initialize draws one; the others are set afterwards).
+    HiddenActivations: Activation list
+    Classes: int
+    Initialization: Initialization
+    Seed: int
+    /// False: the biases are initialize's zeros; true: drawn from [-0.5, 0.5].
+    RandomBiases: bool
+}
 
 /// A network with a batch it accepts: features samples x inputs in [-3, 3], valid labels.
-type Case =
-    {
-        Architecture: Architecture
-        Network: Network
-        Features: float[,]
-        Labels: int[]
-    }
+type Case = {
+    Architecture: Architecture
+    Network: Network
+    Features: float[,]
+    Labels: int[]
+}
 
 /// A case whose logits are huge: the features, or the output layer's weights, multiplied by Magnitude.
-type HugeCase =
-    {
-        Case: Case
-        Magnitude: float
-        ScaledFeatures: bool
-    }
+type HugeCase = {
+    Case: Case
+    Magnitude: float
+    ScaledFeatures: bool
+}
 
 /// The optimizers the training tests draw from (a tag, so that failing cases print readably).
 type OptimizerKind =
@@ -56,51 +53,48 @@ type OptimizerKind =
 
 /// A case with what `Training.steps` needs: an optimizer, a batch size (None: full batch) and a seed,
 /// and two step counts for splitting a run.
-type TrainingCase =
-    {
-        Case: Case
-        Optimizer: OptimizerKind
-        BatchSize: int option
-        Seed: int
-        First: int
-        Then: int
-    }
+type TrainingCase = {
+    Case: Case
+    Optimizer: OptimizerKind
+    BatchSize: int option
+    Seed: int
+    First: int
+    Then: int
+}
 
 /// Binary labels with scores from a small set (so that ties occur), both classes present.
 type Scored = { Labels: int[]; Scores: float[] }
 
 /// C (m x n) <- alpha op(A) op(B) + beta C on row-major buffers, with leading dimensions that may
 /// exceed the row length; padding holds NaN, which a correct kernel never reads or writes.
-type GemmCase =
-    {
-        TransA: bool
-        TransB: bool
-        M: int
-        N: int
-        K: int
-        Alpha: float
-        Beta: float
-        Lda: int
-        Ldb: int
-        Ldc: int
-        A: float[]
-        B: float[]
-        C: float[]
-    }
+type GemmCase = {
+    TransA: bool
+    TransB: bool
+    M: int
+    N: int
+    K: int
+    Alpha: float
+    Beta: float
+    Lda: int
+    Ldb: int
+    Ldc: int
+    A: float[]
+    B: float[]
+    C: float[]
+}
 
 /// y <- alpha op(A) x + beta y for a row-major m x n matrix A with leading dimension Lda.
-type GemvCase =
-    {
-        Trans: bool
-        M: int
-        N: int
-        Alpha: float
-        Beta: float
-        Lda: int
-        A: float[]
-        X: float[]
-        Y: float[]
-    }
+type GemvCase = {
+    Trans: bool
+    M: int
+    N: int
+    Alpha: float
+    Beta: float
+    Lda: int
+    A: float[]
+    X: float[]
+    Y: float[]
+}
 
 /// Any finite float, from subnormals to Double.MaxValue, with the extremes over-represented.
 type AnyFinite = AnyFinite of float
@@ -116,30 +110,28 @@ module Gens =
         |> Gen.map (fun i -> lo + (hi - lo) * (float i / float Int32.MaxValue))
 
     let anyFinite =
-        Gen.frequency
-            [
-                4, Gen.map2 (fun m e -> m * Math.Pow(10.0, float e)) (uniform -1.0 1.0) (Gen.choose (-320, 308))
-                1,
-                Gen.elements
-                    [
-                        0.0
-                        -0.0
-                        1e308
-                        -1e308
-                        Double.MaxValue
-                        -Double.MaxValue
-                        Double.Epsilon
-                        -Double.Epsilon
-                        1000.0
-                        -1000.0
-                        745.0
-                        -745.0
-                        709.0
-                        -709.0
-                        36.0
-                        -36.0
-                    ]
+        Gen.frequency [
+            4, Gen.map2 (fun m e -> m * Math.Pow(10.0, float e)) (uniform -1.0 1.0) (Gen.choose (-320, 308))
+            1,
+            Gen.elements [
+                0.0
+                -0.0
+                1e308
+                -1e308
+                Double.MaxValue
+                -Double.MaxValue
+                Double.Epsilon
+                -Double.Epsilon
+                1000.0
+                -1000.0
+                745.0
+                -745.0
+                709.0
+                -709.0
+                36.0
+                -36.0
             ]
+        ]
         |> Gen.map AnyFinite
 
     let moderate = uniform -30.0 30.0 |> Gen.map Moderate
@@ -147,12 +139,11 @@ module Gens =
     let hiddenActivation = Gen.elements [ Sigmoid; Tanh; Relu; LeakyRelu ]
 
     let initialization =
-        Gen.oneof
-            [
-                Gen.elements [ 0.01; 0.1; 0.5; 1.0 ] |> Gen.map Normal
-                Gen.constant Xavier
-                Gen.constant He
-            ]
+        Gen.oneof [
+            Gen.elements [ 0.01; 0.1; 0.5; 1.0 ] |> Gen.map Normal
+            Gen.constant Xavier
+            Gen.constant He
+        ]
 
     let seed = Gen.choose (-1_000_000_000, 1_000_000_000)
 
@@ -167,16 +158,15 @@ module Gens =
             let! seed = seed
             let! randomBiases = Gen.elements [ false; true ]
 
-            return
-                {
-                    Inputs = inputs
-                    Hidden = hidden
-                    HiddenActivations = activations
-                    Classes = classes
-                    Initialization = initialization
-                    Seed = seed
-                    RandomBiases = randomBiases
-                }
+            return {
+                Inputs = inputs
+                Hidden = hidden
+                HiddenActivations = activations
+                Classes = classes
+                Initialization = initialization
+                Seed = seed
+                RandomBiases = randomBiases
+            }
         }
 
     /// Network.initialize, then one activation per hidden layer and, optionally, random biases.
@@ -190,8 +180,9 @@ module Gens =
             drawn.Layers
             |> List.mapi (fun i layer ->
                 if i < a.HiddenActivations.Length then
-                    { layer with
-                        Activation = a.HiddenActivations[i]
+                    {
+                        layer with
+                            Activation = a.HiddenActivations[i]
                     }
                 else
                     layer)
@@ -219,13 +210,12 @@ module Gens =
             let! samples = samples
             let! features, labels = data samples a.Inputs a.Classes
 
-            return
-                {
-                    Architecture = a
-                    Network = network
-                    Features = features
-                    Labels = labels
-                }
+            return {
+                Architecture = a
+                Network = network
+                Features = features
+                Labels = labels
+            }
         }
 
     let case = caseOf architecture (Gen.choose (1, 12))
@@ -239,28 +229,29 @@ module Gens =
 
             let case =
                 if scaledFeatures then
-                    { case with
-                        Features = Array2D.map (fun x -> x * magnitude) case.Features
+                    {
+                        case with
+                            Features = Array2D.map (fun x -> x * magnitude) case.Features
                     }
                 else
                     let layers = List.toArray case.Network.Layers
                     let last = layers.Length - 1
 
-                    layers[last] <-
-                        { layers[last] with
+                    layers[last] <- {
+                        layers[last] with
                             Weights = Array2D.map (fun w -> w * magnitude) layers[last].Weights
-                        }
-
-                    { case with
-                        Network = { Layers = List.ofArray layers }
                     }
 
-            return
-                {
-                    Case = case
-                    Magnitude = magnitude
-                    ScaledFeatures = scaledFeatures
-                }
+                    {
+                        case with
+                            Network = { Layers = List.ofArray layers }
+                    }
+
+            return {
+                Case = case
+                Magnitude = magnitude
+                ScaledFeatures = scaledFeatures
+            }
         }
 
     let trainingCase =
@@ -276,15 +267,14 @@ module Gens =
             let! first = Gen.choose (0, 8)
             let! next = Gen.choose (1, 8)
 
-            return
-                {
-                    Case = case
-                    Optimizer = optimizer
-                    BatchSize = batchSize
-                    Seed = seed
-                    First = first
-                    Then = next
-                }
+            return {
+                Case = case
+                Optimizer = optimizer
+                BatchSize = batchSize
+                Seed = seed
+                First = first
+                Then = next
+            }
         }
 
     let scored =
@@ -342,22 +332,21 @@ module Gens =
             let! b = stored bRows bColumns padB
             let! c = stored m n padC
 
-            return
-                {
-                    TransA = transA
-                    TransB = transB
-                    M = m
-                    N = n
-                    K = k
-                    Alpha = alpha
-                    Beta = beta
-                    Lda = aColumns + padA
-                    Ldb = bColumns + padB
-                    Ldc = n + padC
-                    A = a
-                    B = b
-                    C = c
-                }
+            return {
+                TransA = transA
+                TransB = transB
+                M = m
+                N = n
+                K = k
+                Alpha = alpha
+                Beta = beta
+                Lda = aColumns + padA
+                Ldb = bColumns + padB
+                Ldc = n + padC
+                A = a
+                B = b
+                C = c
+            }
         }
 
     let gemvCase =
@@ -373,18 +362,17 @@ module Gens =
             let! x = Gen.arrayOfLength xLength (uniform -1.0 1.0)
             let! y = Gen.arrayOfLength yLength (uniform -1.0 1.0)
 
-            return
-                {
-                    Trans = trans
-                    M = m
-                    N = n
-                    Alpha = alpha
-                    Beta = beta
-                    Lda = n + pad
-                    A = a
-                    X = x
-                    Y = y
-                }
+            return {
+                Trans = trans
+                M = m
+                N = n
+                Alpha = alpha
+                Beta = beta
+                Lda = n + pad
+                A = a
+                X = x
+                Y = y
+            }
         }
 
 /// The Arbitrary instances FsCheck.Xunit picks up for the types above.

@@ -71,38 +71,34 @@ let ``check leaves the network untouched`` (c: Case) =
 [<Fact>]
 let ``a gradient check across a ReLU kink is expected to disagree`` () =
     // Justifies the discard above: one ReLU unit with pre-activation exactly 0 at the sample.
-    let network: Network =
-        {
-            Layers =
-                [
-                    {
-                        Weights = array2D [ [ 1.0 ] ]
-                        Bias = [| -1.0 |]
-                        Activation = Relu
-                    }
-                    {
-                        Weights = array2D [ [ 2.0 ] ]
-                        Bias = [| 0.0 |]
-                        Activation = Sigmoid
-                    }
-                ]
-        }
+    let network: Network = {
+        Layers = [
+            {
+                Weights = array2D [ [ 1.0 ] ]
+                Bias = [| -1.0 |]
+                Activation = Relu
+            }
+            {
+                Weights = array2D [ [ 2.0 ] ]
+                Bias = [| 0.0 |]
+                Activation = Sigmoid
+            }
+        ]
+    }
 
     let report = GradientCheck.check 1e-6 network (array2D [ [ 1.0 ] ]) [| 1 |]
     Assert.True(report.RelativeDifference > 1e-3, $"relative difference {report.RelativeDifference}")
 
 /// One layer, one input feature of 1: the logits are the weights.
-let oneLayer (weights: float list) (activation: Activation) : Network =
-    {
-        Layers =
-            [
-                {
-                    Weights = Array2D.init weights.Length 1 (fun u _ -> weights[u])
-                    Bias = Array.zeroCreate weights.Length
-                    Activation = activation
-                }
-            ]
-    }
+let oneLayer (weights: float list) (activation: Activation) : Network = {
+    Layers = [
+        {
+            Weights = Array2D.init weights.Length 1 (fun u _ -> weights[u])
+            Bias = Array.zeroCreate weights.Length
+            Activation = activation
+        }
+    ]
+}
 
 /// log(1 + x) to a few ulps, also for tiny x (Goldberg's correction of Math.Log(1 + x)).
 let log1p (x: float) =
@@ -124,7 +120,7 @@ let ``on confidently classified samples the gradients are right: an accurate cos
     Assert.True(abs (analytic - numeric) <= 1e-9 * abs numeric, $"analytic {analytic}, numeric {numeric}")
     Assert.Equal(-Activation.sigmoid -10.0, analytic, 15)
 
-// CORE BUG (reported to the lead): the costs cancel catastrophically for confidently right samples.
+// Regression test (found by these tests, since fixed): the costs cancel catastrophically for confidently right samples.
 // Loss.binaryFromLogit computes softplus(z) - y z, which for y = 1 and z = 20 is (20 + 2e-9) - 20:
 // about 8 of 16 digits are lost (z = 40 gives 0 instead of 4.2e-18). Loss.softplus uses
 // log(1 + e^-|z|), which is 0 for z < -37 instead of e^z. The categorical cost (m + log s) - z[y]
@@ -135,7 +131,7 @@ let ``on confidently classified samples the gradients are right: an accurate cos
 // softplus(-z); in softplus use a log1p; for softmax, (m - z[y]) + log1p(sum over j <> argmax of
 // e^(z[j] - m)).
 [<Fact>]
-let ``CORE BUG: the cost keeps its relative precision on confident samples, so GradientCheck passes`` () =
+let ``regression: the cost keeps its relative precision on confident samples, so GradientCheck passes`` () =
     let problems = ResizeArray<string>()
 
     let near name (expected: float) (actual: float) =
@@ -146,13 +142,12 @@ let ``CORE BUG: the cost keeps its relative precision on confident samples, so G
     near "binaryFromLogit 20 1" (log1p (Math.Exp -20.0)) (Loss.binaryFromLogit 20.0 1)
     near "binaryFromLogit -20 0" (log1p (Math.Exp -20.0)) (Loss.binaryFromLogit -20.0 0)
 
-    let cases =
-        [
-            oneLayer [ 10.0 ] Sigmoid, 1
-            oneLayer [ 20.0 ] Sigmoid, 1
-            oneLayer [ -40.0 ] Sigmoid, 0
-            oneLayer [ 10.0; 0.0; 0.0 ] Softmax, 0
-        ]
+    let cases = [
+        oneLayer [ 10.0 ] Sigmoid, 1
+        oneLayer [ 20.0 ] Sigmoid, 1
+        oneLayer [ -40.0 ] Sigmoid, 0
+        oneLayer [ 10.0; 0.0; 0.0 ] Softmax, 0
+    ]
 
     for network, label in cases do
         let report = GradientCheck.check 1e-6 network (array2D [ [ 1.0 ] ]) [| label |]

@@ -16,14 +16,13 @@ let sameBits2 (a: float[,]) (b: float[,]) =
     && a.GetLength 1 = b.GetLength 1
     && Seq.forall2 (fun x y -> bits x = bits y) (Seq.cast<float> a) (Seq.cast<float> b)
 
-let copyLayer (l: Layer) =
-    { l with
+let copyLayer (l: Layer) = {
+    l with
         Weights = Array2D.copy l.Weights
         Bias = Array.copy l.Bias
-    }
+}
 
-let copyNetwork (n: Network) : Network =
-    { Layers = List.map copyLayer n.Layers }
+let copyNetwork (n: Network) : Network = { Layers = List.map copyLayer n.Layers }
 
 let sameNetwork (a: Network) (b: Network) =
     a.Layers.Length = b.Layers.Length
@@ -35,16 +34,14 @@ let sameNetwork (a: Network) (b: Network) =
         a.Layers
         b.Layers
 
-let copyGradients (g: Gradients) : Gradients =
-    {
-        Layers =
-            g.Layers
-            |> List.map (fun l ->
-                {
-                    Weights = Array2D.copy l.Weights
-                    Bias = Array.copy l.Bias
-                })
-    }
+let copyGradients (g: Gradients) : Gradients = {
+    Layers =
+        g.Layers
+        |> List.map (fun l -> {
+            Weights = Array2D.copy l.Weights
+            Bias = Array.copy l.Bias
+        })
+}
 
 let sameGradients (a: Gradients) (b: Gradients) =
     a.Layers.Length = b.Layers.Length
@@ -66,12 +63,12 @@ let sameOptimizerState (a: OptimizerState) (b: OptimizerState) =
     | Moments(t, m, v), Moments(u, n, w) -> t = u && sameGradients m n && sameGradients v w
     | _ -> false
 
-let copyState (s: TrainingState) =
-    { s with
+let copyState (s: TrainingState) = {
+    s with
         Network = copyNetwork s.Network
         OptimizerState = copyOptimizerState s.OptimizerState
         Gradients = s.Gradients |> Option.map copyGradients
-    }
+}
 
 let sameState (a: TrainingState) (b: TrainingState) =
     sameNetwork a.Network b.Network

@@ -170,18 +170,17 @@ let ``gemv on products large enough to run in parallel agrees with MathNet`` () 
     for trans in [ false; true ] do
         let m, n = 700, 300
 
-        let c =
-            {
-                Trans = trans
-                M = m
-                N = n
-                Alpha = -1.5
-                Beta = 2.0
-                Lda = n
-                A = Array.init (m * n) (fun _ -> random.NextDouble() - 0.5)
-                X = Array.init (if trans then m else n) (fun _ -> random.NextDouble() - 0.5)
-                Y = Array.init (if trans then n else m) (fun _ -> random.NextDouble() - 0.5)
-            }
+        let c = {
+            Trans = trans
+            M = m
+            N = n
+            Alpha = -1.5
+            Beta = 2.0
+            Lda = n
+            A = Array.init (m * n) (fun _ -> random.NextDouble() - 0.5)
+            X = Array.init (if trans then m else n) (fun _ -> random.NextDouble() - 0.5)
+            Y = Array.init (if trans then n else m) (fun _ -> random.NextDouble() - 0.5)
+        }
 
         let reference = referenceGemv c
 
@@ -206,12 +205,12 @@ let ``kernels called from many threads at once give the sequential result bit fo
                         $"{p} transA={transA} transB={transB}: a concurrent call differs"
                     )
 
-// CORE BUG (reported to the lead): gemmWith has a branch for k = 0 (C <- beta C), but its length
+// Regression test (found by these tests, since fixed): gemmWith has a branch for k = 0 (C <- beta C), but its length
 // check first asks A for (m - 1) lda + k values and B for (k - 1) ldb + n, so an m x 0 or 0 x n
 // operand held in an empty buffer is rejected ("a holds 0 values; the product needs at least 1")
 // although no element of it is read. BLAS never references A or B when k = 0.
 [<Fact>]
-let ``CORE BUG: gemm with k = 0 accepts empty operands and scales C by beta`` () =
+let ``regression: gemm with k = 0 accepts empty operands and scales C by beta`` () =
     for p in providers do
         let c = [| 1.0; 2.0; 3.0; 4.0 |]
 

@@ -38,11 +38,10 @@ let ``optimize reproduces the seed's published parameters and gradients after 10
 
 [<Fact>]
 let ``predict reproduces the seed's published classes`` () =
-    let parameters =
-        {
-            W = [| 0.1124579; 0.23106775 |]
-            B = -0.3
-        }
+    let parameters = {
+        W = [| 0.1124579; 0.23106775 |]
+        B = -0.3
+    }
 
     Assert.Equal<int[]>(
         [| 1; 1; 0 |],
@@ -160,11 +159,10 @@ let ``model learns separable data and reports accuracies`` () =
 
 [<Property(MaxTest = 30)>]
 let ``optimize leaves its inputs untouched and repeats bit for bit`` (c: Case) (iterations: byte) =
-    let parameters =
-        {
-            W = Array.init c.Architecture.Inputs (fun j -> float j - 1.0)
-            B = 0.5
-        }
+    let parameters = {
+        W = Array.init c.Architecture.Inputs (fun j -> float j - 1.0)
+        B = 0.5
+    }
 
     let labels = c.Labels |> Array.map (fun l -> l % 2)
 

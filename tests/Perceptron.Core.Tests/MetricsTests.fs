@@ -98,19 +98,17 @@ let ``ROC curve has one point per distinct threshold, from (0, 0) to (1, 1)`` ()
 
 [<Property>]
 let ``ROC AUC is the probability that a positive outranks a negative, ties counting one half`` (s: Scored) =
-    let positives =
-        [
-            for i in 0 .. s.Labels.Length - 1 do
-                if s.Labels[i] = 1 then
-                    s.Scores[i]
-        ]
+    let positives = [
+        for i in 0 .. s.Labels.Length - 1 do
+            if s.Labels[i] = 1 then
+                s.Scores[i]
+    ]
 
-    let negatives =
-        [
-            for i in 0 .. s.Labels.Length - 1 do
-                if s.Labels[i] = 0 then
-                    s.Scores[i]
-        ]
+    let negatives = [
+        for i in 0 .. s.Labels.Length - 1 do
+            if s.Labels[i] = 0 then
+                s.Scores[i]
+    ]
 
     let wins =
         List.allPairs positives negatives

@@ -77,13 +77,12 @@ let standardDeviation (values: float seq) =
 [<Fact>]
 let ``weights are drawn with the scale of Normal, Xavier and He`` () =
     // 400 x 500 = 200000 draws: the sample standard deviation is within 1% with overwhelming probability.
-    let cases =
-        [
-            Normal 0.01, 0.01
-            Normal 2.5, 2.5
-            Xavier, sqrt (2.0 / 900.0)
-            He, sqrt (2.0 / 500.0)
-        ]
+    let cases = [
+        Normal 0.01, 0.01
+        Normal 2.5, 2.5
+        Xavier, sqrt (2.0 / 900.0)
+        He, sqrt (2.0 / 500.0)
+    ]
 
     for initialization, expected in cases do
         let weights =
@@ -107,54 +106,52 @@ let ``initialize rejects bad arguments with ArgumentException naming them`` () =
     rejects "initialization" (fun () -> Network.initialize (Normal -1.0) 1 2 [ 3 ] Tanh 2)
     rejects "classes" (fun () -> Network.initialize Xavier 1 2 [ 3 ] Tanh 1)
 
-let layer units inputs activation =
-    {
-        Weights = Array2D.create units inputs 0.1
-        Bias = Array.zeroCreate units
-        Activation = activation
-    }
+let layer units inputs activation = {
+    Weights = Array2D.create units inputs 0.1
+    Bias = Array.zeroCreate units
+    Activation = activation
+}
 
 [<Fact>]
 let ``validate rejects bad shapes and activations`` () =
-    let bad: (string * Network) list =
-        [
-            "no layers", { Layers = [] }
-            "0 x 0 weights", { Layers = [ layer 0 0 Sigmoid ] }
-            "0 inputs", { Layers = [ layer 1 0 Sigmoid ] }
-            "bias length",
-            {
-                Layers =
-                    [
-                        { layer 1 3 Sigmoid with
-                            Bias = [| 0.0; 0.0 |]
-                        }
-                    ]
-            }
-            "null weights",
-            {
-                Layers =
-                    [
-                        { layer 1 3 Sigmoid with
-                            Weights = null
-                        }
-                    ]
-            }
-            "inputs do not chain",
-            {
-                Layers = [ layer 4 3 Tanh; layer 1 5 Sigmoid ]
-            }
-            "softmax hidden",
-            {
-                Layers = [ layer 4 3 Softmax; layer 3 4 Softmax ]
-            }
-            "sigmoid output with 2 units", { Layers = [ layer 2 3 Sigmoid ] }
-            "softmax output with 1 unit", { Layers = [ layer 1 3 Softmax ] }
-            "tanh output", { Layers = [ layer 1 3 Tanh ] }
-            "relu output",
-            {
-                Layers = [ layer 4 3 Tanh; layer 1 4 Relu ]
-            }
-        ]
+    let bad: (string * Network) list = [
+        "no layers", { Layers = [] }
+        "0 x 0 weights", { Layers = [ layer 0 0 Sigmoid ] }
+        "0 inputs", { Layers = [ layer 1 0 Sigmoid ] }
+        "bias length",
+        {
+            Layers = [
+                {
+                    layer 1 3 Sigmoid with
+                        Bias = [| 0.0; 0.0 |]
+                }
+            ]
+        }
+        "null weights",
+        {
+            Layers = [
+                {
+                    layer 1 3 Sigmoid with
+                        Weights = null
+                }
+            ]
+        }
+        "inputs do not chain",
+        {
+            Layers = [ layer 4 3 Tanh; layer 1 5 Sigmoid ]
+        }
+        "softmax hidden",
+        {
+            Layers = [ layer 4 3 Softmax; layer 3 4 Softmax ]
+        }
+        "sigmoid output with 2 units", { Layers = [ layer 2 3 Sigmoid ] }
+        "softmax output with 1 unit", { Layers = [ layer 1 3 Softmax ] }
+        "tanh output", { Layers = [ layer 1 3 Tanh ] }
+        "relu output",
+        {
+            Layers = [ layer 4 3 Tanh; layer 1 4 Relu ]
+        }
+    ]
 
     for name, network in bad do
         let e =

@@ -113,15 +113,14 @@ let ``L2 adds lambda W to the weights' gradients only`` (c: Case) =
     Assert.Equal(penalty, Optimizer.l2Penalty lambda c.Network, 12)
     Assert.Equal(0.0, Optimizer.l2Penalty 0.0 c.Network)
 
-let optimizers =
-    [
-        Optimizer.gradientDescent 0.1
-        Optimizer.momentum 0.1 0.9
-        Optimizer.adamDefault 0.01
-        Optimizer.withL2 0.1 (Optimizer.gradientDescent 0.1)
-        Optimizer.withL2 0.1 (Optimizer.momentum 0.1 0.5)
-        Optimizer.withL2 0.01 (Optimizer.adam 0.01 0.8 0.99 1e-7)
-    ]
+let optimizers = [
+    Optimizer.gradientDescent 0.1
+    Optimizer.momentum 0.1 0.9
+    Optimizer.adamDefault 0.01
+    Optimizer.withL2 0.1 (Optimizer.gradientDescent 0.1)
+    Optimizer.withL2 0.1 (Optimizer.momentum 0.1 0.5)
+    Optimizer.withL2 0.01 (Optimizer.adam 0.01 0.8 0.99 1e-7)
+]
 
 [<Property>]
 let ``every optimizer's Init and Update leave their inputs untouched and repeat bit for bit`` (c: Case) =

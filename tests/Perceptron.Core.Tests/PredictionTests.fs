@@ -53,17 +53,15 @@ let ``predict and probabilities leave their inputs untouched and repeat bit for 
 
 [<Fact>]
 let ``ties go to class 0: p = 0.5 for sigmoid, equal probabilities for softmax`` () =
-    let zero (units: int) activation : Network =
-        {
-            Layers =
-                [
-                    {
-                        Weights = Array2D.zeroCreate units 2
-                        Bias = Array.zeroCreate units
-                        Activation = activation
-                    }
-                ]
-        }
+    let zero (units: int) activation : Network = {
+        Layers = [
+            {
+                Weights = Array2D.zeroCreate units 2
+                Bias = Array.zeroCreate units
+                Activation = activation
+            }
+        ]
+    }
 
     let features = array2D [ [ 1.0; -2.0 ]; [ 0.5; 0.5 ] ]
     Assert.Equal<int[]>([| 0; 0 |], Prediction.predict (zero 1 Sigmoid) features)

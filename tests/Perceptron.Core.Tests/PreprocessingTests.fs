@@ -8,8 +8,7 @@ open FsCheck.Xunit
 open Perceptron.Core
 open Perceptron.Core.Tests.Helpers
 
-let column (features: float[,]) j =
-    [| for i in 0 .. features.GetLength 0 - 1 -> features[i, j] |]
+let column (features: float[,]) j = [| for i in 0 .. features.GetLength 0 - 1 -> features[i, j] |]
 
 [<Property>]
 let ``standardised training features have mean 0 and standard deviation 1 (constant columns 0)`` (c: Case) =

@@ -43,11 +43,10 @@ let ``the batch gradient and cost are the means of the per-sample ones`` (c: Cas
     let gradients, cost = Propagation.propagate c.Network c.Features c.Labels
     let samples = c.Labels.Length
 
-    let single =
-        [
-            for i in 0 .. samples - 1 ->
-                Propagation.propagate c.Network (Preprocessing.takeRows [| i |] c.Features) [| c.Labels[i] |]
-        ]
+    let single = [
+        for i in 0 .. samples - 1 ->
+            Propagation.propagate c.Network (Preprocessing.takeRows [| i |] c.Features) [| c.Labels[i] |]
+    ]
 
     let meanGradient =
         single

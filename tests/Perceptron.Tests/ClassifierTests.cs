@@ -494,6 +494,30 @@ public class ClassifierTests
     }
 
     [Fact]
+    public void Cancelling_under_early_stopping_gives_the_model_of_the_last_completed_epoch()
+    {
+        // TrainingCanceledException.Model is documented as "the model after the last completed epoch".
+        var data = SyntheticData.Noise(seed: 3, samples: 40, features: 5);
+        using var cancellation = new CancellationTokenSource();
+        var progress = new SynchronousProgress<TrainingProgress>(r =>
+        {
+            if (r.Epoch == 8)
+            {
+                cancellation.Cancel();
+            }
+        });
+
+        var exception = Assert.Throws<TrainingCanceledException>(
+            () => Classifier.Train(data.Features, data.Labels, Overfitting, progress, cancellation.Token));
+
+        Assert.Equal(8, exception.Model.EpochsRun);
+        var epoch8 = Classifier.TrainingStates(data.Features, data.Labels, Overfitting with { Epochs = 8 }).Last().ToClassifier();
+        Assert.True(
+            SyntheticData.BitIdentical(epoch8.PredictProbabilities(data.Features), exception.Model.PredictProbabilities(data.Features)),
+            "the cancelled model is not the network of epoch 8 (it is the best epoch's by validation cost)");
+    }
+
+    [Fact]
     public void Without_patience_the_same_setup_runs_every_epoch()
     {
         var data = SyntheticData.Noise(seed: 3, samples: 40, features: 5);

@@ -771,7 +771,7 @@ public class ClassifierTests
         var states = Classifier.TrainingStates(data.Features, data.Labels, options).Take(3).ToList();
 
         // All 3,000,000 steps take about a minute here; three take milliseconds.
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
         Assert.Equal([1, 2, 3], states.Select(s => s.Step));
     }
 

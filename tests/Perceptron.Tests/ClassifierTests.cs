@@ -619,6 +619,26 @@ public class ClassifierTests
         AssertRefused(() => GradientCheck.Run(Small.Features, Small.Labels, bad.Options));
     }
 
+    [Theory]
+    [InlineData("Optimizer")]
+    [InlineData("Activation")]
+    [InlineData("Initialization")]
+    public void An_undefined_enum_value_is_refused_naming_the_option(string option)
+    {
+        var options = option switch
+        {
+            "Optimizer" => new TrainingOptions { Optimizer = (Optimizer)7 },
+            "Activation" => new TrainingOptions { Activation = (Activation)7 },
+            _ => new TrainingOptions { Initialization = (Initialization)7 },
+        };
+
+        var exception = Assert.ThrowsAny<ArgumentException>(() => Classifier.Train(Small.Features, Small.Labels, options));
+
+        // The option itself, or Train's own argument that holds it: a name the caller can find.
+        Assert.Contains(exception.ParamName, new[] { option, "options" });
+        Assert.Contains($"{option} 7", exception.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_validation_fraction_that_leaves_no_training_samples_is_refused_naming_the_option()
     {

@@ -13,6 +13,9 @@ public enum StopReason
 
     /// <summary>The validation cost stopped improving (<see cref="TrainingOptions.Patience"/>); the best epoch's model is kept.</summary>
     EarlyStopped,
+
+    /// <summary>Training stopped before every epoch ran (cancelled, or a state taken mid-way); the model is that of the last completed step.</summary>
+    Canceled,
 }
 
 /// <summary>One layer of a trained network, for inspection. Immutable.</summary>
@@ -156,7 +159,8 @@ public sealed partial class Classifier
 
         if (result.Reason.IsDiverged)
         {
-            var epoch = result.State.Epoch + 1;
+            // Costs holds every finite epoch; the next one is where the cost stopped being finite.
+            var epoch = result.Costs.Length + 1;
             throw new TrainingDivergedException(
                 $"Training diverged: the cost became NaN or infinite in epoch {epoch} with learning rate "
                 + $"{options.LearningRate.ToString(CultureInfo.InvariantCulture)}; try a smaller learning rate "
@@ -172,7 +176,9 @@ public sealed partial class Classifier
             prepared.Classes,
             costs,
             validationCosts,
-            result.Reason.IsEarlyStopped ? StopReason.EarlyStopped : StopReason.Completed,
+            result.Reason.IsEarlyStopped ? StopReason.EarlyStopped
+                : result.Reason.IsInterrupted ? StopReason.Canceled
+                : StopReason.Completed,
             result.State.Epoch,
             options);
 
@@ -325,6 +331,15 @@ public sealed partial class Classifier
         int[]? validationLabels = null;
         if (options.ValidationFraction > 0)
         {
+            var held = Math.Max(1, (int)Math.Round(options.ValidationFraction * samples, MidpointRounding.ToEven));
+            if (held >= samples)
+            {
+                throw new ArgumentException(
+                    $"ValidationFraction {options.ValidationFraction} holds out {held} of {samples} samples and leaves none "
+                    + "for training; expected a smaller fraction or more samples.",
+                    nameof(options.ValidationFraction));
+            }
+
             var split = Core.Preprocessing.Split(options.Seed, options.ValidationFraction, samples);
             trainFeatures = Core.Preprocessing.TakeRows(split.Item1, features);
             trainLabels = split.Item1.Select(i => labels[i]).ToArray();

@@ -111,9 +111,27 @@ public sealed record TrainingOptions
             ? Perceptron.Initialization.Zeros
             : Activation is Activation.Relu or Activation.LeakyRelu ? Perceptron.Initialization.He : Perceptron.Initialization.Xavier);
 
+    private static void Defined<T>(T value, string name)
+        where T : struct, Enum
+    {
+        if (!Enum.IsDefined(value))
+        {
+            throw new ArgumentException(
+                $"{name} {value} is not defined; expected one of {string.Join(", ", Enum.GetNames<T>())}.",
+                name);
+        }
+    }
+
     internal void Validate()
     {
         ArgumentNullException.ThrowIfNull(HiddenLayers, nameof(HiddenLayers));
+        Defined(Activation, nameof(Activation));
+        Defined(Optimizer, nameof(Optimizer));
+        if (Initialization is Initialization initialization)
+        {
+            Defined(initialization, nameof(Initialization));
+        }
+
         for (var i = 0; i < HiddenLayers.Count; i++)
         {
             if (HiddenLayers[i] < 1)

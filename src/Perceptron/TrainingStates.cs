@@ -11,11 +11,13 @@ public sealed class TrainingState
 {
     private readonly Core.TrainingState state;
     private readonly Classifier.Prepared prepared;
+    private readonly TrainingOptions options;
 
-    internal TrainingState(Core.TrainingState state, Classifier.Prepared prepared)
+    internal TrainingState(Core.TrainingState state, Classifier.Prepared prepared, TrainingOptions options)
     {
         this.state = state;
         this.prepared = prepared;
+        this.options = options;
         Layers = Array.AsReadOnly(state.Network.Layers.Select(l => new LayerInfo(l)).ToArray());
     }
 
@@ -38,7 +40,7 @@ public sealed class TrainingState
     /// <summary>The model as it is after this step.</summary>
     public Classifier ToClassifier() => new(
         state.Network, prepared.Standardization, prepared.FeatureNames, prepared.LabelName, prepared.Classes,
-        [], [], StopReason.Completed, state.Epoch, null);
+        [], [], state.Epoch >= options.Epochs ? StopReason.Completed : StopReason.Canceled, state.Epoch, options);
 }
 
 /// <summary>The step-by-step view of training.</summary>
@@ -59,15 +61,16 @@ public sealed partial class Classifier
         var start = Core.Training.Init(optimizer, prepared.Network);
         var batch = options.BatchSize is int b ? FSharpOption<int>.Some(b) : FSharpOption<int>.None;
         var steps = Core.Training.Steps(optimizer, batch, options.Seed, prepared.Features, prepared.Labels, start);
-        return Enumerate(steps, prepared, options.Epochs);
+        return Enumerate(steps, prepared, options);
     }
 
-    private static IEnumerable<TrainingState> Enumerate(IEnumerable<Core.TrainingState> steps, Prepared prepared, int epochs)
+    private static IEnumerable<TrainingState> Enumerate(
+        IEnumerable<Core.TrainingState> steps, Prepared prepared, TrainingOptions options)
     {
         foreach (var state in steps)
         {
-            yield return new TrainingState(state, prepared);
-            if (state.Epoch >= epochs)
+            yield return new TrainingState(state, prepared, options);
+            if (state.Epoch >= options.Epochs)
             {
                 yield break;
             }

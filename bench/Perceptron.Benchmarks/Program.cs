@@ -1,1 +1,150 @@
+// Benchmarks of Perceptron. Two modes:
+//   compare w1 --features F --samples N --iterations I [--repeats R]   time W1 through LogisticRegression.Optimize
+//   compare w2 [--repeats R]                                             time W2 (one epoch) through Classifier.Train
+// print one JSON object per line in the format of bench/python/baseline.py (bench/compare.sh reads both);
+// anything else runs BenchmarkDotNet (e.g. `-- --filter '*'`) on the kernels and training steps.
+using System.Diagnostics;
+using System.Text.Json;
+using BenchmarkDotNet.Running;
+using Perceptron;
+using Perceptron.Benchmarks;
+
+if (args.Length >= 2 && args[0] == "compare")
+{
+    var options = Arguments.Parse(args.Skip(2).ToArray());
+    var repeats = options.GetValueOrDefault("repeats", 3);
+    Console.WriteLine(args[1] switch
+    {
+        "w1" => Workloads.W1(options["features"], options["samples"], options["iterations"], repeats),
+        "w2" => Workloads.W2(repeats),
+        _ => throw new ArgumentException($"unknown workload '{args[1]}'; expected w1 or w2"),
+    });
+    return 0;
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(Workloads).Assembly).Run(args);
 return 0;
+
+namespace Perceptron.Benchmarks
+{
+    internal static class Arguments
+    {
+        public static Dictionary<string, int> Parse(string[] args)
+        {
+            var result = new Dictionary<string, int>();
+            for (var i = 0; i + 1 < args.Length; i += 2)
+            {
+                result[args[i].TrimStart('-')] = int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            return result;
+        }
+    }
+
+    /// <summary>The side-by-side workloads of issue 4, with data drawn like bench/python/baseline.py's.</summary>
+    public static class Workloads
+    {
+        private static string Framework =>
+            "perceptron-" + (Perceptron.Core.Kernels.provider.IsNativeBlas ? "native" : "managed");
+
+        /// <summary>X ~ N(0, 1), samples as rows; labels from a random linear rule.</summary>
+        public static (double[,] X, int[] Y) W1Data(int features, int samples, int seed)
+        {
+            var random = new MathNet.Numerics.Random.Xoshiro256StarStar(seed);
+            var v = new double[features];
+            MathNet.Numerics.Distributions.Normal.Samples(random, v, 0, 1);
+            var c = MathNet.Numerics.Distributions.Normal.Sample(random, 0, 1);
+            var x = new double[samples, features];
+            var row = new double[features];
+            var y = new int[samples];
+            for (var i = 0; i < samples; i++)
+            {
+                MathNet.Numerics.Distributions.Normal.Samples(random, row, 0, 1);
+                var s = c;
+                for (var j = 0; j < features; j++)
+                {
+                    x[i, j] = row[j];
+                    s += v[j] * row[j];
+                }
+
+                y[i] = s > 0 ? 1 : 0;
+            }
+
+            return (x, y);
+        }
+
+        public static string W1(int features, int samples, int iterations, int repeats)
+        {
+            var (x, y) = W1Data(features, samples, 0);
+            var start = LogisticRegression.InitializeWithZeros(features);
+            var runs = new List<double>();
+            Optimization? last = null;
+            for (var r = 0; r < repeats; r++)
+            {
+                var clock = Stopwatch.StartNew();
+                last = LogisticRegression.Optimize(start, x, y, iterations, 0.005);
+                runs.Add(clock.Elapsed.TotalMilliseconds / iterations);
+            }
+
+            return Result("w1", $"{features}x{samples}", "ms/iteration", runs, last!.Costs[^1], 8.0 * features * samples);
+        }
+
+        public static string W2(int repeats)
+        {
+            const int samples = 60000, inputs = 784, classes = 10;
+            var random = new MathNet.Numerics.Random.Xoshiro256StarStar(0);
+            var x = new double[samples, inputs];
+            var values = new double[inputs];
+            for (var i = 0; i < samples; i++)
+            {
+                MathNet.Numerics.Distributions.Normal.Samples(random, values, 0, 1);
+                for (var j = 0; j < inputs; j++)
+                {
+                    x[i, j] = values[j];
+                }
+            }
+
+            var y = Enumerable.Range(0, samples).Select(_ => random.Next(classes)).ToArray();
+            var options = new TrainingOptions
+            {
+                HiddenLayers = [128],
+                Activation = Activation.Relu,
+                Initialization = Initialization.He,
+                Optimizer = Optimizer.GradientDescent,
+                LearningRate = 0.1,
+                BatchSize = 128,
+                Epochs = 1,
+                Standardize = false,
+                Seed = 0,
+            };
+            var runs = new List<double>();
+            Classifier? model = null;
+            for (var r = 0; r < repeats; r++)
+            {
+                var clock = Stopwatch.StartNew();
+                model = Classifier.Train(x, y, options);
+                runs.Add(clock.Elapsed.TotalSeconds);
+            }
+
+            return Result("w2", "784-128-10", "s/epoch", runs, model!.Costs[^1], 8.0 * samples * inputs);
+        }
+
+        private static string Result(string workload, string shape, string unit, List<double> runs, double finalCost, double dataBytes)
+        {
+            var sorted = runs.Order().ToArray();
+            var peak = Process.GetCurrentProcess().PeakWorkingSet64 / 1e6;
+            return JsonSerializer.Serialize(new Dictionary<string, object>
+            {
+                ["workload"] = workload,
+                ["shape"] = shape,
+                ["framework"] = Framework,
+                ["unit"] = unit,
+                ["median"] = sorted[sorted.Length / 2],
+                ["runs"] = runs,
+                ["final_cost"] = finalCost,
+                ["peak_rss_mb"] = Math.Round(peak, 1),
+                ["data_mb"] = Math.Round(dataBytes / 1e6, 1),
+            });
+        }
+    }
+}

@@ -29,7 +29,7 @@ Usage (run with the interpreter that has python3-numpy / python3-torch: /usr/bin
 /proc/stat); well above 0 means the timing was disturbed. --peak-memory adds "peak_rss_mb" (ru_maxrss of the process). --all runs each measurement
 in its own subprocess, so that figure belongs to that measurement alone.
 """
-import argparse, json, os, resource, statistics, subprocess, sys, time
+import argparse, importlib.util, json, os, resource, statistics, subprocess, sys, time
 
 try:
     import numpy as np
@@ -231,7 +231,8 @@ def run_one(args):
 
 def run_all(args):
     """Each measurement in a fresh process (own peak RSS, no state carried over)."""
-    frameworks = ["numpy"] + (["torch"] if load_torch() else [])
+    # find_spec, not import: a forked child inherits the parent's RSS into its ru_maxrss
+    frameworks = ["numpy"] + (["torch"] if importlib.util.find_spec("torch") else [])
     if len(frameworks) == 1:
         print("torch is not importable: numpy only", file=sys.stderr)
     jobs = [["--workload", "w1", "--features", str(n), "--samples", str(m), "--iterations", str(i)]

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Side-by-side speed of Perceptron, numpy and PyTorch on this machine, in one run.
+#   W1: the seed perceptron (LogisticRegression.Optimize), full batch, three shapes; ms per iteration.
+#   W2: MLP 784-128-10, ReLU, softmax, SGD batch 128 (Classifier.Train), one epoch of 60,000; s per epoch.
+# Each measurement runs in its own process; the median of --repeats runs is reported.
+# Needs /usr/bin/python3 with python3-numpy (and python3-torch for the PyTorch columns).
+# Usage: bench/compare.sh [--repeats R] [--out FILE.jsonl]     (about 10 minutes on 2 cores)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repeats=3
+out=bench/last-compare.jsonl
+while [ $# -gt 0 ]; do
+  case $1 in
+    --repeats) repeats=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    *) echo "usage: bench/compare.sh [--repeats R] [--out FILE.jsonl]" >&2; exit 2 ;;
+  esac
+done
+
+dotnet build bench/Perceptron.Benchmarks -c Release -v quiet -nologo >/dev/null
+bench=bench/Perceptron.Benchmarks/bin/Release/net10.0/Perceptron.Benchmarks.dll
+: > "$out"
+
+echo "python baselines..." >&2
+/usr/bin/python3 bench/python/baseline.py --all --peak-memory --repeats "$repeats" >> "$out"
+
+shapes=("12288 209 2000" "100 100000 200" "1000 20000 200")
+for kernels in native managed; do
+  if [ "$kernels" = native ] && ! ldconfig -p | grep -q libopenblas.so.0; then
+    echo "libopenblas.so.0 not installed: skipping the native kernels" >&2
+    continue
+  fi
+  echo "perceptron ($kernels kernels)..." >&2
+  for shape in "${shapes[@]}"; do
+    read -r f n i <<< "$shape"
+    PERCEPTRON_KERNELS=$kernels dotnet "$bench" compare w1 --features "$f" --samples "$n" --iterations "$i" --repeats "$repeats" >> "$out"
+  done
+  PERCEPTRON_KERNELS=$kernels dotnet "$bench" compare w2 --repeats "$repeats" >> "$out"
+done
+
+/usr/bin/python3 - "$out" <<'PY'
+import json, sys
+rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+def get(workload, shape, framework):
+    for r in rows:
+        if r["workload"] == workload and r["shape"] == shape and r["framework"] == framework:
+            return r
+frameworks = ["numpy", "torch", "torch-manual", "torch-autograd", "perceptron-native", "perceptron-managed"]
+shapes = [("w1", "12288x209"), ("w1", "100x100000"), ("w1", "1000x20000"), ("w2", "784-128-10")]
+present = [f for f in frameworks if any(r["framework"] == f for r in rows)]
+print("| workload | " + " | ".join(present) + " | native / numpy | native / best torch | managed / numpy |")
+print("|---|" + "---|" * (len(present) + 3))
+for w, s in shapes:
+    cells, value = [], {}
+    for f in present:
+        r = get(w, s, f)
+        value[f] = r["median"] if r else None
+        cells.append("-" if r is None else f'{r["median"]:.3g}')
+    def ratio(a, b):
+        return "-" if value.get(a) is None or b is None else f"{value[a] / b:.2f}x"
+    torches = [value.get(t) for t in ("torch", "torch-manual", "torch-autograd") if value.get(t) is not None]
+    best_torch = min(torches) if torches else None
+    unit = next(r["unit"] for r in rows if r["workload"] == w)
+    print(f"| {w.upper()} {s} ({unit}) | " + " | ".join(cells)
+          + f' | {ratio("perceptron-native", value.get("numpy"))} | {ratio("perceptron-native", best_torch)}'
+          + f' | {ratio("perceptron-managed", value.get("numpy"))} |')
+print()
+print("| workload | framework | peak RSS (MB) | data (MB) |")
+print("|---|---|---|---|")
+for r in rows:
+    if "peak_rss_mb" in r:
+        print(f'| {r["workload"].upper()} {r["shape"]} | {r["framework"]} | {r["peak_rss_mb"]} | {r.get("data_mb", "")} |')
+PY

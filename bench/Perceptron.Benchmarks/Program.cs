@@ -1,6 +1,7 @@
 // Benchmarks of Perceptron. Two modes:
 //   compare w1 --features F --samples N --iterations I [--repeats R]   time W1 through LogisticRegression.Optimize
 //   compare w2 [--repeats R]                                             time W2 (one epoch) through Classifier.Train
+//   compare load [--rows N --columns C]                                  time Table.Load on a generated CSV file
 // print one JSON object per line in the format of bench/python/baseline.py (bench/compare.sh reads both);
 // anything else runs BenchmarkDotNet (e.g. `-- --filter '*'`) on the kernels and training steps.
 using System.Diagnostics;
@@ -17,6 +18,7 @@ if (args.Length >= 2 && args[0] == "compare")
     {
         "w1" => Workloads.W1(options["features"], options["samples"], options["iterations"], repeats),
         "w2" => Workloads.W2(repeats),
+        "load" => Workloads.LoadCsv(options.GetValueOrDefault("rows", 1_000_000), options.GetValueOrDefault("columns", 20)),
         _ => throw new ArgumentException($"unknown workload '{args[1]}'; expected w1 or w2"),
     });
     return 0;
@@ -127,6 +129,53 @@ namespace Perceptron.Benchmarks
             }
 
             return Result("w2", "784-128-10", "s/epoch", runs, model!.Costs[^1], 8.0 * samples * inputs);
+        }
+
+        /// <summary>Writes a CSV of rows x columns features plus a label (once, in the temp folder), then times Table.Load.</summary>
+        public static string LoadCsv(int rows, int columns)
+        {
+            var path = Path.Combine(Path.GetTempPath(), $"perceptron-bench-{rows}x{columns}.csv");
+            if (!File.Exists(path))
+            {
+                var random = new Random(0);
+                var temporary = path + ".tmp";
+                using (var writer = new StreamWriter(temporary))
+                {
+                    writer.WriteLine(string.Join(',', Enumerable.Range(0, columns).Select(j => $"f{j}").Append("label")));
+                    var cells = new string[columns + 1];
+                    for (var i = 0; i < rows; i++)
+                    {
+                        for (var j = 0; j < columns; j++)
+                        {
+                            cells[j] = (random.NextDouble() * 200 - 100).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+                        }
+
+                        cells[columns] = random.Next(2) == 0 ? "no" : "yes";
+                        writer.WriteLine(string.Join(',', cells));
+                    }
+                }
+
+                File.Move(temporary, path, overwrite: true);
+            }
+
+            GC.Collect();
+            var before = Process.GetCurrentProcess().WorkingSet64 / 1e6;
+            var clock = Stopwatch.StartNew();
+            var table = Table.Load(path);
+            var seconds = clock.Elapsed.TotalSeconds;
+            var peak = Process.GetCurrentProcess().PeakWorkingSet64 / 1e6;
+            return JsonSerializer.Serialize(new Dictionary<string, object>
+            {
+                ["workload"] = "load-csv",
+                ["shape"] = $"{table.Rows}x{table.FeatureNames.Count}",
+                ["framework"] = "perceptron",
+                ["unit"] = "s",
+                ["median"] = Math.Round(seconds, 3),
+                ["file_mb"] = Math.Round(new FileInfo(path).Length / 1e6, 1),
+                ["matrix_mb"] = Math.Round(8.0 * table.Features.Length / 1e6, 1),
+                ["working_set_before_mb"] = Math.Round(before, 1),
+                ["peak_rss_mb"] = Math.Round(peak, 1),
+            });
         }
 
         private static string Result(string workload, string shape, string unit, List<double> runs, double finalCost, double dataBytes)

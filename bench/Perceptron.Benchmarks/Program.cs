@@ -193,6 +193,9 @@ namespace Perceptron.Benchmarks
                 ["final_cost"] = finalCost,
                 ["peak_rss_mb"] = Math.Round(peak, 1),
                 ["data_mb"] = Math.Round(dataBytes / 1e6, 1),
+                ["gc_pause_ms"] = Math.Round(GC.GetTotalPauseDuration().TotalMilliseconds, 1),
+                ["gc_collections"] = $"{GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}",
+                ["allocated_mb"] = Math.Round(GC.GetTotalAllocatedBytes() / 1e6, 1),
             });
         }
     }

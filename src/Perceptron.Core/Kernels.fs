@@ -251,7 +251,16 @@ module internal ManagedBlas =
     /// Columns of op(B) packed at once (a multiple of NR).
     let ncMax = 2048
 
+    /// True on the AVX-512 path (which also packs with 8 x 8 transposes).
+    let is512 = simd = Simd512
+
     let inline private at (p: nativeptr<float>) (i: int) = NativePtr.add p i
+
+    /// A stack allocation makes the JIT compile a method with loops fully optimized at once,
+    /// instead of starting at tier 0 (F# does not emit MethodImplOptions.AggressiveOptimization).
+    /// Used by every method that holds a hot loop.
+    let inline private optimizeNow () =
+        NativePtr.write (NativePtr.stackalloc<byte> 1) 0uy
 
     /// Rounds a pinned address up to 64 bytes.
     let inline private align64 (p: nativeptr<float>) =
@@ -434,64 +443,261 @@ module internal ManagedBlas =
         store c5a (at t (5 * n))
         store c5b (at t (5 * n + w))
 
-    let private kernel512 kc a b t =
-        kernel12
-            (fun p -> Vector512.Load p)
-            (fun p -> Vector512.Create(NativePtr.read p))
-            (fun x y z -> Vector512.FusedMultiplyAdd(x, y, z))
-            (fun v p -> Vector512.Store(v, p))
-            Vector512<float>.Zero
-            8
-            kc
-            a
-            b
-            t
+    /// C tile (rows x cols) <- alpha t + beta C on the first k block, C + alpha t after it.
+    let private writePartial
+        (t: nativeptr<float>)
+        (c: nativeptr<float>)
+        (ldc: int)
+        (rows: int)
+        (cols: int)
+        (alpha: float)
+        (beta: float)
+        (first: bool)
+        =
+        for r in 0 .. rows - 1 do
+            let tr = at t (r * nr)
+            let cr = at c (r * ldc)
 
-    let private kernel256 kc a b t =
-        kernel6
-            (fun p -> Vector256.Load p)
-            (fun p -> Vector256.Create(NativePtr.read p))
-            (fun x y z -> Vector256.FusedMultiplyAdd(x, y, z))
-            (fun v p -> Vector256.Store(v, p))
-            Vector256<float>.Zero
-            4
-            kc
-            a
-            b
-            t
+            if not first then
+                for j in 0 .. cols - 1 do
+                    NativePtr.set cr j (NativePtr.get cr j + alpha * NativePtr.get tr j)
+            elif beta = 0.0 then
+                for j in 0 .. cols - 1 do
+                    NativePtr.set cr j (alpha * NativePtr.get tr j)
+            else
+                for j in 0 .. cols - 1 do
+                    NativePtr.set cr j (alpha * NativePtr.get tr j + beta * NativePtr.get cr j)
 
-    let private kernel128 kc a b t =
-        kernel6
+    /// writePartial for a full-width tile (two vectors a row), with the same two roundings.
+    let inline private writeFull
+        ([<InlineIfLambda>] load: nativeptr<float> -> 'V)
+        ([<InlineIfLambda>] store: 'V -> nativeptr<float> -> unit)
+        ([<InlineIfLambda>] splat: float -> 'V)
+        ([<InlineIfLambda>] mul: 'V -> 'V -> 'V)
+        ([<InlineIfLambda>] add: 'V -> 'V -> 'V)
+        (w: int)
+        (t: nativeptr<float>)
+        (c: nativeptr<float>)
+        (ldc: int)
+        (rows: int)
+        (alpha: float)
+        (beta: float)
+        (first: bool)
+        =
+        let va = splat alpha
+        let vb = splat beta
+
+        for r in 0 .. rows - 1 do
+            let tr = at t (r * 2 * w)
+            let cr = at c (r * ldc)
+            let cw = at cr w
+            let x0 = mul va (load tr)
+            let x1 = mul va (load (at tr w))
+
+            if not first then
+                store (add (load cr) x0) cr
+                store (add (load cw) x1) cw
+            elif beta = 0.0 then
+                store x0 cr
+                store x1 cw
+            else
+                store (add x0 (mul vb (load cr))) cr
+                store (add x1 (mul vb (load cw))) cw
+
+    /// Runs the micro-kernel over every MR x NR tile of a packed block (mc x kc of A, kc x nc
+    /// of B) and adds the tiles into C.
+    let inline private macro
+        ([<InlineIfLambda>] kernel: int -> nativeptr<float> -> nativeptr<float> -> nativeptr<float> -> unit)
+        ([<InlineIfLambda>] write: nativeptr<float> -> nativeptr<float> -> int -> int -> float -> float -> bool -> unit)
+        (kc: int)
+        (mc: int)
+        (nc: int)
+        (pA: nativeptr<float>)
+        (pB: nativeptr<float>)
+        (c: nativeptr<float>)
+        (ldc: int)
+        (alpha: float)
+        (beta: float)
+        (first: bool)
+        =
+        // On the stack: also makes the JIT optimize this method at once (see optimizeNow).
+        let tile = align64 (NativePtr.stackalloc<float>(mr * nr + 8))
+        let mutable jr = 0
+
+        while jr < nc do
+            let cols = min nr (nc - jr)
+            let panel = at pB (jr * kc)
+            let mutable ir = 0
+
+            while ir < mc do
+                kernel kc (at pA (ir * kc)) panel tile
+                let rows = min mr (mc - ir)
+                let ct = at c (ir * ldc + jr)
+
+                if cols = nr then
+                    write tile ct ldc rows alpha beta first
+                else
+                    writePartial tile ct ldc rows cols alpha beta first
+
+                ir <- ir + mr
+
+            jr <- jr + nr
+
+    let private macro512 kc mc nc pA pB c ldc alpha beta first =
+        macro
+            (fun kc a b t ->
+                kernel12
+                    (fun p -> Vector512.Load p)
+                    (fun p -> Vector512.Create(NativePtr.read p))
+                    (fun x y z -> Vector512.FusedMultiplyAdd(x, y, z))
+                    (fun v p -> Vector512.Store(v, p))
+                    Vector512<float>.Zero
+                    8
+                    kc
+                    a
+                    b
+                    t)
+            (fun t c ldc rows alpha beta first ->
+                writeFull
+                    (fun p -> Vector512.Load p)
+                    (fun v p -> Vector512.Store(v, p))
+                    (fun (x: float) -> Vector512.Create x)
+                    (fun (x: Vector512<float>) y -> x * y)
+                    (fun (x: Vector512<float>) y -> x + y)
+                    8
+                    t
+                    c
+                    ldc
+                    rows
+                    alpha
+                    beta
+                    first)
+            kc
+            mc
+            nc
+            pA
+            pB
+            c
+            ldc
+            alpha
+            beta
+            first
+
+    let private macro256 kc mc nc pA pB c ldc alpha beta first =
+        macro
+            (fun kc a b t ->
+                kernel6
+                    (fun p -> Vector256.Load p)
+                    (fun p -> Vector256.Create(NativePtr.read p))
+                    (fun x y z -> Vector256.FusedMultiplyAdd(x, y, z))
+                    (fun v p -> Vector256.Store(v, p))
+                    Vector256<float>.Zero
+                    4
+                    kc
+                    a
+                    b
+                    t)
+            (fun t c ldc rows alpha beta first ->
+                writeFull
+                    (fun p -> Vector256.Load p)
+                    (fun v p -> Vector256.Store(v, p))
+                    (fun (x: float) -> Vector256.Create x)
+                    (fun (x: Vector256<float>) y -> x * y)
+                    (fun (x: Vector256<float>) y -> x + y)
+                    4
+                    t
+                    c
+                    ldc
+                    rows
+                    alpha
+                    beta
+                    first)
+            kc
+            mc
+            nc
+            pA
+            pB
+            c
+            ldc
+            alpha
+            beta
+            first
+
+    let inline private write128 t c ldc rows alpha beta first =
+        writeFull
             (fun p -> Vector128.Load p)
-            (fun p -> Vector128.Create(NativePtr.read p))
-            (fun x y z -> Vector128.FusedMultiplyAdd(x, y, z))
             (fun v p -> Vector128.Store(v, p))
-            Vector128<float>.Zero
+            (fun (x: float) -> Vector128.Create x)
+            (fun (x: Vector128<float>) y -> x * y)
+            (fun (x: Vector128<float>) y -> x + y)
             2
-            kc
-            a
-            b
             t
+            c
+            ldc
+            rows
+            alpha
+            beta
+            first
 
-    let private kernelPlain kc a b t =
-        kernel6
-            (fun p -> Vector128.Load p)
-            (fun p -> Vector128.Create(NativePtr.read p))
-            (fun x y z -> x * y + z)
-            (fun v p -> Vector128.Store(v, p))
-            Vector128<float>.Zero
-            2
+    let private macro128 kc mc nc pA pB c ldc alpha beta first =
+        macro
+            (fun kc a b t ->
+                kernel6
+                    (fun p -> Vector128.Load p)
+                    (fun p -> Vector128.Create(NativePtr.read p))
+                    (fun x y z -> Vector128.FusedMultiplyAdd(x, y, z))
+                    (fun v p -> Vector128.Store(v, p))
+                    Vector128<float>.Zero
+                    2
+                    kc
+                    a
+                    b
+                    t)
+            write128
             kc
-            a
-            b
-            t
+            mc
+            nc
+            pA
+            pB
+            c
+            ldc
+            alpha
+            beta
+            first
 
-    let private micro kc a b t =
+    let private macroPlain kc mc nc pA pB c ldc alpha beta first =
+        macro
+            (fun kc a b t ->
+                kernel6
+                    (fun p -> Vector128.Load p)
+                    (fun p -> Vector128.Create(NativePtr.read p))
+                    (fun x y z -> x * y + z)
+                    (fun v p -> Vector128.Store(v, p))
+                    Vector128<float>.Zero
+                    2
+                    kc
+                    a
+                    b
+                    t)
+            write128
+            kc
+            mc
+            nc
+            pA
+            pB
+            c
+            ldc
+            alpha
+            beta
+            first
+
+    /// The macro-kernel of the selected width.
+    let private macroKernel kc mc nc pA pB c ldc alpha beta first =
         match simd with
-        | Simd512 -> kernel512 kc a b t
-        | Simd256 -> kernel256 kc a b t
-        | Simd128 -> kernel128 kc a b t
-        | Plain128 -> kernelPlain kc a b t
+        | Simd512 -> macro512 kc mc nc pA pB c ldc alpha beta first
+        | Simd256 -> macro256 kc mc nc pA pB c ldc alpha beta first
+        | Simd128 -> macro128 kc mc nc pA pB c ldc alpha beta first
+        | Plain128 -> macroPlain kc mc nc pA pB c ldc alpha beta first
 
     // ------------------------------------------------------------------ packing
 
@@ -575,6 +781,7 @@ module internal ManagedBlas =
         (nc: int)
         (dst: nativeptr<float>)
         =
+        optimizeNow ()
         let panels = (nc + nr - 1) / nr
 
         for s in 0 .. panels - 1 do
@@ -584,7 +791,7 @@ module internal ManagedBlas =
 
             if not transB then
                 // op(B)[p, j] = B[p, j]: rows of the panel are contiguous.
-                if simd = Simd512 && w = nr then
+                if is512 && w = nr then
                     for p in 0 .. kc - 1 do
                         let src = at b ((pc + p) * ldb + j)
                         let dp = at d (p * nr)
@@ -604,7 +811,7 @@ module internal ManagedBlas =
                 // op(B)[p, j + q] = B[j + q, p]: a transpose, by 8 x 8 blocks where they fit.
                 let mutable q0 = 0
 
-                if simd = Simd512 then
+                if is512 then
                     while q0 + 8 <= w do
                         let src = at b ((j + q0) * ldb + pc)
                         let mutable p = 0
@@ -643,6 +850,7 @@ module internal ManagedBlas =
         (kc: int)
         (dst: nativeptr<float>)
         =
+        optimizeNow ()
         let slivers = (mc + mr - 1) / mr
 
         for s in 0 .. slivers - 1 do
@@ -652,7 +860,7 @@ module internal ManagedBlas =
 
             if transA then
                 // op(A)[i + r, p] = A[p, i + r]: contiguous.
-                if simd = Simd512 && h = mr then
+                if is512 && h = mr then
                     for p in 0 .. kc - 1 do
                         let src = at a ((pc + p) * lda + i)
                         let dp = at d (p * mr)
@@ -672,7 +880,7 @@ module internal ManagedBlas =
                 // op(A)[i + r, p] = A[i + r, p]: a transpose, by 8 x 8 and 4 x 8 blocks where they fit.
                 let mutable p0 = 0
 
-                if simd = Simd512 && h = mr then
+                if is512 && h = mr then
                     let src = at a (i * lda + pc)
 
                     while p0 + 8 <= kc do
@@ -689,52 +897,6 @@ module internal ManagedBlas =
                 for r in h .. mr - 1 do
                     for p in 0 .. kc - 1 do
                         NativePtr.set d (p * mr + r) 0.0
-
-    /// C tile (rows x cols) <- alpha t + beta C on the first k block, C + alpha t after it.
-    /// Full-width rows use vectors with the same two roundings as the scalar formula.
-    let private writeBack
-        (t: nativeptr<float>)
-        (c: nativeptr<float>)
-        (ldc: int)
-        (rows: int)
-        (cols: int)
-        (alpha: float)
-        (beta: float)
-        (first: bool)
-        =
-        if simd = Simd512 && cols = nr then
-            let va = Vector512.Create alpha
-            let vb = Vector512.Create beta
-
-            for r in 0 .. rows - 1 do
-                let tr = at t (r * nr)
-                let cr = at c (r * ldc)
-                let x0 = va * Vector512.Load tr
-                let x1 = va * Vector512.Load(at tr 8)
-
-                if not first then
-                    Vector512.Store(Vector512.Load cr + x0, cr)
-                    Vector512.Store(Vector512.Load(at cr 8) + x1, at cr 8)
-                elif beta = 0.0 then
-                    Vector512.Store(x0, cr)
-                    Vector512.Store(x1, at cr 8)
-                else
-                    Vector512.Store(x0 + vb * Vector512.Load cr, cr)
-                    Vector512.Store(x1 + vb * Vector512.Load(at cr 8), at cr 8)
-        else
-            for r in 0 .. rows - 1 do
-                let tr = at t (r * nr)
-                let cr = at c (r * ldc)
-
-                if not first then
-                    for j in 0 .. cols - 1 do
-                        NativePtr.set cr j (NativePtr.get cr j + alpha * NativePtr.get tr j)
-                elif beta = 0.0 then
-                    for j in 0 .. cols - 1 do
-                        NativePtr.set cr j (alpha * NativePtr.get tr j)
-                else
-                    for j in 0 .. cols - 1 do
-                        NativePtr.set cr j (alpha * NativePtr.get tr j + beta * NativePtr.get cr j)
 
     let inline private roundUp (x: int) (step: int) = (x + step - 1) / step * step
 
@@ -759,14 +921,12 @@ module internal ManagedBlas =
         =
         let sizeA = min mcMax (roundUp (i1 - i0) mr) * kc
         let sizeB = min ncMax (roundUp (j1 - j0) nr) * kc
-        let sizeT = mr * nr
-        let buffer = System.Buffers.ArrayPool<float>.Shared.Rent(sizeA + sizeB + sizeT + 24)
+        let buffer = System.Buffers.ArrayPool<float>.Shared.Rent(sizeA + sizeB + 16)
 
         try
             use pinned = fixed buffer
             let pA = align64 pinned
             let pB = align64 (at pA sizeA)
-            let pT = align64 (at pB sizeB)
             let mutable jc = j0
 
             while jc < j1 do
@@ -781,30 +941,7 @@ module internal ManagedBlas =
                     while ic < i1 do
                         let mc = min mcMax (i1 - ic)
                         packA transA a lda ic mc pc kcur pA
-                        let mutable jr = 0
-
-                        while jr < nc do
-                            let bPanel = at pB (jr * kcur)
-                            let cols = min nr (nc - jr)
-                            let mutable ir = 0
-
-                            while ir < mc do
-                                micro kcur (at pA (ir * kcur)) bPanel pT
-
-                                writeBack
-                                    pT
-                                    (at c ((ic + ir) * ldc + jc + jr))
-                                    ldc
-                                    (min mr (mc - ir))
-                                    cols
-                                    alpha
-                                    beta
-                                    (pc = 0)
-
-                                ir <- ir + mr
-
-                            jr <- jr + nr
-
+                        macroKernel kcur mc nc pA pB (at c (ic * ldc + jc)) ldc alpha beta (pc = 0)
                         ic <- ic + mc
 
                     pc <- pc + kcur
@@ -1032,6 +1169,8 @@ module internal ManagedBlas =
             p <- p + 1
 
     let private dotRowsWith a lda x n alpha beta y i0 i1 =
+        optimizeNow ()
+
         match simd with
         | Simd512 ->
             dotRows
@@ -1099,6 +1238,8 @@ module internal ManagedBlas =
                 i1
 
     let private axpyRowsWith a lda x n acc p0 p1 =
+        optimizeNow ()
+
         match simd with
         | Simd512 ->
             axpyRows
@@ -1157,6 +1298,34 @@ module internal ManagedBlas =
                 p0
                 p1
 
+    /// Columns per block of A^T x on wide matrices: a block's sums stay in L1.
+    let transColumns = 1024
+
+    /// y[j0 .. j0+w) <- alpha A[:, j0 .. j0+w)^T x + beta y[j0 .. j0+w), summing all rows in order.
+    let private transColumnBlock
+        (a: nativeptr<float>)
+        (lda: int)
+        (x: nativeptr<float>)
+        (m: int)
+        (j0: int)
+        (w: int)
+        (alpha: float)
+        (beta: float)
+        (y: nativeptr<float>)
+        =
+        // On the stack: also makes the JIT optimize this method at once (see optimizeNow).
+        let acc = align64 (NativePtr.stackalloc<float>(transColumns + 8))
+        Span<float>(NativePtr.toVoidPtr acc, w).Clear()
+        axpyRowsWith (at a j0) lda x w acc 0 m
+        let ys = at y j0
+
+        if beta = 0.0 then
+            for j in 0 .. w - 1 do
+                NativePtr.set ys j (alpha * NativePtr.get acc j)
+        else
+            for j in 0 .. w - 1 do
+                NativePtr.set ys j (alpha * NativePtr.get acc j + beta * NativePtr.get ys j)
+
     /// Row blocks of A^T x: their number depends on the shape alone (about 2^18 elements each,
     /// at most 8), so the partial sums, and their fixed-order total, do too.
     let private transBlocks (m: int) (n: int) =
@@ -1202,6 +1371,20 @@ module internal ManagedBlas =
                         dotRowsWith pa lda px n alpha beta py i0 i1
                 )
                 |> ignore
+        elif n >= 2 * transColumns then
+            // Wide: y = A^T x by blocks of columns, each summing every row in order (any split
+            // gives the same bits).
+            let blocks = (n + transColumns - 1) / transColumns
+
+            let body t =
+                let j0 = t * transColumns
+                transColumnBlock pa lda px m j0 (min transColumns (n - j0)) alpha beta py
+
+            if wide then
+                Parallel.For(0, blocks, body) |> ignore
+            else
+                for t in 0 .. blocks - 1 do
+                    body t
         else
             // y = A^T x sums scaled rows of A; each block of rows sums into its own partial
             // vector, and the partials are added in a fixed order.

@@ -48,7 +48,7 @@ internal static class App
                 var command = string.Join(' ', parsed.CommandResult.Command.Name == root.Name
                     ? ["perceptron"]
                     : new[] { "perceptron", parsed.CommandResult.Command.Name });
-                error.WriteLine($"error: {parsed.Errors[0].Message} (see '{command} --help')");
+                error.WriteLine($"error: {Errors.OneLine(parsed.Errors[0].Message)} (see '{command} --help')");
                 return ExitCode.BadInput;
             }
 
@@ -105,11 +105,20 @@ internal static class Errors
     public static bool IsUserError(Exception e) =>
         e is DataFormatException or UsageException or ArgumentException;
 
-    public static string Describe(Exception e) => e switch
+    public static string Describe(Exception e) => OneLine(e switch
     {
         // An ArgumentException's message ends with " (Parameter 'x')"; the message already names it.
         ArgumentException a when a.ParamName is not null =>
             a.Message.Replace($" (Parameter '{a.ParamName}')", string.Empty, StringComparison.Ordinal),
         _ => e.Message,
-    };
+    });
+
+    /// <summary>
+    /// The message on one line, whatever it quotes: a parser's message may hold a piece of the user's
+    /// file with its line break (System.Text.Json's "'not json\n' is an invalid JSON literal").
+    /// Line breaks are shown as \n, as the library shows them in the values it quotes.
+    /// </summary>
+    public static string OneLine(string message) =>
+        message.TrimEnd('\r', '\n').Replace("\r\n", "\\n", StringComparison.Ordinal)
+            .Replace("\n", "\\n", StringComparison.Ordinal).Replace("\r", "\\r", StringComparison.Ordinal);
 }

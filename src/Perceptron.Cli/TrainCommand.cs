@@ -203,7 +203,7 @@ internal static class TrainCommand
         }
         catch (TrainingDivergedException diverged)
         {
-            error.WriteLine($"error: {diverged.Message} No model was written.");
+            error.WriteLine($"error: {Errors.OneLine(diverged.Message)} No model was written.");
             return ExitCode.Failed;
         }
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 using System.Reflection;
 
 namespace Perceptron.Cli;
@@ -48,7 +49,7 @@ internal static class App
                 var command = string.Join(' ', parsed.CommandResult.Command.Name == root.Name
                     ? ["perceptron"]
                     : new[] { "perceptron", parsed.CommandResult.Command.Name });
-                error.WriteLine($"error: {Errors.OneLine(parsed.Errors[0].Message)} (see '{command} --help')");
+                error.WriteLine($"error: {Errors.OneLine(FirstError(parsed).Message)} (see '{command} --help')");
                 return ExitCode.BadInput;
             }
 
@@ -70,6 +71,14 @@ internal static class App
             Console.CancelKeyPress -= onCancel;
         }
     }
+
+    /// <summary>
+    /// The error to report: one about a token the parser did not recognise comes first, since
+    /// `perceptron frobnicate` is a typo of a command, not a missing one.
+    /// </summary>
+    private static ParseError FirstError(ParseResult parsed) =>
+        parsed.Errors.FirstOrDefault(e => parsed.UnmatchedTokens.Any(t => e.Message.Contains($"'{t}'", StringComparison.Ordinal)))
+        ?? parsed.Errors[0];
 
     private static RootCommand BuildRoot(TextWriter output, TextWriter error, CancellationToken cancellation)
     {

@@ -34,6 +34,7 @@ internal static class CommonOptions
     public static Option<Activation> HiddenActivation() => new("--activation")
     {
         Description = "Hidden-layer activation: sigmoid, tanh, relu or leaky_relu.",
+        HelpName = "sigmoid|tanh|relu|leaky_relu",
         DefaultValueFactory = _ => Activation.Tanh,
         CustomParser = r => ParseName(r, "--activation", ActivationNames),
     };
@@ -41,6 +42,7 @@ internal static class CommonOptions
     public static Option<Initialization?> Init() => new("--init")
     {
         Description = "Initial weights: zeros, normal, xavier or he (default: zeros without hidden layers, he for relu, xavier otherwise).",
+        HelpName = "zeros|normal|xavier|he",
         CustomParser = r => ParseName(r, "--init", InitializationNames),
     };
 
@@ -85,6 +87,15 @@ internal static class CommonOptions
         if (names.TryGetValue(text.Trim().ToLowerInvariant(), out var value))
         {
             return value;
+        }
+
+        // Help shows a default by its enum name ("[default: GradientDescent]"): accept what it shows.
+        foreach (var known in names.Values)
+        {
+            if (string.Equals(known?.ToString(), text.Trim(), StringComparison.OrdinalIgnoreCase))
+            {
+                return known;
+            }
         }
 
         result.AddError($"{option} '{text}' is not known; expected one of {string.Join(", ", names.Keys.Where(k => !k.Contains('-')))}");

@@ -43,6 +43,7 @@ internal static class TrainCommand
         var optimizer = new Option<Optimizer>("--optimizer")
         {
             Description = "gd, momentum or adam.",
+            HelpName = "gd|momentum|adam",
             DefaultValueFactory = _ => Optimizer.GradientDescent,
             CustomParser = r => CommonOptions.ParseName(r, "--optimizer", CommonOptions.OptimizerNames),
         };

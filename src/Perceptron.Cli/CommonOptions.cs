@@ -21,6 +21,7 @@ internal static class CommonOptions
     {
         Description = "Seeds initialisation, shuffling and splits: same seed, same model.",
         DefaultValueFactory = _ => 0,
+        CustomParser = r => ParseInt(r, "--seed", int.MinValue),
     };
 
     public static Option<int[]> Hidden() => new("--hidden")
@@ -110,7 +111,9 @@ internal static class CommonOptions
             return value;
         }
 
-        result.AddError($"{option} '{text}' is not valid; expected a whole number >= {minimum}");
+        result.AddError(minimum == int.MinValue
+            ? $"{option} '{text}' is not valid; expected a whole number"
+            : $"{option} '{text}' is not valid; expected a whole number >= {minimum}");
         return default;
     }
 

@@ -82,6 +82,20 @@ internal static class CommonOptions
         ["adam"] = Optimizer.Adam,
     };
 
+    /// <summary>
+    /// Rejects --init zeros with hidden layers before any data is read, in the words of the options
+    /// (the library's own message names TrainingOptions properties).
+    /// </summary>
+    public static void CheckInitialization(Initialization? initialization, IReadOnlyList<int> hidden)
+    {
+        if (initialization == Initialization.Zeros && hidden.Count > 0)
+        {
+            throw new UsageException(
+                "--init zeros does not work with --hidden: every hidden unit would start with the same weights and get "
+                + "the same gradients, so the units would never differ (symmetry is not broken); use --init normal, xavier or he");
+        }
+    }
+
     public static T ParseName<T>(ArgumentResult result, string option, IReadOnlyDictionary<string, T> names)
     {
         var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;

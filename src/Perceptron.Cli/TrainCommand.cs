@@ -134,6 +134,12 @@ internal static class TrainCommand
     private static int Run(Settings settings, TextWriter output, TextWriter error, CancellationToken cancellation)
     {
         Plots.CheckPath(settings.Plot, "--plot");
+        CommonOptions.CheckInitialization(settings.Options.Initialization, settings.Options.HiddenLayers);
+        if (settings.Options.Patience is not null && settings.Options.ValidationFraction == 0)
+        {
+            throw new UsageException("--patience needs a validation split to watch; add --validation-fraction, e.g. --validation-fraction 0.2");
+        }
+
         var table = DataSource.Load(settings.Data, settings.Label);
         var options = settings.Options;
         IReadOnlyList<string>? knownClasses = null;

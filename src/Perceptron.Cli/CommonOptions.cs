@@ -82,6 +82,26 @@ internal static class CommonOptions
         ["adam"] = Optimizer.Adam,
     };
 
+    /// <summary>Checks a file the command will write before any work is done, so a typo does not cost a training run.</summary>
+    public static void CheckOutputPath(string? path, string option)
+    {
+        if (path is null)
+        {
+            return;
+        }
+
+        if (Directory.Exists(path))
+        {
+            throw new UsageException($"{option} '{path}' is a directory; expected the path of a file to write");
+        }
+
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (folder is not null && !Directory.Exists(folder))
+        {
+            throw new UsageException($"{option} '{path}': the folder '{folder}' does not exist");
+        }
+    }
+
     /// <summary>
     /// Rejects --init zeros with hidden layers before any data is read, in the words of the options
     /// (the library's own message names TrainingOptions properties).

@@ -134,6 +134,7 @@ internal static class TrainCommand
     private static int Run(Settings settings, TextWriter output, TextWriter error, CancellationToken cancellation)
     {
         Plots.CheckPath(settings.Plot, "--plot");
+        CommonOptions.CheckOutputPath(settings.Model, "--model");
         CommonOptions.CheckInitialization(settings.Options.Initialization, settings.Options.HiddenLayers);
         if (settings.Options.Patience is not null && settings.Options.ValidationFraction == 0)
         {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
 using System.Reflection;
+using System.Text;
 
 namespace Perceptron.Cli;
 
@@ -124,10 +125,33 @@ internal static class Errors
 
     /// <summary>
     /// The message on one line, whatever it quotes: a parser's message may hold a piece of the user's
-    /// file with its line break (System.Text.Json's "'not json\n' is an invalid JSON literal").
-    /// Line breaks are shown as \n, as the library shows them in the values it quotes.
+    /// file with its line break (System.Text.Json's "'not json\n' is an invalid JSON literal"), and a
+    /// binary file or a column name may hold control characters that a terminal would act on (an
+    /// escape sequence, a vertical tab). Line breaks are shown as \n and \r, as the library shows them
+    /// in the values it quotes; other control characters and line separators as \uXXXX.
     /// </summary>
-    public static string OneLine(string message) =>
-        message.TrimEnd('\r', '\n').Replace("\r\n", "\\n", StringComparison.Ordinal)
-            .Replace("\n", "\\n", StringComparison.Ordinal).Replace("\r", "\\r", StringComparison.Ordinal);
+    public static string OneLine(string message)
+    {
+        var text = message.TrimEnd('\r', '\n');
+        var line = new StringBuilder(text.Length);
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n')
+            {
+                continue; // CRLF is one line break, shown once as \n.
+            }
+
+            line.Append(c switch
+            {
+                '\n' => "\\n",
+                '\r' => "\\r",
+                '\t' => "\t",
+                _ when char.IsControl(c) || c is '\u2028' or '\u2029' => $"\\u{(int)c:x4}",
+                _ => c.ToString(),
+            });
+        }
+
+        return line.ToString();
+    }
 }

@@ -36,6 +36,8 @@ public sealed class CliBadInputFolder : IDisposable
         Write("fewer.csv", "a,y\n1,0\n3,1\n");
         Write("extra.csv", "a,b,c,y\n1,2,3,0\n3,4,5,1\n");
         Write("other-labels.csv", "a,b,y\n1,2,0\n3,4,yes\n");
+        // A terminal escape sequence (clear screen) and a vertical tab in column names.
+        Write("control-characters.csv", "a\u001b[2Jb,c\u000bd,y\n1,2,0\n3,4,1\n");
 
         Write("model.json", CliFiles.SmallModel);
         Write("three-classes.json", CliFiles.SmallModel
@@ -82,6 +84,7 @@ internal static class BadInput
         Assert.True(exitCode == result.ExitCode, $"expected exit code {exitCode}\n{result}");
         Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
         Assert.True(result.StderrLines.Length == 1, $"expected one line on stderr\n{result}");
+        Assert.False(result.StderrLines[0].Any(char.IsControl), $"expected no control characters on stderr\n{result}");
         Assert.Equal(expected.Replace("{dir}", folder.Directory, StringComparison.Ordinal), result.StderrLines[0]);
         Assert.True(result.Stdout.Length == 0, $"expected nothing on stdout\n{result}");
         if (guarded)
@@ -128,6 +131,8 @@ public sealed class CliBadDataFileTests(CliBadInputFolder folder) : IClassFixtur
         "error: single-class.csv: the label column 'y' holds a single class ('0'); expected at least two classes")]
     [InlineData("too many classes for the samples", "train --data too-many-classes.csv", 2,
         "error: too-many-classes.csv: the label column 'y' has 4 classes for 4 samples; expected at least two samples per class on average (is it the label column?)")]
+    [InlineData("control characters in a message", "train --data control-characters.csv --label nope", 2,
+        "error: control-characters.csv:1: no column named 'nope'; expected the label column, one of 'a\\u001b[2Jb', 'c\\u000bd', 'y'")]
     [InlineData("a bad --test file", "train --data good.csv --test non-numeric.csv", 2,
         "error: non-numeric.csv:3:2: 'x' is not a number; expected a finite number in column 'b'")]
     [InlineData("a --test file with other columns", "train --data good.csv --test swapped.csv", 2,

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Globalization;
 using Spectre.Console;
 
 namespace Perceptron.Cli;
@@ -170,6 +171,21 @@ internal static class TrainCommand
             testLabels = Samples.TakeRows(labels, testRows);
             features = Samples.TakeRows(features, trainRows);
             labels = Samples.TakeRows(labels, trainRows);
+        }
+
+        if (!labels.Skip(1).Any(l => l != labels[0]))
+        {
+            // The whole file has two classes or more (or a warm-start model's classes), but what is left
+            // to train on may not: the library would say "labels holds a single class (1)".
+            var split = testLabels is not null && settings.Test is null;
+            var samples = labels.Length == 1 ? "the 1 training sample" : $"the {labels.Length} training samples";
+            var left = split
+                ? $" left after holding out {testLabels!.Length} for testing (--test-fraction {settings.TestFraction.ToString(CultureInfo.InvariantCulture)})"
+                : string.Empty;
+            throw new DataFormatException(
+                table.Source, null, null,
+                $"{samples}{left} {(labels.Length == 1 ? "holds" : "hold")} a single class ('{classes[labels[0]]}'); "
+                + "expected at least two classes to tell apart" + (split ? " (use more data, or --test-fraction 0)" : string.Empty));
         }
 
         var plain = Output.Plain(settings.Json);

@@ -36,6 +36,8 @@ public sealed class CliBadInputFolder : IDisposable
         Write("fewer.csv", "a,y\n1,0\n3,1\n");
         Write("extra.csv", "a,b,c,y\n1,2,3,0\n3,4,5,1\n");
         Write("other-labels.csv", "a,b,y\n1,2,0\n3,4,yes\n");
+        Write("two-samples.csv", "a,b,y\n1,2,0\n3,4,1\n");
+        Write("zeros-only.csv", "a,b,y\n1,2,0\n3,4,0\n");
         // A terminal escape sequence (clear screen) and a vertical tab in column names.
         Write("control-characters.csv", "a\u001b[2Jb,c\u000bd,y\n1,2,0\n3,4,1\n");
 
@@ -131,6 +133,10 @@ public sealed class CliBadDataFileTests(CliBadInputFolder folder) : IClassFixtur
         "error: single-class.csv: the label column 'y' holds a single class ('0'); expected at least two classes")]
     [InlineData("too many classes for the samples", "train --data too-many-classes.csv", 2,
         "error: too-many-classes.csv: the label column 'y' has 4 classes for 4 samples; expected at least two samples per class on average (is it the label column?)")]
+    [InlineData("the training split holds a single class", "train --data two-samples.csv", 2,
+        "error: two-samples.csv: the 1 training sample left after holding out 1 for testing (--test-fraction 0.2) holds a single class ('1'); expected at least two classes to tell apart (use more data, or --test-fraction 0)")]
+    [InlineData("a single class, warm start", "train --data zeros-only.csv --warm-start model.json --test-fraction 0", 2,
+        "error: zeros-only.csv: the 2 training samples hold a single class ('0'); expected at least two classes to tell apart")]
     [InlineData("control characters in a message", "train --data control-characters.csv --label nope", 2,
         "error: control-characters.csv:1: no column named 'nope'; expected the label column, one of 'a\\u001b[2Jb', 'c\\u000bd', 'y'")]
     [InlineData("a bad --test file", "train --data good.csv --test non-numeric.csv", 2,

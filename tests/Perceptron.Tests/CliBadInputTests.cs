@@ -17,6 +17,7 @@ public sealed class CliBadInputFolder : IDisposable
         void Write(string name, string text) => CliFiles.Write(Directory, name, text);
 
         System.IO.Directory.CreateDirectory(Path.Combine(Directory, "folder"));
+        System.IO.Directory.CreateDirectory(Path.Combine(Directory, "folder.png"));
         Write("good.csv", "a,b,y\n1,2,0\n3,4,1\n1.5,2.5,0\n3.5,4,1\n");
         Write("empty.csv", "");
         Write("header-only.csv", "a,b,y\n");
@@ -264,7 +265,11 @@ public sealed class CliBadOptionTests(CliBadInputFolder folder) : IClassFixture<
     [InlineData("--model is a directory", "train --model folder", 2,
         "error: --model 'folder' is a directory; expected the path of a file to write")]
     [InlineData("--output in a missing folder", "predict --model model.json --data good.csv --output no-such-folder/p.csv", 2,
-        "error: no-such-folder/p.csv: the folder '{dir}/no-such-folder' does not exist")]
+        "error: --output 'no-such-folder/p.csv': the folder '{dir}/no-such-folder' does not exist")]
+    [InlineData("--output is a directory", "predict --model model.json --data good.csv --output folder", 2,
+        "error: --output 'folder' is a directory; expected the path of a file to write")]
+    [InlineData("--plot is a directory", "train --plot folder.png", 2,
+        "error: --plot 'folder.png' is a directory; expected the path of a file to write")]
     public Task Is_refused_with_one_line(string @case, string args, int exitCode, string expected)
     {
         _ = @case;

@@ -89,6 +89,22 @@ internal static class TrainCommand
         command.SetAction(parse =>
         {
             var chosenOptimizer = parse.GetValue(optimizer);
+            if (parse.GetValue(warmStart) is not null)
+            {
+                // The network, its initial weights and its standardisation come from the warm-start model:
+                // these options would be ignored, and a user who typed them expects them to count.
+                var ignored = new Option[] { hidden, activation, init, initScale, noStandardize }
+                    .Where(o => parse.GetResult(o) is { Implicit: false })
+                    .Select(o => o.Name)
+                    .ToArray();
+                if (ignored.Length > 0)
+                {
+                    throw new UsageException(
+                        $"{string.Join(", ", ignored)} cannot be used with --warm-start: the network and its standardisation "
+                        + $"come from the model file; leave {(ignored.Length == 1 ? "it" : "them")} out, or train a new model without --warm-start");
+                }
+            }
+
             var settings = new Settings(
                 Data: parse.GetValue(data),
                 Label: parse.GetValue(label),

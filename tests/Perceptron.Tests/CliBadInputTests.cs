@@ -252,6 +252,10 @@ public sealed class CliBadOptionTests(CliBadInputFolder folder) : IClassFixture<
         "error: --init zeros does not work with --hidden: every hidden unit would start with the same weights and get the same gradients, so the units would never differ (symmetry is not broken); use --init normal, xavier or he")]
     [InlineData("gradcheck --init zeros with --hidden", "gradcheck --init zeros --hidden 4", 2,
         "error: --init zeros does not work with --hidden: every hidden unit would start with the same weights and get the same gradients, so the units would never differ (symmetry is not broken); use --init normal, xavier or he")]
+    [InlineData("--hidden with --warm-start", "train --warm-start model.json --hidden 16", 2,
+        "error: --hidden cannot be used with --warm-start: the network and its standardisation come from the model file; leave it out, or train a new model without --warm-start")]
+    [InlineData("network options with --warm-start", "train --warm-start model.json --activation relu --no-standardize --init he", 2,
+        "error: --activation, --init, --no-standardize cannot be used with --warm-start: the network and its standardisation come from the model file; leave them out, or train a new model without --warm-start")]
     [InlineData("--patience without a validation split", "train --patience 5", 2,
         "error: --patience needs a validation split to watch; add --validation-fraction, e.g. --validation-fraction 0.2")]
     [InlineData("train --plot not .png", "train --plot curve.jpg", 2,

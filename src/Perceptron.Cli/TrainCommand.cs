@@ -219,6 +219,14 @@ internal static class TrainCommand
             }
         }
 
+        if (cancellation.IsCancellationRequested)
+        {
+            // Ctrl+C while the data was read: training would stop after one epoch, and that model
+            // would replace an existing --model file. Nothing was trained, so nothing is saved.
+            error.WriteLine("interrupted: training had not started; no model was saved");
+            return ExitCode.Interrupted;
+        }
+
         var clock = Stopwatch.StartNew();
         Classifier trained;
         try

@@ -136,6 +136,35 @@ internal sealed class CliProcess : IDisposable
         return await seen.Task;
     }
 
+    /// <summary>
+    /// Waits until the process has <paramref name="path"/> open (Linux: a link in /proc/PID/fd), so a
+    /// signal sent next arrives while the file is read; fails the test after <paramref name="timeout"/>.
+    /// </summary>
+    public async Task WaitUntilReadingAsync(string path, TimeSpan timeout)
+    {
+        var full = Path.GetFullPath(path);
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < timeout && !_process.HasExited)
+        {
+            try
+            {
+                if (Directory.EnumerateFileSystemEntries($"/proc/{_process.Id}/fd").Any(fd => new FileInfo(fd).LinkTarget == full))
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A descriptor closed while it was looked at: look again.
+            }
+
+            await Task.Delay(5);
+        }
+
+        Kill();
+        Assert.Fail($"perceptron did not open {path} within {timeout.TotalSeconds} s.\n{Snapshot()}");
+    }
+
     /// <summary>Waits for the end and all of its output; kills the process and fails the test after <paramref name="timeout"/>.</summary>
     public async Task<CliResult> WaitForExitAsync(TimeSpan timeout)
     {

@@ -283,4 +283,25 @@ public sealed class CliTrainTests : IDisposable
         Assert.Equal(30, model.FeatureCount);
         Assert.Equal(["0", "1"], model.Classes);
     }
+
+    [Fact]
+    public async Task Ctrl_c_while_the_data_is_read_saves_nothing()
+    {
+        // Large enough that reading it takes a good part of a second.
+        var lines = File.ReadAllLines(CliFiles.BreastCancer).Where(l => l.Length > 0).ToArray();
+        var data = Path.Combine(Folder, "big.csv");
+        File.WriteAllLines(data, lines[..1].Concat(Enumerable.Repeat(lines[1..], 150).SelectMany(rows => rows)));
+        CliFiles.Write(Folder, "kept.json", CliFiles.SmallModel);
+
+        using var child = CliProcess.Start(Folder, ["train", "--data", "big.csv", "--model", "kept.json"]);
+        await child.WaitUntilReadingAsync(data, CliHost.DefaultTimeout);
+        child.Interrupt();
+        var result = await child.WaitForExitAsync(CliHost.DefaultTimeout);
+
+        Assert.True(result.ExitCode == 130, result.ToString());
+        Assert.Equal(["interrupted: training had not started; no model was saved"], result.StderrLines);
+        Assert.Empty(result.Stdout);
+        Assert.Equal(CliFiles.SmallModel, File.ReadAllText(Path.Combine(Folder, "kept.json")));
+        Assert.Empty(CliFiles.TemporaryFiles(Folder));
+    }
 }

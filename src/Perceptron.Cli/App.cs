@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 using System.Reflection;
+using System.Text;
 
 namespace Perceptron.Cli;
 
@@ -48,7 +50,7 @@ internal static class App
                 var command = string.Join(' ', parsed.CommandResult.Command.Name == root.Name
                     ? ["perceptron"]
                     : new[] { "perceptron", parsed.CommandResult.Command.Name });
-                error.WriteLine($"error: {parsed.Errors[0].Message} (see '{command} --help')");
+                error.WriteLine($"error: {Errors.OneLine(FirstError(parsed).Message)} (see '{command} --help')");
                 return ExitCode.BadInput;
             }
 
@@ -70,6 +72,14 @@ internal static class App
             Console.CancelKeyPress -= onCancel;
         }
     }
+
+    /// <summary>
+    /// The error to report: one about a token the parser did not recognise comes first, since
+    /// `perceptron frobnicate` is a typo of a command, not a missing one.
+    /// </summary>
+    private static ParseError FirstError(ParseResult parsed) =>
+        parsed.Errors.FirstOrDefault(e => parsed.UnmatchedTokens.Any(t => e.Message.Contains($"'{t}'", StringComparison.Ordinal)))
+        ?? parsed.Errors[0];
 
     private static RootCommand BuildRoot(TextWriter output, TextWriter error, CancellationToken cancellation)
     {
@@ -105,11 +115,43 @@ internal static class Errors
     public static bool IsUserError(Exception e) =>
         e is DataFormatException or UsageException or ArgumentException;
 
-    public static string Describe(Exception e) => e switch
+    public static string Describe(Exception e) => OneLine(e switch
     {
         // An ArgumentException's message ends with " (Parameter 'x')"; the message already names it.
         ArgumentException a when a.ParamName is not null =>
             a.Message.Replace($" (Parameter '{a.ParamName}')", string.Empty, StringComparison.Ordinal),
         _ => e.Message,
-    };
+    });
+
+    /// <summary>
+    /// The message on one line, whatever it quotes: a parser's message may hold a piece of the user's
+    /// file with its line break (System.Text.Json's "'not json\n' is an invalid JSON literal"), and a
+    /// binary file or a column name may hold control characters that a terminal would act on (an
+    /// escape sequence, a vertical tab). Line breaks are shown as \n and \r, as the library shows them
+    /// in the values it quotes; other control characters and line separators as \uXXXX.
+    /// </summary>
+    public static string OneLine(string message)
+    {
+        var text = message.TrimEnd('\r', '\n');
+        var line = new StringBuilder(text.Length);
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n')
+            {
+                continue; // CRLF is one line break, shown once as \n.
+            }
+
+            line.Append(c switch
+            {
+                '\n' => "\\n",
+                '\r' => "\\r",
+                '\t' => "\t",
+                _ when char.IsControl(c) || c is '\u2028' or '\u2029' => $"\\u{(int)c:x4}",
+                _ => c.ToString(),
+            });
+        }
+
+        return line.ToString();
+    }
 }

@@ -21,6 +21,7 @@ internal static class CommonOptions
     {
         Description = "Seeds initialisation, shuffling and splits: same seed, same model.",
         DefaultValueFactory = _ => 0,
+        CustomParser = r => ParseInt(r, "--seed", int.MinValue),
     };
 
     public static Option<int[]> Hidden() => new("--hidden")
@@ -34,6 +35,7 @@ internal static class CommonOptions
     public static Option<Activation> HiddenActivation() => new("--activation")
     {
         Description = "Hidden-layer activation: sigmoid, tanh, relu or leaky_relu.",
+        HelpName = "sigmoid|tanh|relu|leaky_relu",
         DefaultValueFactory = _ => Activation.Tanh,
         CustomParser = r => ParseName(r, "--activation", ActivationNames),
     };
@@ -41,6 +43,7 @@ internal static class CommonOptions
     public static Option<Initialization?> Init() => new("--init")
     {
         Description = "Initial weights: zeros, normal, xavier or he (default: zeros without hidden layers, he for relu, xavier otherwise).",
+        HelpName = "zeros|normal|xavier|he",
         CustomParser = r => ParseName(r, "--init", InitializationNames),
     };
 
@@ -79,12 +82,55 @@ internal static class CommonOptions
         ["adam"] = Optimizer.Adam,
     };
 
+    /// <summary>Checks a file the command will write before any work is done, so a typo does not cost a training run.</summary>
+    public static void CheckOutputPath(string? path, string option)
+    {
+        if (path is null)
+        {
+            return;
+        }
+
+        if (Directory.Exists(path))
+        {
+            throw new UsageException($"{option} '{path}' is a directory; expected the path of a file to write");
+        }
+
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (folder is not null && !Directory.Exists(folder))
+        {
+            throw new UsageException($"{option} '{path}': the folder '{folder}' does not exist");
+        }
+    }
+
+    /// <summary>
+    /// Rejects --init zeros with hidden layers before any data is read, in the words of the options
+    /// (the library's own message names TrainingOptions properties).
+    /// </summary>
+    public static void CheckInitialization(Initialization? initialization, IReadOnlyList<int> hidden)
+    {
+        if (initialization == Initialization.Zeros && hidden.Count > 0)
+        {
+            throw new UsageException(
+                "--init zeros does not work with --hidden: every hidden unit would start with the same weights and get "
+                + "the same gradients, so the units would never differ (symmetry is not broken); use --init normal, xavier or he");
+        }
+    }
+
     public static T ParseName<T>(ArgumentResult result, string option, IReadOnlyDictionary<string, T> names)
     {
         var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
         if (names.TryGetValue(text.Trim().ToLowerInvariant(), out var value))
         {
             return value;
+        }
+
+        // Help shows a default by its enum name ("[default: GradientDescent]"): accept what it shows.
+        foreach (var known in names.Values)
+        {
+            if (string.Equals(known?.ToString(), text.Trim(), StringComparison.OrdinalIgnoreCase))
+            {
+                return known;
+            }
         }
 
         result.AddError($"{option} '{text}' is not known; expected one of {string.Join(", ", names.Keys.Where(k => !k.Contains('-')))}");
@@ -99,7 +145,9 @@ internal static class CommonOptions
             return value;
         }
 
-        result.AddError($"{option} '{text}' is not valid; expected a whole number >= {minimum}");
+        result.AddError(minimum == int.MinValue
+            ? $"{option} '{text}' is not valid; expected a whole number"
+            : $"{option} '{text}' is not valid; expected a whole number >= {minimum}");
         return default;
     }
 

@@ -23,6 +23,7 @@ internal static class GradCheckCommand
         };
         command.SetAction(parse =>
         {
+            CommonOptions.CheckInitialization(parse.GetValue(init), parse.GetValue(hidden) ?? []);
             var table = DataSource.Load(parse.GetValue(data), parse.GetValue(label));
             var (labels, classes) = DataSource.Encode(table);
             var options = new TrainingOptions

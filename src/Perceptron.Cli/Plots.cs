@@ -19,11 +19,7 @@ internal static class Plots
             throw new UsageException($"{option} '{path}' is not valid; expected a file name ending in .png");
         }
 
-        var folder = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (folder is not null && !Directory.Exists(folder))
-        {
-            throw new UsageException($"{option} '{path}': the folder '{folder}' does not exist");
-        }
+        CommonOptions.CheckOutputPath(path, option);
     }
 
     /// <summary>Cost per epoch, and the validation cost when there is one.</summary>

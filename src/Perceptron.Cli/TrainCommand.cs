@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Globalization;
 using Spectre.Console;
 
 namespace Perceptron.Cli;
@@ -43,6 +44,7 @@ internal static class TrainCommand
         var optimizer = new Option<Optimizer>("--optimizer")
         {
             Description = "gd, momentum or adam.",
+            HelpName = "gd|momentum|adam",
             DefaultValueFactory = _ => Optimizer.GradientDescent,
             CustomParser = r => CommonOptions.ParseName(r, "--optimizer", CommonOptions.OptimizerNames),
         };
@@ -87,6 +89,22 @@ internal static class TrainCommand
         command.SetAction(parse =>
         {
             var chosenOptimizer = parse.GetValue(optimizer);
+            if (parse.GetValue(warmStart) is not null)
+            {
+                // The network, its initial weights and its standardisation come from the warm-start model:
+                // these options would be ignored, and a user who typed them expects them to count.
+                var ignored = new Option[] { hidden, activation, init, initScale, noStandardize }
+                    .Where(o => parse.GetResult(o) is { Implicit: false })
+                    .Select(o => o.Name)
+                    .ToArray();
+                if (ignored.Length > 0)
+                {
+                    throw new UsageException(
+                        $"{string.Join(", ", ignored)} cannot be used with --warm-start: the network and its standardisation "
+                        + $"come from the model file; leave {(ignored.Length == 1 ? "it" : "them")} out, or train a new model without --warm-start");
+                }
+            }
+
             var settings = new Settings(
                 Data: parse.GetValue(data),
                 Label: parse.GetValue(label),
@@ -133,6 +151,13 @@ internal static class TrainCommand
     private static int Run(Settings settings, TextWriter output, TextWriter error, CancellationToken cancellation)
     {
         Plots.CheckPath(settings.Plot, "--plot");
+        CommonOptions.CheckOutputPath(settings.Model, "--model");
+        CommonOptions.CheckInitialization(settings.Options.Initialization, settings.Options.HiddenLayers);
+        if (settings.Options.Patience is not null && settings.Options.ValidationFraction == 0)
+        {
+            throw new UsageException("--patience needs a validation split to watch; add --validation-fraction, e.g. --validation-fraction 0.2");
+        }
+
         var table = DataSource.Load(settings.Data, settings.Label);
         var options = settings.Options;
         IReadOnlyList<string>? knownClasses = null;
@@ -164,6 +189,21 @@ internal static class TrainCommand
             labels = Samples.TakeRows(labels, trainRows);
         }
 
+        if (!labels.Skip(1).Any(l => l != labels[0]))
+        {
+            // The whole file has two classes or more (or a warm-start model's classes), but what is left
+            // to train on may not: the library would say "labels holds a single class (1)".
+            var split = testLabels is not null && settings.Test is null;
+            var samples = labels.Length == 1 ? "the 1 training sample" : $"the {labels.Length} training samples";
+            var left = split
+                ? $" left after holding out {testLabels!.Length} for testing (--test-fraction {settings.TestFraction.ToString(CultureInfo.InvariantCulture)})"
+                : string.Empty;
+            throw new DataFormatException(
+                table.Source, null, null,
+                $"{samples}{left} {(labels.Length == 1 ? "holds" : "hold")} a single class ('{classes[labels[0]]}'); "
+                + "expected at least two classes to tell apart" + (split ? " (use more data, or --test-fraction 0)" : string.Empty));
+        }
+
         var plain = Output.Plain(settings.Json);
         var printed = new List<(int Epoch, double Cost)>();
         var fullBatch = options.BatchSize is null || options.BatchSize >= labels.Length;
@@ -177,6 +217,14 @@ internal static class TrainCommand
                     output.WriteLine(CostLine(fullBatch, p.Epoch - 1, p.Cost));
                 }
             }
+        }
+
+        if (cancellation.IsCancellationRequested)
+        {
+            // Ctrl+C while the data was read: training would stop after one epoch, and that model
+            // would replace an existing --model file. Nothing was trained, so nothing is saved.
+            error.WriteLine("interrupted: training had not started; no model was saved");
+            return ExitCode.Interrupted;
         }
 
         var clock = Stopwatch.StartNew();
@@ -203,7 +251,7 @@ internal static class TrainCommand
         }
         catch (TrainingDivergedException diverged)
         {
-            error.WriteLine($"error: {diverged.Message} No model was written.");
+            error.WriteLine($"error: {Errors.OneLine(diverged.Message)} No model was written.");
             return ExitCode.Failed;
         }
 

@@ -164,7 +164,8 @@ public sealed partial class Classifier
             throw new TrainingDivergedException(
                 $"Training diverged: the cost became NaN or infinite in epoch {epoch} with learning rate "
                 + $"{options.LearningRate.ToString(CultureInfo.InvariantCulture)}; try a smaller learning rate "
-                + $"(e.g. {(options.LearningRate / 10).ToString(CultureInfo.InvariantCulture)}) or standardised features.",
+                + $"(e.g. {(options.LearningRate / 10).ToString(CultureInfo.InvariantCulture)})"
+                + (options.Standardize ? "." : " or standardised features."),
                 epoch);
         }
 

@@ -43,10 +43,15 @@ public sealed partial class Classifier
             {
                 Epochs = EpochsRun,
                 LearningRate = Options?.LearningRate,
-                Optimizer = Options?.Optimizer.ToString(),
+                Optimizer = Options?.Optimizer switch
+                {
+                    null => null,
+                    Optimizer.GradientDescent => "gd",
+                    var o => o.ToString().ToLowerInvariant(),
+                },
                 BatchSize = Options?.BatchSize,
                 L2 = Options?.L2,
-                Initialization = Options?.EffectiveInitialization.ToString(),
+                Initialization = Options?.EffectiveInitialization.ToString().ToLowerInvariant(),
                 InitScale = Options?.EffectiveInitialization == Initialization.Normal ? Options.InitScale : null,
                 Seed = Options?.Seed,
                 HiddenActivation = hidden is null ? null : Core.ActivationModule.Name(hidden),

@@ -47,7 +47,7 @@ public sealed partial class Classifier
                 {
                     null => null,
                     Optimizer.GradientDescent => "gd",
-                    var o => o.ToString().ToLowerInvariant(),
+                    Optimizer o => o.ToString().ToLowerInvariant(),
                 },
                 BatchSize = Options?.BatchSize,
                 L2 = Options?.L2,

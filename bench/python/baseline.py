@@ -26,8 +26,9 @@ Usage (run with the interpreter that has python3-numpy / python3-torch: /usr/bin
     baseline.py --workload w2 --framework torch        # torch-manual and torch-autograd
     baseline.py --all [--peak-memory]                  # every workload/shape/framework
 "other_load" is the average number of cores other processes used meanwhile (from
-/proc/stat); well above 0 means the timing was disturbed. --peak-memory adds "peak_rss_mb" (ru_maxrss of the process). --all runs each measurement
-in its own subprocess, so that figure belongs to that measurement alone.
+/proc/stat); well above 0 means the timing was disturbed. --peak-memory adds
+"peak_rss_mb" (ru_maxrss of the process); --all runs each measurement in its own
+subprocess, so that figure belongs to that measurement alone.
 """
 import argparse, importlib.util, json, os, resource, statistics, subprocess, sys, time
 

@@ -14,10 +14,11 @@ public class KernelBenchmarks
     private double[] w = [];
     private double[] z = [];
 
-    [Params(KernelProvider.Tags.NativeBlas, KernelProvider.Tags.Managed)]
-    public int Provider { get; set; }
+    /// <summary>True: OpenBLAS; false: the managed kernels.</summary>
+    [Params(true, false)]
+    public bool Native { get; set; }
 
-    private KernelProvider Kernels => Provider == KernelProvider.Tags.NativeBlas ? KernelProvider.NativeBlas : KernelProvider.Managed;
+    private KernelProvider Kernels => Native ? KernelProvider.NativeBlas : KernelProvider.Managed;
 
     [GlobalSetup]
     public void Setup()

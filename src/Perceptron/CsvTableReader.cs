@@ -112,9 +112,10 @@ internal static class CsvTableReader
         }
 
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        // The line of each name follows the line breaks of the names before it; counted as it goes, as a header may be wide.
+        var line = 1;
         for (var i = 0; i < names.Length; i++)
         {
-            var line = 1 + names.Take(i).Sum(name => MessageText.LineBreaks(name));
             if (string.IsNullOrWhiteSpace(names[i]))
             {
                 throw new DataFormatException(source, line, i + 1, "empty column name; expected a name for every column");
@@ -126,6 +127,8 @@ internal static class CsvTableReader
                     source, line, i + 1,
                     $"column name {MessageText.Quote(names[i])} appears again (first in column {seen[names[i]] + 1}); expected unique column names");
             }
+
+            line += MessageText.LineBreaks(names[i]);
         }
     }
 

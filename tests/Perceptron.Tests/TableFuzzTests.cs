@@ -24,4 +24,13 @@ public class TableFuzzTests
         Assert.Null(error);
         Assert.Equal(32_767, table!.FeatureNames.Count);
     }
+
+    [Fact]
+    public void A_row_of_a_million_commas_is_refused_at_once()
+    {
+        // Sylvan grows its table of a record's fields 32 at a time: a million fields would take it hours.
+        var (_, error) = Fuzz.Outcome(Source, () => Csv("a,b,label\n" + new string(',', 1_000_000) + "\n"));
+
+        Assert.Equal("fuzz.csv:2: the row has more than 32768 fields; expected at most 32768 columns (is this a CSV file?)", error?.Message);
+    }
 }

@@ -309,9 +309,12 @@ internal static class CsvTableReader
     };
 
     /// <summary>
-    /// The text on its way to Sylvan. The fields of each record are counted as Sylvan will split them, and a
-    /// record with more than <see cref="MaxFields"/> is stopped before Sylvan has parsed much more of it
-    /// (Sylvan reads ahead, so this may come before a problem in an earlier record is found).
+    /// The text on its way to Sylvan. Every line break (CRLF, CR or LF) becomes one LF: Sylvan guesses the
+    /// line ending from the first line break it meets, quoted or not, and then misses the others (a lone
+    /// CR in a file of LFs, an LF after a quoted CR in a file of CRLFs). The fields of each record are
+    /// counted as Sylvan will split them, and a record with more than <see cref="MaxFields"/> is stopped
+    /// before Sylvan has parsed much more of it (Sylvan reads ahead, so this may come before a problem in
+    /// an earlier record is found).
     /// </summary>
     private sealed class RecordFilter(TextReader text) : TextReader
     {
@@ -341,9 +344,24 @@ internal static class CsvTableReader
 
         public override int Read(Span<char> buffer)
         {
-            var read = text.Read(buffer);
-            Count(buffer[..read]);
-            return read;
+            while (!buffer.IsEmpty)
+            {
+                var read = text.Read(buffer);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                var kept = Filter(buffer[..read]);
+                if (kept > 0)
+                {
+                    return kept;
+                }
+
+                // Only the LF of a CRLF was read: zero would mean the end of the text.
+            }
+
+            return 0;
         }
 
         public override Task<int> ReadAsync(char[] buffer, int index, int count) => Task.FromResult(Read(buffer, index, count));
@@ -351,15 +369,16 @@ internal static class CsvTableReader
         public override ValueTask<int> ReadAsync(Memory<char> buffer, CancellationToken cancellationToken = default) =>
             ValueTask.FromResult(Read(buffer.Span));
 
-        /// <summary>Follows the records through <paramref name="chars"/>, counting their fields.</summary>
-        private void Count(ReadOnlySpan<char> chars)
+        /// <summary>Filters <paramref name="chars"/> in place; returns how many characters it keeps at the front.</summary>
+        private int Filter(Span<char> chars)
         {
+            var kept = 0;
             var quoteAt = -1; // The next quote at or after i, or chars.Length; -1 until searched.
             var breakAt = -1;
             var i = 0;
             while (i < chars.Length)
             {
-                // A run up to the next quote or line break has its commas counted at once.
+                // A run up to the next quote or line break moves as a block, its commas counted at once.
                 if (quoteAt < i)
                 {
                     quoteAt = chars[i..].IndexOf('"') is var q and >= 0 ? i + q : chars.Length;
@@ -385,6 +404,12 @@ internal static class CsvTableReader
                         _state = run[^1] == ',' ? State.FieldStart : State.Unquoted;
                     }
 
+                    if (kept < i)
+                    {
+                        run.CopyTo(chars[kept..]); // Behind by the LFs of CRLFs left out.
+                    }
+
+                    kept += run.Length;
                     _afterCr = false;
                     i = stop;
                     continue;
@@ -399,6 +424,7 @@ internal static class CsvTableReader
                         State.FieldStart or State.QuoteInQuoted => State.Quoted, // An opening quote, or the second of two.
                         _ => State.Unquoted, // Sylvan keeps a quote inside an unquoted field as it is.
                     };
+                    chars[kept++] = c;
                     _afterCr = false;
                     continue;
                 }
@@ -410,6 +436,7 @@ internal static class CsvTableReader
                 }
 
                 _afterCr = c == '\r';
+                chars[kept++] = '\n';
                 _line++;
                 if (_state != State.Quoted)
                 {
@@ -418,6 +445,8 @@ internal static class CsvTableReader
                     _recordLine = _line;
                 }
             }
+
+            return kept;
         }
     }
 

@@ -33,4 +33,33 @@ public class TableFuzzTests
 
         Assert.Equal("fuzz.csv:2: the row has more than 32768 fields; expected at most 32768 columns (is this a CSV file?)", error?.Message);
     }
+
+    // Sylvan guesses the line ending from the first line break it meets, quoted or not, and in the rows
+    // it reads 32 characters at a time (long enough rows) it then misses the others.
+
+    [Fact]
+    public void A_lone_CR_in_a_file_of_LFs_ends_a_row()
+    {
+        var table = Csv("a,label\n1111111111,22222222222222222\r33333333333333,4444444444444444444\n5,6\n");
+
+        Assert.Equal(["22222222222222222", "4444444444444444444", "6"], table.Labels!);
+    }
+
+    [Fact]
+    public void A_file_of_CRs_may_have_an_LF_in_a_quoted_name()
+    {
+        var table = Csv("mean radius,\"two\nlines\",label\r-111,8e-21,yes\r-0,5e19,no\r58.86,661,maybe");
+
+        Assert.Equal(["mean radius", "two\nlines"], table.FeatureNames);
+        Assert.Equal(["yes", "no", "maybe"], table.Labels!);
+    }
+
+    [Fact]
+    public void A_CR_in_a_quoted_name_leaves_the_LF_of_each_CRLF_out_of_the_labels()
+    {
+        var table = Csv("label,\"x\ry\"\r\nyes,1111111111111111\r\nno,2222222222222222\r\nyes,3333333333333333\r\n", "label");
+
+        Assert.Equal(["yes", "no", "yes"], table.Labels!);
+        Assert.Equal(["x\ny"], table.FeatureNames); // Every line break is read as LF, quoted ones too.
+    }
 }

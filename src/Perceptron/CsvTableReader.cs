@@ -53,6 +53,9 @@ internal static class CsvTableReader
             HasHeaders = true,
             OwnsReader = false,
             MaxBufferSize = MaxRecordChars,
+            // Sylvan skips a line that starts with its comment character ('#' unless told otherwise), and
+            // cannot be told to have none: it gets a CR, which never reaches it (RecordFilter makes every line break an LF).
+            Comment = '\r',
         };
 
         CsvDataReader csv;

@@ -12,6 +12,8 @@ public class TableFuzzTests
 
     private static Table Csv(string text, string? labelColumn = null) => Table.Read(new StringReader(text), Source, labelColumn);
 
+    private static string Error(string text) => Assert.Throws<DataFormatException>(() => Csv(text)).Message;
+
     [Fact]
     public void A_header_of_32768_columns_loads_at_once()
     {
@@ -61,5 +63,14 @@ public class TableFuzzTests
 
         Assert.Equal(["yes", "no", "yes"], table.Labels!);
         Assert.Equal(["x\ny"], table.FeatureNames); // Every line break is read as LF, quoted ones too.
+    }
+
+    [Fact]
+    public void A_line_that_starts_with_a_hash_is_data()
+    {
+        // Sylvan skipped such lines as comments: a header '#id' was lost, and so was a row.
+        Assert.Equal(["#id"], Csv("#id,label\n1,x\n").FeatureNames);
+        Assert.Equal(["#tag", "y"], Csv("label,a\n#tag,1\ny,2\n", "label").Labels!);
+        Assert.Equal("fuzz.csv:3:1: '#2' is not a number; expected a finite number in column 'a'", Error("a,label\n1,x\n#2,y\n"));
     }
 }

@@ -58,14 +58,16 @@ internal static class CsvTableReader
             Comment = '\r',
         };
 
+        var filter = new RecordFilter(reader);
         CsvDataReader csv;
         try
         {
-            csv = CsvDataReader.Create(new RecordFilter(reader), options);
+            csv = CsvDataReader.Create(filter, options);
         }
         catch (CsvFormatException e)
         {
-            throw Malformed(source, 1, e);
+            // Sylvan reads the first data row here too: a row too long for its buffer may be that one.
+            throw Malformed(source, e is CsvRecordTooLargeException ? filter.RecordLine : 1, e);
         }
 
         using (csv)
@@ -336,6 +338,9 @@ internal static class CsvTableReader
             Quoted,
             QuoteInQuoted,
         }
+
+        /// <summary>The line where the record being passed on started: the one Sylvan is reading when its buffer is full.</summary>
+        public int RecordLine => _recordLine;
 
         public override int Read()
         {

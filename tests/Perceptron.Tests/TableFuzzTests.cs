@@ -36,6 +36,15 @@ public class TableFuzzTests
         Assert.Equal("fuzz.csv:2: the row has more than 32768 fields; expected at most 32768 columns (is this a CSV file?)", error?.Message);
     }
 
+    [Fact]
+    public void A_first_data_row_too_long_is_reported_at_its_line()
+    {
+        // Sylvan reads the first data row along with the header: its error was put on line 1.
+        Assert.Equal(
+            "fuzz.csv:2: the record is longer than 4194304 characters; expected a CSV row (is this a text file?)",
+            Error("a,b,label\n1," + new string('1', (1 << 22) + 10) + ",x\n"));
+    }
+
     // Sylvan guesses the line ending from the first line break it meets, quoted or not, and in the rows
     // it reads 32 characters at a time (long enough rows) it then misses the others.
 

@@ -1,8 +1,10 @@
 // Streams a CSV file into a Table. Sylvan's CsvDataReader parses the text a record at a time, so
 // the file is never held in memory as text: feature values go straight into fixed-size chunks of
 // doubles and are copied once into the final matrix. Physical line numbers are counted from each
-// record's raw text, so quoted fields that span lines and blank lines do not shift them.
+// record's raw text, so quoted fields that span lines and blank lines do not shift them. The text
+// reaches Sylvan through a RecordFilter, which keeps it clear of Sylvan's weak spots.
 
+using System.Buffers;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -20,6 +22,11 @@ internal static class CsvTableReader
     // per row. Beyond this many distinct labels (an ID column chosen by mistake) stop remembering.
     private const int MaxInternedLabels = 4096;
 
+    // The most fields a record may have. Sylvan grows its table of a record's fields 32 entries at a
+    // time, so a record of n fields costs it time n squared: a line of a million commas (a damaged
+    // or binary file) would take hours. This many take it well under a second.
+    private const int MaxFields = 1 << 15;
+
     public static Table Read(TextReader reader, string source, string? labelColumn, LabelColumn mode)
     {
         try
@@ -29,6 +36,11 @@ internal static class CsvTableReader
         catch (Exception e) when (UserFiles.IsFileError(e))
         {
             throw new DataFormatException(source, null, null, $"{UserFiles.Describe(e)}; expected a readable CSV file", e);
+        }
+        catch (TooManyFieldsException e)
+        {
+            throw new DataFormatException(
+                source, e.Line, null, $"the row has more than {MaxFields} fields; expected at most {MaxFields} columns (is this a CSV file?)", e);
         }
     }
 
@@ -41,16 +53,21 @@ internal static class CsvTableReader
             HasHeaders = true,
             OwnsReader = false,
             MaxBufferSize = MaxRecordChars,
+            // Sylvan skips a line that starts with its comment character ('#' unless told otherwise), and
+            // cannot be told to have none: it gets a CR, which never reaches it (RecordFilter makes every line break an LF).
+            Comment = '\r',
         };
 
+        var filter = new RecordFilter(reader);
         CsvDataReader csv;
         try
         {
-            csv = CsvDataReader.Create(reader, options);
+            csv = CsvDataReader.Create(filter, options);
         }
         catch (CsvFormatException e)
         {
-            throw Malformed(source, 1, e);
+            // Sylvan reads the first data row here too: a row too long for its buffer may be that one.
+            throw Malformed(source, e is CsvRecordTooLargeException ? filter.RecordLine : 1, e);
         }
 
         using (csv)
@@ -112,9 +129,10 @@ internal static class CsvTableReader
         }
 
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        // The line of each name follows the line breaks of the names before it; counted as it goes, as a header may be wide.
+        var line = 1;
         for (var i = 0; i < names.Length; i++)
         {
-            var line = 1 + names.Take(i).Sum(name => MessageText.LineBreaks(name));
             if (string.IsNullOrWhiteSpace(names[i]))
             {
                 throw new DataFormatException(source, line, i + 1, "empty column name; expected a name for every column");
@@ -126,6 +144,8 @@ internal static class CsvTableReader
                     source, line, i + 1,
                     $"column name {MessageText.Quote(names[i])} appears again (first in column {seen[names[i]] + 1}); expected unique column names");
             }
+
+            line += MessageText.LineBreaks(names[i]);
         }
     }
 
@@ -292,6 +312,157 @@ internal static class CsvTableReader
                 source, line, e.FieldOrdinal + 1,
                 $"malformed quoted field ({e.Message.TrimEnd('.')}); expected a field in double quotes, with \"\" for a quote inside it", e),
     };
+
+    /// <summary>
+    /// The text on its way to Sylvan. Every line break (CRLF, CR or LF) becomes one LF: Sylvan guesses the
+    /// line ending from the first line break it meets, quoted or not, and then misses the others (a lone
+    /// CR in a file of LFs, an LF after a quoted CR in a file of CRLFs). The fields of each record are
+    /// counted as Sylvan will split them, and a record with more than <see cref="MaxFields"/> is stopped
+    /// before Sylvan has parsed much more of it (Sylvan reads ahead, so this may come before a problem in
+    /// an earlier record is found).
+    /// </summary>
+    private sealed class RecordFilter(TextReader text) : TextReader
+    {
+        private static readonly SearchValues<char> LineBreaks = SearchValues.Create("\r\n");
+
+        private State _state;
+        private bool _afterCr;
+        private int _fields = 1;
+        private int _line = 1;
+        private int _recordLine = 1;
+
+        private enum State : byte
+        {
+            FieldStart,
+            Unquoted,
+            Quoted,
+            QuoteInQuoted,
+        }
+
+        /// <summary>The line where the record being passed on started: the one Sylvan is reading when its buffer is full.</summary>
+        public int RecordLine => _recordLine;
+
+        public override int Read()
+        {
+            Span<char> one = stackalloc char[1];
+            return Read(one) == 0 ? -1 : one[0];
+        }
+
+        public override int Read(char[] buffer, int index, int count) => Read(buffer.AsSpan(index, count));
+
+        public override int Read(Span<char> buffer)
+        {
+            while (!buffer.IsEmpty)
+            {
+                var read = text.Read(buffer);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                var kept = Filter(buffer[..read]);
+                if (kept > 0)
+                {
+                    return kept;
+                }
+
+                // Only the LF of a CRLF was read: zero would mean the end of the text.
+            }
+
+            return 0;
+        }
+
+        public override Task<int> ReadAsync(char[] buffer, int index, int count) => Task.FromResult(Read(buffer, index, count));
+
+        public override ValueTask<int> ReadAsync(Memory<char> buffer, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult(Read(buffer.Span));
+
+        /// <summary>Filters <paramref name="chars"/> in place; returns how many characters it keeps at the front.</summary>
+        private int Filter(Span<char> chars)
+        {
+            var kept = 0;
+            var quoteAt = -1; // The next quote at or after i, or chars.Length; -1 until searched.
+            var breakAt = -1;
+            var i = 0;
+            while (i < chars.Length)
+            {
+                // A run up to the next quote or line break moves as a block, its commas counted at once.
+                if (quoteAt < i)
+                {
+                    quoteAt = chars[i..].IndexOf('"') is var q and >= 0 ? i + q : chars.Length;
+                }
+
+                if (breakAt < i)
+                {
+                    breakAt = chars[i..].IndexOfAny(LineBreaks) is var b and >= 0 ? i + b : chars.Length;
+                }
+
+                var stop = Math.Min(quoteAt, breakAt);
+                if (stop > i)
+                {
+                    var run = chars[i..stop];
+                    if (_state != State.Quoted)
+                    {
+                        _fields += run.Count(',');
+                        if (_fields > MaxFields)
+                        {
+                            throw new TooManyFieldsException(_recordLine);
+                        }
+
+                        _state = run[^1] == ',' ? State.FieldStart : State.Unquoted;
+                    }
+
+                    if (kept < i)
+                    {
+                        run.CopyTo(chars[kept..]); // Behind by the LFs of CRLFs left out.
+                    }
+
+                    kept += run.Length;
+                    _afterCr = false;
+                    i = stop;
+                    continue;
+                }
+
+                var c = chars[i++];
+                if (c == '"')
+                {
+                    _state = _state switch
+                    {
+                        State.Quoted => State.QuoteInQuoted, // A closing quote, or the first of two.
+                        State.FieldStart or State.QuoteInQuoted => State.Quoted, // An opening quote, or the second of two.
+                        _ => State.Unquoted, // Sylvan keeps a quote inside an unquoted field as it is.
+                    };
+                    chars[kept++] = c;
+                    _afterCr = false;
+                    continue;
+                }
+
+                if (c == '\n' && _afterCr)
+                {
+                    _afterCr = false; // The LF of a CRLF: the CR was the line break.
+                    continue;
+                }
+
+                _afterCr = c == '\r';
+                chars[kept++] = '\n';
+                _line++;
+                if (_state != State.Quoted)
+                {
+                    _state = State.FieldStart;
+                    _fields = 1;
+                    _recordLine = _line;
+                }
+            }
+
+            return kept;
+        }
+    }
+
+    /// <summary>A record with more than <see cref="MaxFields"/> fields, starting at <paramref name="line"/>.</summary>
+    private sealed class TooManyFieldsException(int line) : Exception
+    {
+        public int Line { get; } = line;
+    }
 
     private static bool IsNumber(string text) =>
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _);

@@ -163,10 +163,22 @@ public static class ModelFile
         }
     }
 
-    /// <summary>System.Text.Json's message without the position it appends (the location says it).</summary>
+    /// <summary>System.Text.Json's message without the position it appends (the location says it), on one line.</summary>
     private static string Describe(JsonException e)
     {
         var message = e.Message;
+
+        // For a misspelt literal ("nul", "tru") System.Text.Json quotes the whole rest of the file, line
+        // breaks and all: keep the start of it. The last match is System.Text.Json's; the file may hold the words too.
+        const string InvalidLiteral = "' is an invalid JSON literal.";
+        var quoted = "";
+        var literalEnd = message.LastIndexOf(InvalidLiteral, StringComparison.Ordinal);
+        if (message.StartsWith('\'') && literalEnd > 0)
+        {
+            quoted = MessageText.Quote(message.AsSpan(1, literalEnd - 1));
+            message = message[(literalEnd + 1)..];
+        }
+
         // " Change the reader options." advises the programmer, not the user who edited the file.
         foreach (var suffix in new[] { " LineNumber:", " Path:", " Change the reader options" })
         {
@@ -177,7 +189,8 @@ public static class ModelFile
             }
         }
 
-        return message.Trim().TrimEnd('.');
+        // Any other text of the file that a message may quote stays on the line too.
+        return (quoted + message).ReplaceLineEndings(" ").Trim().TrimEnd('.');
     }
 
     private static void TryDelete(string path)

@@ -1,0 +1,46 @@
+// ModelFile: model files that fuzzing found mishandled, each kept as an example.
+
+using System.Text;
+using Xunit;
+
+namespace Perceptron.Tests;
+
+public class ModelFileFuzzTests
+{
+    private const string Source = "fuzz.json";
+
+    // ---- Found by fuzzing ------------------------------------------------------------------------
+
+    /// <summary>A small valid model file.</summary>
+    private const string Valid =
+        "{\"format\": \"perceptron-model\", \"version\": 1, \"features\": [\"a\"], \"label\": \"y\", \"classes\": [\"0\", \"1\"],\n"
+        + " \"layers\": [{\"activation\": \"sigmoid\", \"weights\": [[0.5]], \"bias\": [0]}], \"training\": {\"note\": \"first\"}}";
+
+    private static string Error(byte[] bytes) =>
+        Assert.Throws<DataFormatException>(() => ModelFile.Read(new MemoryStream(bytes), Source)).Message;
+
+    private static string Error(string json) => Error(Encoding.UTF8.GetBytes(json));
+
+    /// <summary>The message for <see cref="Valid"/> with <paramref name="from"/> (which occurs once) replaced.</summary>
+    private static string Error(string from, string to)
+    {
+        Assert.Equal(2, Valid.Split(from).Length);
+        return Error(Valid.Replace(from, to, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_valid_model_here_is_valid()
+    {
+        Assert.Equal(["a"], ModelFile.Read(new MemoryStream(Encoding.UTF8.GetBytes(Valid)), Source).Features);
+    }
+
+    [Fact]
+    public void A_misspelt_literal_is_quoted_short_and_on_one_line()
+    {
+        // System.Text.Json quotes the whole rest of the file after a misspelt literal, line breaks and all.
+        Assert.Equal(
+            "fuzz.json:1:15: not valid JSON ('nul, \"version\": 1, \"features\": [\"a\"], \"l…' is an invalid JSON literal. "
+            + "Expected the literal 'null'); expected a perceptron model file",
+            Error("\"perceptron-model\"", "nul"));
+    }
+}

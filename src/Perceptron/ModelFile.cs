@@ -1,7 +1,10 @@
 // Reading and writing model files (docs/model-format.md). Reading trusts nothing in the file;
 // writing never produces a file that reading would refuse, and never damages the file it replaces.
 
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace Perceptron;
 
@@ -136,6 +139,16 @@ public static class ModelFile
             throw new DataFormatException(source, null, null, "the file is empty; expected a perceptron model (JSON)");
         }
 
+        // System.Text.Json checks UTF-8 only outside strings: a bad byte in a string would fail when it is read.
+        if (!Utf8.IsValid(json.Span))
+        {
+            var at = bom + FirstInvalidUtf8(json.Span);
+            var lineStart = bytes.AsSpan(0, at).LastIndexOf((byte)'\n') + 1;
+            throw new DataFormatException(
+                source, bytes.AsSpan(0, at).Count((byte)'\n') + 1, at - lineStart + 1,
+                $"not valid UTF-8 (byte 0x{bytes[at]:X2}); expected a perceptron model file, JSON in UTF-8");
+        }
+
         JsonDocument document;
         try
         {
@@ -161,6 +174,18 @@ public static class ModelFile
                 throw new DataFormatException(source, null, null, problem.Message, problem);
             }
         }
+    }
+
+    /// <summary>The index of the first byte that does not begin a valid UTF-8 sequence (one is known to be there).</summary>
+    private static int FirstInvalidUtf8(ReadOnlySpan<byte> text)
+    {
+        var at = 0;
+        while (Rune.DecodeFromUtf8(text[at..], out _, out var length) == OperationStatus.Done)
+        {
+            at += length;
+        }
+
+        return at;
     }
 
     /// <summary>System.Text.Json's message without the position it appends (the location says it), on one line.</summary>

@@ -43,4 +43,14 @@ public class ModelFileFuzzTests
             + "Expected the literal 'null'); expected a perceptron model file",
             Error("\"perceptron-model\"", "nul"));
     }
+
+    [Fact]
+    public void A_byte_that_is_not_UTF8_in_a_string_is_reported_at_its_place()
+    {
+        // System.Text.Json checks UTF-8 only outside strings: reading the string threw InvalidOperationException.
+        var bytes = Encoding.UTF8.GetBytes(Valid.Replace("\"first\"", "\"fi?st\"", StringComparison.Ordinal));
+        bytes[Array.IndexOf(bytes, (byte)'?')] = 0xFF;
+
+        Assert.Equal("fuzz.json:2:98: not valid UTF-8 (byte 0xFF); expected a perceptron model file, JSON in UTF-8", Error(bytes));
+    }
 }

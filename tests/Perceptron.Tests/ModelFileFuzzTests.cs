@@ -53,4 +53,18 @@ public class ModelFileFuzzTests
 
         Assert.Equal("fuzz.json:2:98: not valid UTF-8 (byte 0xFF); expected a perceptron model file, JSON in UTF-8", Error(bytes));
     }
+
+    [Theory]
+    // System.Text.Json decodes a \\u escape for half a surrogate pair only to throw InvalidOperationException.
+    [InlineData("\"label\": \"y\"", "\"label\": \"y\\ud800\"", "label is a string with an unpaired surrogate escape (\\uD800-\\uDFFF not in a pair); expected text")]
+    [InlineData("\"1\"]", "\"\\udc00\"]", "classes[1] is a string with an unpaired surrogate escape (\\uD800-\\uDFFF not in a pair); expected text")]
+    [InlineData("\"first\"", "\"\\ud800\\u0041\"", "training.note is a string with an unpaired surrogate escape (\\uD800-\\uDFFF not in a pair); expected text")]
+    [InlineData("\"note\"", "\"\\udc00\"", "training has a property name with an unpaired surrogate escape (\\uD800-\\uDFFF not in a pair); expected text")]
+    [InlineData(
+        "\"perceptron-model\"", "\"perceptron-\\ud800\"",
+        "format is a string with an unpaired surrogate escape (\\uD800-\\uDFFF not in a pair); expected 'perceptron-model'")]
+    public void An_unpaired_surrogate_escape_is_a_DataFormatException(string from, string to, string reason)
+    {
+        Assert.Equal($"fuzz.json: {reason}", Error(from, to));
+    }
 }

@@ -1,7 +1,10 @@
 // Reading and writing model files (docs/model-format.md). Reading trusts nothing in the file;
 // writing never produces a file that reading would refuse, and never damages the file it replaces.
 
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace Perceptron;
 
@@ -136,6 +139,16 @@ public static class ModelFile
             throw new DataFormatException(source, null, null, "the file is empty; expected a perceptron model (JSON)");
         }
 
+        // System.Text.Json checks UTF-8 only outside strings: a bad byte in a string would fail when it is read.
+        if (!Utf8.IsValid(json.Span))
+        {
+            var at = bom + FirstInvalidUtf8(json.Span);
+            var lineStart = bytes.AsSpan(0, at).LastIndexOf((byte)'\n') + 1;
+            throw new DataFormatException(
+                source, bytes.AsSpan(0, at).Count((byte)'\n') + 1, at - lineStart + 1,
+                $"not valid UTF-8 (byte 0x{bytes[at]:X2}); expected a perceptron model file, JSON in UTF-8");
+        }
+
         JsonDocument document;
         try
         {
@@ -163,10 +176,34 @@ public static class ModelFile
         }
     }
 
-    /// <summary>System.Text.Json's message without the position it appends (the location says it).</summary>
+    /// <summary>The index of the first byte that does not begin a valid UTF-8 sequence (one is known to be there).</summary>
+    private static int FirstInvalidUtf8(ReadOnlySpan<byte> text)
+    {
+        var at = 0;
+        while (Rune.DecodeFromUtf8(text[at..], out _, out var length) == OperationStatus.Done)
+        {
+            at += length;
+        }
+
+        return at;
+    }
+
+    /// <summary>System.Text.Json's message without the position it appends (the location says it), on one line.</summary>
     private static string Describe(JsonException e)
     {
         var message = e.Message;
+
+        // For a misspelt literal ("nul", "tru") System.Text.Json quotes the whole rest of the file, line
+        // breaks and all: keep the start of it. The last match is System.Text.Json's; the file may hold the words too.
+        const string InvalidLiteral = "' is an invalid JSON literal.";
+        var quoted = "";
+        var literalEnd = message.LastIndexOf(InvalidLiteral, StringComparison.Ordinal);
+        if (message.StartsWith('\'') && literalEnd > 0)
+        {
+            quoted = MessageText.Quote(message.AsSpan(1, literalEnd - 1));
+            message = message[(literalEnd + 1)..];
+        }
+
         // " Change the reader options." advises the programmer, not the user who edited the file.
         foreach (var suffix in new[] { " LineNumber:", " Path:", " Change the reader options" })
         {
@@ -177,7 +214,8 @@ public static class ModelFile
             }
         }
 
-        return message.Trim().TrimEnd('.');
+        // Any other text of the file that a message may quote stays on the line too.
+        return (quoted + message).ReplaceLineEndings(" ").Trim().TrimEnd('.');
     }
 
     private static void TryDelete(string path)

@@ -18,6 +18,9 @@ internal static class ModelJson
 
     private static readonly string[] StandardizationNames = ["mean", "std"];
 
+    // What a string that System.Text.Json cannot decode holds (see TryGetString).
+    private const string UnpairedSurrogate = "with an unpaired surrogate escape (\\uD800-\\uDFFF not in a pair)";
+
     // ---- Writing ----------------------------------------------------------------------------
 
     /// <summary>Writes <paramref name="model"/> (already validated) as UTF-8 JSON, without a BOM.</summary>
@@ -137,7 +140,7 @@ internal static class ModelJson
             throw Problem($"format is missing; expected {MessageText.Quote(ModelFile.FormatName)} (is this a perceptron model file?)");
         }
 
-        if (format.ValueKind != JsonValueKind.String || format.GetString() != ModelFile.FormatName)
+        if (format.ValueKind != JsonValueKind.String || TryGetString(format) != ModelFile.FormatName)
         {
             throw Problem($"format is {Shown(format)}; expected {MessageText.Quote(ModelFile.FormatName)}");
         }
@@ -265,7 +268,7 @@ internal static class ModelJson
             {
                 extra[name] = value.ValueKind switch
                 {
-                    JsonValueKind.String => value.GetString()!,
+                    JsonValueKind.String => String(value, path),
                     JsonValueKind.Number => Number(value, path),
                     JsonValueKind.True => true,
                     JsonValueKind.False => false,
@@ -284,9 +287,19 @@ internal static class ModelJson
         var properties = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
         foreach (var property in element.EnumerateObject())
         {
-            if (!properties.TryAdd(property.Name, property.Value))
+            string name;
+            try
             {
-                throw Problem($"{Join(path, property.Name)} appears twice; expected each property once");
+                name = property.Name;
+            }
+            catch (InvalidOperationException)
+            {
+                throw Problem($"{(path.Length == 0 ? "the file" : path)} has a property name {UnpairedSurrogate}; expected text");
+            }
+
+            if (!properties.TryAdd(name, property.Value))
+            {
+                throw Problem($"{Join(path, name)} appears twice; expected each property once");
             }
         }
 
@@ -311,7 +324,21 @@ internal static class ModelJson
     private static string String(JsonElement element, string path)
     {
         Expect(element, JsonValueKind.String, path, "a string");
-        return element.GetString()!;
+        return TryGetString(element) ?? throw Problem($"{path} is a string {UnpairedSurrogate}; expected text");
+    }
+
+    /// <summary>The string, or null when it cannot be decoded: a \u escape may give half a surrogate pair, which
+    /// System.Text.Json refuses to decode (it throws InvalidOperationException).</summary>
+    private static string? TryGetString(JsonElement element)
+    {
+        try
+        {
+            return element.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     private static string[] Strings(JsonElement element, string path)
@@ -377,7 +404,7 @@ internal static class ModelJson
     {
         JsonValueKind.Object => "an object",
         JsonValueKind.Array => "an array",
-        JsonValueKind.String => $"a string ({MessageText.Quote(element.GetString())})",
+        JsonValueKind.String => TryGetString(element) is { } text ? $"a string ({MessageText.Quote(text)})" : $"a string {UnpairedSurrogate}",
         JsonValueKind.Number => $"a number ({element.GetRawText()})",
         JsonValueKind.True => "true",
         JsonValueKind.False => "false",
@@ -388,7 +415,7 @@ internal static class ModelJson
     /// <summary>A value as the user wrote it: a string quoted, a number as is, else its kind.</summary>
     private static string Shown(JsonElement element) => element.ValueKind switch
     {
-        JsonValueKind.String => MessageText.Quote(element.GetString()),
+        JsonValueKind.String => TryGetString(element) is { } text ? MessageText.Quote(text) : $"a string {UnpairedSurrogate}",
         JsonValueKind.Number => element.GetRawText(),
         _ => Kind(element),
     };

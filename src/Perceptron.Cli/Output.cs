@@ -22,7 +22,18 @@ internal static class Output
     public static string Percent(double fraction) => (100 * fraction).ToString("F2", CultureInfo.InvariantCulture) + " %";
 
     /// <summary>Writes text to a file atomically (temporary file in the same folder, then rename).</summary>
-    public static void WriteAtomically(string path, Action<TextWriter> write)
+    public static void WriteAtomically(string path, Action<TextWriter> write) =>
+        ReplaceAtomically(path, ".tmp", "the file", temporary =>
+        {
+            using var writer = new StreamWriter(temporary);
+            write(writer);
+        });
+
+    /// <summary>
+    /// Writes a file through a temporary file in the same folder, then renames it over <paramref name="path"/>:
+    /// a failure leaves an existing file untouched and no temporary file behind.
+    /// </summary>
+    public static void ReplaceAtomically(string path, string extension, string what, Action<string> writeTemporary)
     {
         var full = Path.GetFullPath(path);
         var folder = Path.GetDirectoryName(full) ?? ".";
@@ -31,19 +42,15 @@ internal static class Output
             throw new UsageException($"{path}: the folder '{folder}' does not exist");
         }
 
-        var temporary = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        var temporary = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}{extension}");
         try
         {
-            using (var writer = new StreamWriter(temporary))
-            {
-                write(writer);
-            }
-
+            writeTemporary(temporary);
             File.Move(temporary, full, overwrite: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new UsageException($"{path}: cannot write the file ({e.Message})");
+            throw new UsageException($"{path}: cannot write {what} ({e.Message})");
         }
         finally
         {

@@ -62,25 +62,6 @@ internal static class Plots
         Save(plot, path);
     }
 
-    private static void Save(ScottPlot.Plot plot, string path)
-    {
-        var full = Path.GetFullPath(path);
-        var temporary = Path.Combine(Path.GetDirectoryName(full) ?? ".", $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.png");
-        try
-        {
-            plot.SavePng(temporary, Width, Height);
-            File.Move(temporary, full, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UsageException($"{path}: cannot write the picture ({e.Message})");
-        }
-        finally
-        {
-            if (File.Exists(temporary))
-            {
-                File.Delete(temporary);
-            }
-        }
-    }
+    private static void Save(ScottPlot.Plot plot, string path) =>
+        Output.ReplaceAtomically(path, ".png", "the picture", temporary => plot.SavePng(temporary, Width, Height));
 }

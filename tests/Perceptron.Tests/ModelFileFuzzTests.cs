@@ -67,4 +67,16 @@ public class ModelFileFuzzTests
     {
         Assert.Equal($"fuzz.json: {reason}", Error(from, to));
     }
+
+    [Theory]
+    // A property name in a message was shown as it is, line breaks and all.
+    [InlineData("\"version\": 1,", "\"version\": 1, \"a\\nb\": 1,",
+        "'a\\nb' is not a property of the format; expected only 'format', 'version', 'features', 'label', 'classes', 'standardization', 'layers', 'training'")]
+    [InlineData("\"note\"", "\"a\\r\\nb\": [], \"note\"", "training.'a\\r\\nb' is an array; expected a string, a number or a boolean")]
+    [InlineData("\"note\"", "\"\\n\": 1e999, \"note\"", "training.'\\n' is 1e999; expected a finite number (it does not fit a double)")]
+    [InlineData("\"bias\"", "\"x\\ny\": 1, \"x\\ny\": 2, \"bias\"", "layers[0].'x\\ny' appears twice; expected each property once")]
+    public void A_property_name_with_a_line_break_is_quoted(string from, string to, string reason)
+    {
+        Assert.Equal($"fuzz.json: {reason}", Error(from, to));
+    }
 }

@@ -3,6 +3,7 @@
 // on a line of its own, which makes a 30 x 16 layer 480 lines long. Reading walks a JsonDocument
 // and checks every element's type, so that a bad file is reported by its JSON path.
 
+using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -241,7 +242,7 @@ internal static class ModelJson
         var extra = new Dictionary<string, object>(StringComparer.Ordinal);
         foreach (var (name, value) in Properties(element, "training", "an object"))
         {
-            var path = $"training.{name}";
+            var path = Join("training", name);
             if (value.ValueKind == JsonValueKind.Null)
             {
                 continue; // A setting that was not recorded.
@@ -420,7 +421,15 @@ internal static class ModelJson
         _ => Kind(element),
     };
 
-    private static string Join(string path, string name) => path.Length == 0 ? name : $"{path}.{name}";
+    /// <summary>The path of property <paramref name="name"/>. A name from the file that would not read plainly in a
+    /// message (empty, long, or with a line break or other control character) is quoted and shortened.</summary>
+    private static string Join(string path, string name)
+    {
+        var plain = name.Length is > 0 and <= 40
+            && !name.Any(c => char.IsControl(c) || char.GetUnicodeCategory(c) is UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator);
+        var shown = plain ? name : MessageText.Quote(name);
+        return path.Length == 0 ? shown : $"{path}.{shown}";
+    }
 
     private static ModelProblemException Problem(string message) => ModelValidation.Problem(message);
 }

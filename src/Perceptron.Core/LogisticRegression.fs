@@ -150,18 +150,22 @@ module LogisticRegression =
         let optimizer = Optimizer.gradientDescent learningRate
         let start = Training.init optimizer (toNetwork parameters)
 
-        // A fold keeps only the last state and the recorded costs, not every intermediate network.
-        let last, costs =
-            Training.steps optimizer None 0 features labels start
-            |> Seq.take iterations
-            |> Seq.fold
-                (fun (_, costs) (state: TrainingState) ->
-                    state,
-                    (if (state.Step - 1) % 100 = 0 then
-                         state.Cost :: costs
-                     else
-                         costs))
-                (start, [])
+        // Only the last state and the recorded costs are kept, so the steps run in place (bit-identical
+        // to the fold of Training.step; the buffers never leave this call).
+        use run =
+            (Training.batchSteps (Training.stepper optimizer) None 0 features labels start).GetEnumerator()
+
+        let mutable costs = []
+
+        for i in 0 .. iterations - 1 do
+            run.MoveNext() |> ignore
+            let struct (_, cost, _, _) = run.Current
+
+            if i % 100 = 0 then
+                costs <- cost :: costs
+
+        let struct (stepper, _, _, _) = run.Current
+        let last = stepper.State
 
         {
             Parameters = ofNetwork last.Network

@@ -25,8 +25,28 @@ type Optimizer = {
     Update: Gradients -> OptimizerState -> Network -> Network * OptimizerState
 }
 
-/// An element-wise kernel over two inputs and an output of the same length.
-type internal ElementWise = delegate of ReadOnlySpan<float> * ReadOnlySpan<float> * Span<float> -> unit
+/// An optimizer's arithmetic on one parameter array, in place. Optimizers built by this module are
+/// made from one; `Update` runs it on copies (pure), training's inner loop on its own buffers.
+[<AbstractClass>]
+type internal UpdateRule() =
+    /// The number of state arrays per parameter array (0 for gradient descent, 1 momentum, 2 Adam).
+    abstract Slots: int
+    /// The step count and the state arrays (gradient-shaped) held by an OptimizerState; not copied.
+    abstract Import: OptimizerState -> int * Gradients[]
+    /// The OptimizerState after `step` updates, holding the given state arrays.
+    abstract Export: step: int * slots: Gradients[] -> OptimizerState
+
+    /// Update number t (1-based) of one parameter array p (weights, or a bias when isWeight is false):
+    /// g holds its gradient and is the rule's to overwrite; s0 and s1 are its state slots.
+    abstract Apply:
+        t: int * isWeight: bool * p: Span<float> * g: Span<float> * s0: Span<float> * s1: Span<float> -> unit
+
+/// The Update function of an optimizer made from a rule; it keeps the rule within reach of training.
+type internal RuleUpdate(rule: UpdateRule, update: Gradients -> OptimizerState -> Network -> Network * OptimizerState) =
+    inherit OptimizedClosures.FSharpFunc<Gradients, OptimizerState, Network, Network * OptimizerState>()
+    member _.Rule = rule
+    override _.Invoke(gradients: Gradients) = update gradients
+    override _.Invoke(gradients, state, network) = update gradients state network
 
 /// The optimizers.
 [<RequireQualifiedAccess; CompilationRepresentation(CompilationRepresentationFlags.ModuleSuffix)>]
@@ -39,46 +59,6 @@ module Optimizer =
         if not (value >= 0.0 && value < 1.0) then
             invalidArg name $"{name} is {value}; expected a number in [0, 1)"
 
-    /// Element-wise combination of two same-shaped arrays into a new one.
-    let private map2d (f: ElementWise) (a: float[,]) (b: float[,]) =
-        let result = Array2D.zeroCreate (a.GetLength 0) (a.GetLength 1)
-        f.Invoke(Buffers.readOnly2 a, Buffers.readOnly2 b, Buffers.span2 result)
-        result
-
-    let private map1d (f: ElementWise) (a: float[]) (b: float[]) =
-        let result = Array.zeroCreate a.Length
-        f.Invoke(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> result)
-        result
-
-    /// new = parameter - learningRate * step, for every layer.
-    let private descend (learningRate: float) (steps: Gradients) (network: Network) : Network =
-        let apply =
-            ElementWise(fun p g r -> TensorPrimitives.MultiplyAdd(g, -learningRate, p, r))
-
-        {
-            Layers =
-                List.map2
-                    (fun (layer: Layer) (g: LayerGradients) -> {
-                        layer with
-                            Weights = map2d apply layer.Weights g.Weights
-                            Bias = map1d apply layer.Bias g.Bias
-                    })
-                    network.Layers
-                    steps.Layers
-        }
-
-    /// Applies a function to every parameter array of a list of gradient-shaped values.
-    let private zip (f: ElementWise) (a: Gradients) (b: Gradients) : Gradients = {
-        Layers =
-            List.map2
-                (fun (x: LayerGradients) (y: LayerGradients) -> {
-                    Weights = map2d f x.Weights y.Weights
-                    Bias = map1d f x.Bias y.Bias
-                })
-                a.Layers
-                b.Layers
-    }
-
     /// Zeros shaped like the network's parameters.
     [<CompiledName("ZerosLike")>]
     let zerosLike (network: Network) : Gradients = {
@@ -90,23 +70,120 @@ module Optimizer =
             })
     }
 
+    let private copyGradients (g: Gradients) : Gradients = {
+        Layers =
+            g.Layers
+            |> List.map (fun l -> {
+                Weights = Array2D.copy l.Weights
+                Bias = Array.copy l.Bias
+            })
+    }
+
     let private wrongState name (state: OptimizerState) =
         invalidArg "state" $"{name} was given a {state.GetType().Name} state; expected the state its Init returns"
+
+    /// State slot k of layer l's weights (empty when the rule has fewer slots).
+    let internal slotWeights (slots: Gradients[]) (k: int) (l: int) =
+        if k < slots.Length then
+            Buffers.span2 slots[k].Layers[l].Weights
+        else
+            Span<float>.Empty
+
+    /// State slot k of layer l's bias (empty when the rule has fewer slots).
+    let internal slotBias (slots: Gradients[]) (k: int) (l: int) =
+        if k < slots.Length then
+            Span<float>(slots[k].Layers[l].Bias)
+        else
+            Span<float>.Empty
+
+    /// Runs a rule as a pure update: copies the network, the gradients and the state, applies the rule to
+    /// the copies in place and returns them. Training's in-place loop runs the same rule on its own
+    /// buffers, so both give bit-identical results.
+    let private pureUpdate (rule: UpdateRule) (gradients: Gradients) (state: OptimizerState) (network: Network) =
+        if isNull (box gradients) || isNull (box network) then
+            invalidArg "gradients" "gradients and network must not be null"
+
+        if gradients.Layers.Length <> network.Layers.Length then
+            invalidArg
+                "gradients"
+                $"gradients has {gradients.Layers.Length} layers; the network has {network.Layers.Length}"
+
+        let step, slots = rule.Import state
+        let slots = slots |> Array.map copyGradients
+        let scratch = copyGradients gradients
+        let t = step + 1
+
+        let layers =
+            network.Layers
+            |> List.mapi (fun l (layer: Layer) ->
+                let g = scratch.Layers[l]
+
+                if g.Weights.GetLength 0 <> layer.Units || g.Weights.GetLength 1 <> layer.Inputs then
+                    invalidArg "gradients" $"gradients of layer {l} are not shaped like its weights"
+
+                let weights = Array2D.copy layer.Weights
+                let bias = Array.copy layer.Bias
+
+                rule.Apply(
+                    t,
+                    true,
+                    Buffers.span2 weights,
+                    Buffers.span2 g.Weights,
+                    slotWeights slots 0 l,
+                    slotWeights slots 1 l
+                )
+
+                rule.Apply(t, false, Span<float> bias, Span<float> g.Bias, slotBias slots 0 l, slotBias slots 1 l)
+
+                {
+                    layer with
+                        Weights = weights
+                        Bias = bias
+                })
+
+        ({ Layers = layers }: Network), rule.Export(t, slots)
+
+    /// An optimizer from its in-place rule.
+    let internal ofRule (name: string) (rule: UpdateRule) : Optimizer = {
+        Name = name
+        Init = fun network -> rule.Export(0, Array.init rule.Slots (fun _ -> zerosLike network))
+        Update =
+            RuleUpdate(rule, pureUpdate rule) :> obj
+            :?> (Gradients -> OptimizerState -> Network -> Network * OptimizerState)
+    }
+
+    /// The in-place rule behind an optimizer, when it was built by this module (None for a hand-made one).
+    let internal tryRule (optimizer: Optimizer) =
+        match box optimizer.Update with
+        | :? RuleUpdate as r -> Some r.Rule
+        | _ -> None
 
     /// Plain gradient descent: parameter <- parameter - learningRate * gradient.
     [<CompiledName("GradientDescent")>]
     let gradientDescent (learningRate: float) =
         checkRate "learningRate" learningRate
 
-        {
-            Name = $"gd(lr={learningRate})"
-            Init = fun _ -> Stateless
-            Update =
-                fun gradients state network ->
-                    match state with
-                    | Stateless -> descend learningRate gradients network, Stateless
-                    | other -> wrongState "gradient descent" other
-        }
+        ofRule
+            $"gd(lr={learningRate})"
+            {
+                new UpdateRule() with
+                    member _.Slots = 0
+
+                    member _.Import state =
+                        match state with
+                        | Stateless -> 0, [||]
+                        | other -> wrongState "gradient descent" other
+
+                    member _.Export(_, _) = Stateless
+
+                    member _.Apply(_, _, p, g, _, _) =
+                        TensorPrimitives.MultiplyAdd(
+                            Span<float>.op_Implicit g,
+                            -learningRate,
+                            Span<float>.op_Implicit p,
+                            p
+                        )
+            }
 
     /// Momentum: v <- beta v + (1 - beta) g; parameter <- parameter - learningRate v (the course's form).
     [<CompiledName("Momentum")>]
@@ -114,24 +191,36 @@ module Optimizer =
         checkRate "learningRate" learningRate
         checkFraction "beta" beta
 
-        {
-            Name = $"momentum(lr={learningRate}, beta={beta})"
-            Init = fun network -> Velocity(zerosLike network)
-            Update =
-                fun gradients state network ->
-                    match state with
-                    | Velocity v ->
-                        let velocity =
-                            zip
-                                (ElementWise(fun v g r ->
-                                    TensorPrimitives.Multiply(v, beta, r)
-                                    TensorPrimitives.MultiplyAdd(g, 1.0 - beta, Span<float>.op_Implicit r, r)))
-                                v
-                                gradients
+        ofRule
+            $"momentum(lr={learningRate}, beta={beta})"
+            {
+                new UpdateRule() with
+                    member _.Slots = 1
 
-                        descend learningRate velocity network, Velocity velocity
-                    | other -> wrongState "momentum" other
-        }
+                    member _.Import state =
+                        match state with
+                        | Velocity v -> 0, [| v |]
+                        | other -> wrongState "momentum" other
+
+                    member _.Export(_, slots) = Velocity slots[0]
+
+                    member _.Apply(_, _, p, g, v, _) =
+                        TensorPrimitives.Multiply(Span<float>.op_Implicit v, beta, v)
+
+                        TensorPrimitives.MultiplyAdd(
+                            Span<float>.op_Implicit g,
+                            1.0 - beta,
+                            Span<float>.op_Implicit v,
+                            v
+                        )
+
+                        TensorPrimitives.MultiplyAdd(
+                            Span<float>.op_Implicit v,
+                            -learningRate,
+                            Span<float>.op_Implicit p,
+                            p
+                        )
+            }
 
     /// Adam with bias correction (Kingma and Ba, 2015).
     [<CompiledName("Adam")>]
@@ -141,45 +230,43 @@ module Optimizer =
         checkFraction "beta2" beta2
         checkRate "epsilon" epsilon
 
-        {
-            Name = $"adam(lr={learningRate}, beta1={beta1}, beta2={beta2})"
-            Init = fun network -> Moments(0, zerosLike network, zerosLike network)
-            Update =
-                fun gradients state network ->
-                    match state with
-                    | Moments(step, m, v) ->
-                        let t = step + 1
+        ofRule
+            $"adam(lr={learningRate}, beta1={beta1}, beta2={beta2})"
+            {
+                new UpdateRule() with
+                    member _.Slots = 2
 
-                        let first =
-                            zip
-                                (ElementWise(fun m g r ->
-                                    TensorPrimitives.Multiply(m, beta1, r)
-                                    TensorPrimitives.MultiplyAdd(g, 1.0 - beta1, Span<float>.op_Implicit r, r)))
-                                m
-                                gradients
+                    member _.Import state =
+                        match state with
+                        | Moments(step, m, v) -> step, [| m; v |]
+                        | other -> wrongState "adam" other
 
-                        let second =
-                            zip
-                                (ElementWise(fun v g r ->
-                                    for i in 0 .. r.Length - 1 do
-                                        r[i] <- beta2 * v[i] + (1.0 - beta2) * g[i] * g[i]))
-                                v
-                                gradients
+                    member _.Export(t, slots) = Moments(t, slots[0], slots[1])
 
+                    member _.Apply(t, _, p, g, m, v) =
                         let correction1 = 1.0 - Math.Pow(beta1, float t)
                         let correction2 = 1.0 - Math.Pow(beta2, float t)
+                        TensorPrimitives.Multiply(Span<float>.op_Implicit m, beta1, m)
 
-                        let steps =
-                            zip
-                                (ElementWise(fun m v r ->
-                                    for i in 0 .. r.Length - 1 do
-                                        r[i] <- (m[i] / correction1) / (sqrt (v[i] / correction2) + epsilon)))
-                                first
-                                second
+                        TensorPrimitives.MultiplyAdd(
+                            Span<float>.op_Implicit g,
+                            1.0 - beta1,
+                            Span<float>.op_Implicit m,
+                            m
+                        )
 
-                        descend learningRate steps network, Moments(t, first, second)
-                    | other -> wrongState "adam" other
-        }
+                        for i in 0 .. p.Length - 1 do
+                            v[i] <- beta2 * v[i] + (1.0 - beta2) * g[i] * g[i]
+                            // g is scratch: it now holds the step.
+                            g[i] <- (m[i] / correction1) / (sqrt (v[i] / correction2) + epsilon)
+
+                        TensorPrimitives.MultiplyAdd(
+                            Span<float>.op_Implicit g,
+                            -learningRate,
+                            Span<float>.op_Implicit p,
+                            p
+                        )
+            }
 
     /// Adam with the usual constants (beta1 0.9, beta2 0.999, epsilon 1e-8).
     [<CompiledName("AdamDefault")>]
@@ -192,32 +279,63 @@ module Optimizer =
         if not (Double.IsFinite lambda) || lambda < 0.0 then
             invalidArg "lambda" $"L2 is {lambda}; expected a finite number >= 0"
 
-        if lambda = 0.0 then
-            optimizer
-        else
-            {
-                optimizer with
-                    Name = $"{optimizer.Name} + l2({lambda})"
-                    Update =
-                        fun gradients state network ->
-                            let penalised: Gradients = {
-                                Layers =
-                                    List.map2
-                                        (fun (g: LayerGradients) (layer: Layer) -> {
-                                            g with
-                                                Weights =
-                                                    map2d
-                                                        (ElementWise(fun g w r ->
-                                                            TensorPrimitives.MultiplyAdd(w, lambda, g, r)))
-                                                        g.Weights
-                                                        layer.Weights
-                                        })
-                                        gradients.Layers
-                                        network.Layers
-                            }
+        let name = $"{optimizer.Name} + l2({lambda})"
 
-                            optimizer.Update penalised state network
+        match lambda, tryRule optimizer with
+        | 0.0, _ -> optimizer
+        | _, Some inner ->
+            // The penalised rule keeps the in-place form (and the same arithmetic as below).
+            {
+                ofRule
+                    name
+                    {
+                        new UpdateRule() with
+                            member _.Slots = inner.Slots
+                            member _.Import state = inner.Import state
+                            member _.Export(t, slots) = inner.Export(t, slots)
+
+                            member _.Apply(t, isWeight, p, g, s0, s1) =
+                                if isWeight then
+                                    TensorPrimitives.MultiplyAdd(
+                                        Span<float>.op_Implicit p,
+                                        lambda,
+                                        Span<float>.op_Implicit g,
+                                        g
+                                    )
+
+                                inner.Apply(t, isWeight, p, g, s0, s1)
+                    } with
+                    Init = optimizer.Init
             }
+        | _, None -> {
+            optimizer with
+                Name = name
+                Update =
+                    fun gradients state network ->
+                        let penalised: Gradients = {
+                            Layers =
+                                List.map2
+                                    (fun (g: LayerGradients) (layer: Layer) -> {
+                                        g with
+                                            Weights =
+                                                let result =
+                                                    Array2D.zeroCreate (g.Weights.GetLength 0) (g.Weights.GetLength 1)
+
+                                                TensorPrimitives.MultiplyAdd(
+                                                    Buffers.readOnly2 layer.Weights,
+                                                    lambda,
+                                                    Buffers.readOnly2 g.Weights,
+                                                    Buffers.span2 result
+                                                )
+
+                                                result
+                                    })
+                                    gradients.Layers
+                                    network.Layers
+                        }
+
+                        optimizer.Update penalised state network
+          }
 
     /// The L2 penalty (lambda / 2) ||W||^2 of a network's weights, to add to a reported cost.
     [<CompiledName("L2Penalty")>]

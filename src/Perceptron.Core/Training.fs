@@ -76,6 +76,113 @@ type FitResult = {
     BestEpoch: int
 }
 
+/// Advances a training run one batch at a time. Internal to one enumeration of a training sequence:
+/// it never escapes it, so the functions built on it stay pure.
+[<AbstractClass>]
+type internal Stepper() =
+    /// One update on one batch; returns the batch's cost (computed before the update).
+    abstract Step: ws: Workspace * input: ReadOnlySpan<float> * labels: ReadOnlySpan<int> -> float
+    /// Counts a completed epoch.
+    abstract EndEpoch: unit -> unit
+    /// The state reached so far, as an immutable value that no later step changes.
+    abstract State: TrainingState
+
+/// The same steps on buffers of its own: parameters, gradients and optimizer state are updated in place
+/// by the optimizer's rule, with the arithmetic of its pure Update, so the states it reports are
+/// bit-identical to the pure fold's. Nothing is allocated per step; State copies the buffers out.
+type internal Engine(rule: UpdateRule, start: TrainingState) =
+    inherit Stepper()
+
+    static let copy (g: Gradients) : Gradients = {
+        Layers =
+            g.Layers
+            |> List.map (fun l -> {
+                Weights = Array2D.copy l.Weights
+                Bias = Array.copy l.Bias
+            })
+    }
+
+    let layers =
+        start.Network.Layers
+        |> List.map (fun l -> {
+            l with
+                Weights = Array2D.copy l.Weights
+                Bias = Array.copy l.Bias
+        })
+        |> List.toArray
+
+    let gradientWeights, gradientBias = Propagation.zeroGradients layers
+    let scratchWeights, scratchBias = Propagation.zeroGradients layers
+    let imported, importedSlots = rule.Import start.OptimizerState
+    let slots = importedSlots |> Array.map copy
+    let mutable updates = imported
+    let mutable step = start.Step
+    let mutable epoch = start.Epoch
+    let mutable cost = start.Cost
+    let mutable hasGradients = false
+
+    do
+        if slots.Length <> rule.Slots then
+            invalidArg "start" "the optimizer state does not belong to this optimizer"
+
+    override _.Step(ws, input, labels) =
+        cost <- Propagation.propagateInto ws layers input labels gradientWeights gradientBias
+        updates <- updates + 1
+
+        for l in 0 .. layers.Length - 1 do
+            let layer = layers[l]
+            let scratch = Buffers.span2 scratchWeights[l]
+            (Buffers.readOnly2 gradientWeights[l]).CopyTo scratch
+
+            rule.Apply(
+                updates,
+                true,
+                Buffers.span2 layer.Weights,
+                scratch,
+                Optimizer.slotWeights slots 0 l,
+                Optimizer.slotWeights slots 1 l
+            )
+
+            let scratch = Span<float>(scratchBias[l])
+            ReadOnlySpan<float>(gradientBias[l]).CopyTo scratch
+
+            rule.Apply(
+                updates,
+                false,
+                Span<float> layer.Bias,
+                scratch,
+                Optimizer.slotBias slots 0 l,
+                Optimizer.slotBias slots 1 l
+            )
+
+        step <- step + 1
+        hasGradients <- true
+        cost
+
+    override _.EndEpoch() = epoch <- epoch + 1
+
+    override _.State = {
+        Network = {
+            Layers =
+                layers
+                |> Array.map (fun l -> {
+                    l with
+                        Weights = Array2D.copy l.Weights
+                        Bias = Array.copy l.Bias
+                })
+                |> Array.toList
+        }
+        OptimizerState = rule.Export(updates, slots |> Array.map copy)
+        Step = step
+        Epoch = epoch
+        Cost = cost
+        Gradients =
+            if hasGradients then
+                Some(copy (Propagation.toGradients gradientWeights gradientBias))
+            else
+                start.Gradients
+    }
+
 /// Training functions.
 [<RequireQualifiedAccess>]
 module Training =
@@ -123,6 +230,26 @@ module Training =
         let ws = Workspace(state.Network, labels.Length)
         stepWith ws optimizer (Buffers.readOnly2 features) (ReadOnlySpan<int> labels) state
 
+    /// The reference stepper: a fold of the pure step, one new immutable state per update.
+    type internal PureStepper(optimizer: Optimizer, start: TrainingState) =
+        inherit Stepper()
+        let mutable state = start
+
+        override _.Step(ws, input, labels) =
+            state <- stepWith ws optimizer input labels state
+            state.Cost
+
+        override _.EndEpoch() =
+            state <- { state with Epoch = state.Epoch + 1 }
+
+        override _.State = state
+
+    /// The fastest stepper for an optimizer: in place when it has a rule, else the pure fold.
+    let internal stepper (optimizer: Optimizer) (start: TrainingState) : Stepper =
+        match Optimizer.tryRule optimizer with
+        | Some rule -> Engine(rule, start)
+        | None -> PureStepper(optimizer, start)
+
     /// The order of the samples in an epoch: a permutation drawn from (seed, epoch) alone, so that
     /// training resumed from any state sees the same batches.
     [<CompiledName("EpochOrder")>]
@@ -134,9 +261,11 @@ module Training =
         | Some b when b < 1 -> invalidArg "batchSize" $"batch size {b}; expected at least 1"
         | _ -> ()
 
-    /// The states after each update with the size of the batch that produced it.
-    let private stepsWithBatch
-        (optimizer: Optimizer)
+    /// Runs a stepper from `start` over batches, lazily and without end; yields, after each update, the
+    /// stepper (whose State is the state after that update), the batch's cost and size, and whether the
+    /// update completed an epoch. Each enumeration makes its own stepper, so enumerations are independent.
+    let internal batchSteps
+        (makeStepper: TrainingState -> Stepper)
         (batchSize: int option)
         (seed: int)
         (features: float[,])
@@ -175,7 +304,8 @@ module Training =
                     Array.empty
 
             let batchLabels = if shuffled then Array.zeroCreate<int> size else labels
-            let mutable state = start
+            let stepper = makeStepper start
+            let mutable epoch = start.Epoch
             // A state taken in the middle of an epoch resumes at its next batch.
             let mutable position = start.Step - start.Epoch * batches
 
@@ -183,20 +313,16 @@ module Training =
                 position <- 0
 
             while true do
-                let order =
-                    if shuffled then
-                        epochOrder seed state.Epoch samples
-                    else
-                        null
+                let order = if shuffled then epochOrder seed epoch samples else null
 
                 while position < batches do
                     let first = position * size
                     let count = min size (samples - first)
                     let ws = if count = size then full else tail
 
-                    let next =
+                    let cost =
                         if not shuffled then
-                            stepWith ws optimizer (Buffers.readOnly2 features) (ReadOnlySpan<int> labels) state
+                            stepper.Step(ws, Buffers.readOnly2 features, ReadOnlySpan<int> labels)
                         else
                             let source = Buffers.readOnly2 features
 
@@ -209,22 +335,20 @@ module Training =
 
                                 batchLabels[r] <- labels[row]
 
-                            stepWith
-                                ws
-                                optimizer
-                                (ReadOnlySpan<float>(batchFeatures, 0, count * inputs))
-                                (ReadOnlySpan<int>(batchLabels, 0, count))
-                                state
+                            stepper.Step(
+                                ws,
+                                ReadOnlySpan<float>(batchFeatures, 0, count * inputs),
+                                ReadOnlySpan<int>(batchLabels, 0, count)
+                            )
 
                     position <- position + 1
+                    let ended = position = batches
 
-                    state <-
-                        if position = batches then
-                            { next with Epoch = next.Epoch + 1 }
-                        else
-                            next
+                    if ended then
+                        stepper.EndEpoch()
+                        epoch <- epoch + 1
 
-                    yield struct (state, count)
+                    yield struct (stepper, cost, count, ended)
 
                 position <- 0
         }
@@ -240,8 +364,9 @@ module Training =
         (labels: int[])
         (start: TrainingState)
         =
-        stepsWithBatch optimizer batchSize seed features labels start
-        |> Seq.map (fun struct (state, _) -> state)
+        // The reference path: every state is the pure step's own value.
+        batchSteps (fun start -> PureStepper(optimizer, start)) batchSize seed features labels start
+        |> Seq.map (fun struct (stepper, _, _, _) -> stepper.State)
 
     /// A summary per completed epoch, lazily and without end; the validation cost is computed when
     /// validation data is given.
@@ -263,15 +388,15 @@ module Training =
         seq {
             let mutable total = 0.0
             let mutable weight = 0
-            let mutable epoch = start.Epoch
 
-            for struct (state, count) in stepsWithBatch optimizer batchSize seed features labels start do
+            for struct (stepper, cost, count, ended) in
+                batchSteps (stepper optimizer) batchSize seed features labels start do
                 // Weighted by batch size, so that the epoch cost is the mean over samples.
-                total <- total + state.Cost * float count
+                total <- total + cost * float count
                 weight <- weight + count
 
-                if state.Epoch <> epoch then
-                    epoch <- state.Epoch
+                if ended then
+                    let state = stepper.State
 
                     yield {
                         Epoch = state.Epoch

@@ -226,3 +226,22 @@ let ``withL2 0 is the optimizer itself, and names describe the optimizer`` () =
     Assert.Equal("gd(lr=0.1)", gd.Name)
     Assert.Contains("l2(0.5)", (Optimizer.withL2 0.5 gd).Name)
     Assert.StartsWith("adam(lr=0.01", (Optimizer.adamDefault 0.01).Name)
+
+[<Property>]
+let ``withL2 around a hand-made optimizer updates like withL2 around the built-in one`` (c: Case) =
+    let inner = Optimizer.adamDefault 0.01
+
+    let handMade: Optimizer = {
+        Name = inner.Name
+        Init = inner.Init
+        Update = fun gradients state network -> inner.Update gradients state network
+    }
+
+    let gradients, _ = Propagation.propagate c.Network c.Features c.Labels
+    let built = Optimizer.withL2 0.1 inner
+    let wrapped = Optimizer.withL2 0.1 handMade
+    let state = built.Init c.Network
+    let a, sa = built.Update gradients state c.Network
+    let b, sb = wrapped.Update gradients state c.Network
+    Assert.True(sameNetwork a b, "the networks differ")
+    Assert.True(sameOptimizerState sa sb, "the states differ")

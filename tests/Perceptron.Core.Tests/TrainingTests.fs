@@ -391,3 +391,71 @@ let ``fit rejects bad options`` () =
         |> Seq.head
         |> ignore)
     |> ignore
+
+/// The optimizer with its Update behind a plain closure: training cannot see its in-place rule, so it
+/// takes the pure path (one Training.step per update).
+let opaque (inner: Optimizer) : Optimizer = {
+    Name = inner.Name
+    Init = inner.Init
+    Update = fun gradients state network -> inner.Update gradients state network
+}
+
+/// The states at the end of the first `count` epochs, through `epochs`.
+let epochStates (optimizer: Optimizer) (t: TrainingCase) (count: int) =
+    Training.epochs optimizer t.BatchSize t.Seed t.Case.Features t.Case.Labels None (start t)
+    |> Seq.take count
+    |> Seq.map _.State
+    |> Seq.toArray
+
+[<Property>]
+let ``epochs run in place and reach the pure fold's states bit for bit`` (t: TrainingCase) =
+    let perEpoch = batchesPerEpoch t
+    let folded = steps t (start t) |> Seq.take (3 * perEpoch) |> Seq.toArray
+    let inPlace = epochStates (t.Optimizer.Make()) t 3
+
+    for e in 0..2 do
+        let expected = folded[(e + 1) * perEpoch - 1]
+        Assert.True(sameState expected inPlace[e], $"epoch {e + 1} differs from the pure fold")
+
+[<Property>]
+let ``a hand-made optimizer trains through the pure path to the same states`` (t: TrainingCase) =
+    let built = epochStates (t.Optimizer.Make()) t 2
+    let handMade = epochStates (opaque (t.Optimizer.Make())) t 2
+
+    for e in 0..1 do
+        Assert.True(sameState built[e] handMade[e], $"epoch {e + 1} differs")
+
+[<Property>]
+let ``epochs leave the start state and the data untouched, and earlier reports unchanged`` (t: TrainingCase) =
+    let from = steps t (start t) |> Seq.item 1
+    let before = copyState from
+    let features, labels = Array2D.copy t.Case.Features, Array.copy t.Case.Labels
+
+    let reports =
+        Training.epochs (t.Optimizer.Make()) t.BatchSize t.Seed t.Case.Features t.Case.Labels None from
+        |> Seq.take 3
+        |> Seq.toArray
+
+    let firstCopy = copyState reports[0].State
+    // Taking more reports from a new enumeration must not reach into the ones already taken.
+    Training.epochs (t.Optimizer.Make()) t.BatchSize t.Seed t.Case.Features t.Case.Labels None from
+    |> Seq.take 3
+    |> Seq.iter ignore
+
+    Assert.True(sameState before from, "the start state was modified")
+    Assert.True(sameBits2 features t.Case.Features && labels = t.Case.Labels, "the data was modified")
+    Assert.True(sameState firstCopy reports[0].State, "a report's state changed after it was yielded")
+
+[<Property(MaxTest = 20)>]
+let ``epochs enumerated from several threads at once give the same states`` (t: TrainingCase) =
+    let optimizer = t.Optimizer.Make()
+
+    let sequence =
+        Training.epochs optimizer t.BatchSize t.Seed t.Case.Features t.Case.Labels None (start t)
+
+    let runs =
+        Array.Parallel.init 4 (fun _ -> sequence |> Seq.take 2 |> Seq.map _.State |> Seq.toArray)
+
+    for run in runs[1..] do
+        for e in 0..1 do
+            Assert.True(sameState (runs[0][e]) run[e], $"epoch {e + 1} differs between threads")

@@ -4,6 +4,10 @@ namespace Perceptron.Core
 
 open System
 open System.Numerics.Tensors
+open System.Threading.Tasks
+open Microsoft.FSharp.NativeInterop
+
+#nowarn "9" // NativePtr: the features and labels are pinned for the parallel chunks that read them
 
 /// The gradients of the cost with respect to one layer's parameters (same shapes).
 type LayerGradients = {
@@ -16,6 +20,36 @@ type LayerGradients = {
 /// The gradients of the cost with respect to every layer's parameters, input layer first.
 type Gradients = { Layers: LayerGradients list }
 
+/// How the one-pass kernel of a single sigmoid unit splits a batch: blocks of rows small enough to stay
+/// in the L2 cache between the forward and the backward use, grouped into chunks that run in parallel.
+/// Both depend on the shape alone, so the partial sums and their fixed-order total do too.
+module internal SingleUnit =
+    /// Rows per block: about 256 KB of features.
+    let blockRows (inputs: int) = max 1 (min 1024 (32768 / inputs))
+
+    /// Chunks (each with its own partial gradient); 1 for batches too small to share out.
+    let chunks (rows: int) (inputs: int) =
+        let blocks = (rows + blockRows inputs - 1) / blockRows inputs
+
+        if int64 rows * int64 inputs < (1L <<< 17) then
+            1
+        else
+            max 1 (min 8 blocks)
+
+    /// Features (values) above which the one pass pays: a batch that fits in a last-level cache
+    /// (32 MB, e.g. 12288 x 209) is read back from cache by the second product, which the matrix-vector
+    /// kernels do faster than the one pass; a larger one is read from memory twice
+    /// (bench/Perceptron.Benchmarks, compare w1, on the three shapes of docs/benchmarks.md).
+    let threshold = 4L <<< 20
+
+    /// Whether the one-pass kernel can run: a network of one layer with one sigmoid unit (the perceptron).
+    let fits (layers: Layer[]) =
+        layers.Length = 1 && layers[0].Units = 1 && layers[0].Activation = Sigmoid
+
+    /// Whether the one-pass kernel runs: it fits and the batch is larger than the cache.
+    let applies (layers: Layer[]) (rows: int) =
+        fits layers && int64 rows * int64 layers[0].Inputs > threshold
+
 /// Scratch space for one batch size: activations and deltas per layer. It belongs to a single
 /// call or a single training run and never escapes it, which keeps the public functions pure.
 type internal Workspace(network: Network, rows: int) =
@@ -27,6 +61,13 @@ type internal Workspace(network: Network, rows: int) =
     member val Logits = Array.zeroCreate<float>(rows * (Array.last layers).Units)
     member val Scratch = Array.zeroCreate<float>(rows * (Array.last layers).Units)
     member val Scratch2 = Array.zeroCreate<float>(rows * (Array.last layers).Units)
+
+    /// One partial gradient per chunk, for the single-unit kernel (empty for other networks).
+    member val Partials =
+        if SingleUnit.fits layers then
+            Array.zeroCreate<float>(SingleUnit.chunks rows layers[0].Inputs * layers[0].Inputs)
+        else
+            Array.empty
 
 /// Forward and backward passes.
 [<RequireQualifiedAccess>]
@@ -131,9 +172,110 @@ module Propagation =
 
             Activation.applyInPlace layer.Activation layer.Units a
 
+    /// Forward and backward pass of one sigmoid unit in one pass over the features: for each block of
+    /// rows, z = X w + b, the loss and dZ, then dW += dZ^T X while the block is still in cache. Memory
+    /// traffic is one read of X instead of the two of separate products. Returns the summed loss.
+    let private singleUnitInto
+        (ws: Workspace)
+        (layer: Layer)
+        (input: ReadOnlySpan<float>)
+        (labels: ReadOnlySpan<int>)
+        (scale: float)
+        (dw: float[,])
+        (db: float[])
+        =
+        let rows = labels.Length
+        let inputs = layer.Inputs
+        let blockRows = SingleUnit.blockRows inputs
+        let chunks = SingleUnit.chunks rows inputs
+        let w = layer.Weights
+        let bias = layer.Bias[0]
+        let costs = Array.zeroCreate<float> chunks
+        let sums = Array.zeroCreate<float> chunks
+        use x = fixed input
+        use y = fixed labels
+        let xAddress = NativePtr.toNativeInt x
+        let yAddress = NativePtr.toNativeInt y
+
+        let chunk (c: int) =
+            let r0 = int (int64 rows * int64 c / int64 chunks)
+            let r1 = int (int64 rows * int64 (c + 1) / int64 chunks)
+
+            let features =
+                ReadOnlySpan<float>(NativePtr.toVoidPtr (NativePtr.ofNativeInt<float> xAddress), rows * inputs)
+
+            let allLabels =
+                ReadOnlySpan<int>(NativePtr.toVoidPtr (NativePtr.ofNativeInt<int> yAddress), rows)
+
+            let weights = Buffers.readOnly2 w
+            let partial = Span<float>(ws.Partials, c * inputs, inputs)
+            partial.Clear()
+            let mutable cost = 0.0
+            let mutable sum = 0.0
+            let mutable b0 = r0
+
+            while b0 < r1 do
+                let count = min blockRows (r1 - b0)
+                let z = Span<float>(ws.Logits, b0, count)
+
+                for r in 0 .. count - 1 do
+                    z[r] <- TensorPrimitives.Dot(features.Slice((b0 + r) * inputs, inputs), weights) + bias
+
+                let a = Span<float>(ws.Activations[0], b0, count)
+                z.CopyTo a
+                Activation.applyInPlace Sigmoid 1 a
+                let delta = Span<float>(ws.Deltas[0], b0, count)
+
+                cost <-
+                    cost
+                    + Loss.sumAndDelta
+                        BinaryCrossEntropy
+                        1
+                        (Span<float>.op_Implicit z)
+                        (Span<float>.op_Implicit a)
+                        (allLabels.Slice(b0, count))
+                        scale
+                        delta
+                        (Span<float>(ws.Scratch, b0, count))
+                        (Span<float>(ws.Scratch2, b0, count))
+
+                sum <- sum + TensorPrimitives.Sum(Span<float>.op_Implicit delta)
+
+                for r in 0 .. count - 1 do
+                    TensorPrimitives.MultiplyAdd(
+                        features.Slice((b0 + r) * inputs, inputs),
+                        delta[r],
+                        Span<float>.op_Implicit partial,
+                        partial
+                    )
+
+                b0 <- b0 + count
+
+            costs[c] <- cost
+            sums[c] <- sum
+
+        if chunks = 1 then
+            chunk 0
+        else
+            Parallel.For(0, chunks, chunk) |> ignore
+
+        let total = Buffers.span2 dw
+        ReadOnlySpan<float>(ws.Partials, 0, inputs).CopyTo total
+
+        for c in 1 .. chunks - 1 do
+            TensorPrimitives.Add(
+                Span<float>.op_Implicit total,
+                ReadOnlySpan<float>(ws.Partials, c * inputs, inputs),
+                total
+            )
+
+        db[0] <- Array.sum sums
+        Array.sum costs
+
     /// Forward and backward pass over one batch; writes the gradients into the given arrays and
     /// returns the mean cost. Reads the layers and input only.
-    let internal propagateInto
+    let internal propagateWith
+        (onePass: bool)
         (ws: Workspace)
         (layers: Layer[])
         (input: ReadOnlySpan<float>)
@@ -142,65 +284,99 @@ module Propagation =
         (biasGradients: float[][])
         =
         let rows = labels.Length
-        forwardInto ws layers input rows
-        let last = layers.Length - 1
-        let outputUnits = layers[last].Units
-        let scale = 1.0 / float rows
 
-        let total =
-            Loss.sumAndDelta
-                (Loss.forOutput layers[last].Activation)
-                outputUnits
-                (ReadOnlySpan<float>(ws.Logits, 0, rows * outputUnits))
-                (ReadOnlySpan<float>(ws.Activations[last], 0, rows * outputUnits))
-                labels
-                scale
-                (Span<float>(ws.Deltas[last], 0, rows * outputUnits))
-                (Span<float>(ws.Scratch, 0, rows * outputUnits))
-                (Span<float>(ws.Scratch2, 0, rows * outputUnits))
+        if onePass then
+            let scale = 1.0 / float rows
 
-        for l in last .. -1 .. 0 do
-            let layer = layers[l]
-            let units, inputs = layer.Units, layer.Inputs
+            scale
+            * singleUnitInto ws layers[0] input labels scale weightGradients[0] biasGradients[0]
+        else
 
-            let source =
-                if l = 0 then
-                    input
+            forwardInto ws layers input rows
+            let last = layers.Length - 1
+            let outputUnits = layers[last].Units
+            let scale = 1.0 / float rows
+
+            let total =
+                Loss.sumAndDelta
+                    (Loss.forOutput layers[last].Activation)
+                    outputUnits
+                    (ReadOnlySpan<float>(ws.Logits, 0, rows * outputUnits))
+                    (ReadOnlySpan<float>(ws.Activations[last], 0, rows * outputUnits))
+                    labels
+                    scale
+                    (Span<float>(ws.Deltas[last], 0, rows * outputUnits))
+                    (Span<float>(ws.Scratch, 0, rows * outputUnits))
+                    (Span<float>(ws.Scratch2, 0, rows * outputUnits))
+
+            for l in last .. -1 .. 0 do
+                let layer = layers[l]
+                let units, inputs = layer.Units, layer.Inputs
+
+                let source =
+                    if l = 0 then
+                        input
+                    else
+                        ReadOnlySpan<float>(ws.Activations[l - 1], 0, rows * inputs)
+
+                let delta = ReadOnlySpan<float>(ws.Deltas[l], 0, rows * units)
+                let dw = Buffers.span2 weightGradients[l]
+
+                // dW = dZ^T A_prev: units x inputs.
+                if units = 1 then
+                    Kernels.gemv (true, rows, inputs, 1.0, source, inputs, delta, 0.0, dw)
                 else
-                    ReadOnlySpan<float>(ws.Activations[l - 1], 0, rows * inputs)
+                    Kernels.gemm (true, false, units, inputs, rows, 1.0, delta, units, source, inputs, 0.0, dw, inputs)
 
-            let delta = ReadOnlySpan<float>(ws.Deltas[l], 0, rows * units)
-            let dw = Buffers.span2 weightGradients[l]
+                // db = column sums of dZ.
+                let db = Span<float>(biasGradients[l])
 
-            // dW = dZ^T A_prev: units x inputs.
-            if units = 1 then
-                Kernels.gemv (true, rows, inputs, 1.0, source, inputs, delta, 0.0, dw)
-            else
-                Kernels.gemm (true, false, units, inputs, rows, 1.0, delta, units, source, inputs, 0.0, dw, inputs)
+                if units = 1 then
+                    db[0] <- TensorPrimitives.Sum(delta)
+                else
+                    db.Clear()
 
-            // db = column sums of dZ.
-            let db = Span<float>(biasGradients[l])
+                    for row in 0 .. rows - 1 do
+                        TensorPrimitives.Add(Span<float>.op_Implicit db, delta.Slice(row * units, units), db)
 
-            if units = 1 then
-                db[0] <- TensorPrimitives.Sum(delta)
-            else
-                db.Clear()
+                if l > 0 then
+                    // dA_prev = dZ W, then dZ_prev = dA_prev * f'(Z_prev).
+                    let previous = Span<float>(ws.Deltas[l - 1], 0, rows * inputs)
+                    let w = Buffers.readOnly2 layer.Weights
 
-                for row in 0 .. rows - 1 do
-                    TensorPrimitives.Add(Span<float>.op_Implicit db, delta.Slice(row * units, units), db)
+                    Kernels.gemm (
+                        false,
+                        false,
+                        rows,
+                        inputs,
+                        units,
+                        1.0,
+                        delta,
+                        units,
+                        w,
+                        inputs,
+                        0.0,
+                        previous,
+                        inputs
+                    )
 
-            if l > 0 then
-                // dA_prev = dZ W, then dZ_prev = dA_prev * f'(Z_prev).
-                let previous = Span<float>(ws.Deltas[l - 1], 0, rows * inputs)
-                let w = Buffers.readOnly2 layer.Weights
-                Kernels.gemm (false, false, rows, inputs, units, 1.0, delta, units, w, inputs, 0.0, previous, inputs)
+                    Activation.backwardInPlace
+                        layers[l - 1].Activation
+                        (ReadOnlySpan<float>(ws.Activations[l - 1], 0, rows * inputs))
+                        previous
 
-                Activation.backwardInPlace
-                    layers[l - 1].Activation
-                    (ReadOnlySpan<float>(ws.Activations[l - 1], 0, rows * inputs))
-                    previous
+            total * scale
 
-        total * scale
+    /// Forward and backward pass over one batch, with the one-pass kernel where it pays.
+    let internal propagateInto
+        (ws: Workspace)
+        (layers: Layer[])
+        (input: ReadOnlySpan<float>)
+        (labels: ReadOnlySpan<int>)
+        (weightGradients: float[,][])
+        (biasGradients: float[][])
+        =
+        propagateWith (SingleUnit.applies layers labels.Length) ws layers input labels weightGradients biasGradients
 
     /// Fresh gradient arrays shaped like the network's parameters.
     let internal zeroGradients (layers: Layer[]) =
@@ -237,6 +413,22 @@ module Propagation =
 
         let cost =
             propagateInto ws layers (Buffers.readOnly2 features) (ReadOnlySpan<int>(labels)) weights bias
+
+        toGradients weights bias, cost
+
+    /// propagate with the one-pass kernel on (it must fit the network) or off, whatever the batch size:
+    /// for tests that compare the two paths.
+    let internal propagateForced (onePass: bool) (network: Network) (features: float[,]) (labels: int[]) =
+        let layers = List.toArray network.Layers
+
+        if onePass && not (SingleUnit.fits layers) then
+            invalidArg "network" "the one-pass kernel is for one sigmoid unit"
+
+        let ws = Workspace(network, labels.Length)
+        let weights, bias = zeroGradients layers
+
+        let cost =
+            propagateWith onePass ws layers (Buffers.readOnly2 features) (ReadOnlySpan<int>(labels)) weights bias
 
         toGradients weights bias, cost
 

@@ -155,3 +155,62 @@ let ``bad features and labels are rejected with ArgumentException naming them`` 
 
     rejects "network" (fun () -> box (Propagation.forward { Layers = [] } features))
     |> ignore
+
+/// One sigmoid unit (the perceptron) on rows x inputs of random data from the seed.
+let singleUnitCase (seed: int) (rows: int) (inputs: int) =
+    let random = Random(seed)
+    let features = Array2D.init rows inputs (fun _ _ -> random.NextDouble() * 4.0 - 2.0)
+    let labels = Array.init rows (fun _ -> random.Next 2)
+
+    let network: Network = {
+        Layers = [
+            {
+                Weights = Array2D.init 1 inputs (fun _ _ -> random.NextDouble() - 0.5)
+                Bias = [| random.NextDouble() - 0.5 |]
+                Activation = Sigmoid
+            }
+        ]
+    }
+
+    network, features, labels
+
+[<Property(MaxTest = 40)>]
+let ``the one-pass kernel of a sigmoid unit agrees with the two products to 1e-12`` (seed: int) (r: byte) (i: byte) =
+    // Up to 3061 x 100: blocks of rows, and up to 8 parallel chunks once rows x inputs >= 2^17.
+    let network, features, labels =
+        singleUnitCase seed (1 + int r * 12) (1 + int i % 100)
+
+    let onePass, onePassCost = Propagation.propagateForced true network features labels
+    let twoProducts, cost = Propagation.propagateForced false network features labels
+    Assert.True(relativeError (flatten twoProducts) (flatten onePass) < 1e-12, "the gradients differ")
+    Assert.True(abs (onePassCost - cost) <= 1e-12 * abs cost, $"cost {onePassCost} against {cost}")
+
+[<Fact>]
+let ``the one-pass kernel is bit-identical across threads and leaves its inputs untouched`` () =
+    // 2000 x 100: 7 blocks of rows in 7 parallel chunks.
+    let network, features, labels = singleUnitCase 11 2000 100
+    let before = copyNetwork network, Array2D.copy features, Array.copy labels
+    let gradients, cost = Propagation.propagateForced true network features labels
+
+    let results =
+        Array.Parallel.init 8 (fun _ -> Propagation.propagateForced true network features labels)
+
+    for g, k in results do
+        Assert.True(sameGradients gradients g && bits cost = bits k, "a concurrent call differs")
+
+    let n, f, l = before
+    Assert.True(sameNetwork n network && sameBits2 f features && l = labels, "an input was modified")
+
+[<Fact>]
+let ``propagate takes the one-pass kernel for a perceptron on a batch larger than the cache`` () =
+    // 2200 x 2000 = 4.4 million features, above the 2^22 threshold.
+    let network, features, labels = singleUnitCase 3 2200 2000
+    let gradients, cost = Propagation.propagate network features labels
+    let onePass, onePassCost = Propagation.propagateForced true network features labels
+
+    let twoProducts, twoProductsCost =
+        Propagation.propagateForced false network features labels
+
+    Assert.True(sameGradients onePass gradients && bits onePassCost = bits cost, "propagate did not take the one pass")
+    Assert.True(relativeError (flatten twoProducts) (flatten gradients) < 1e-12, "the gradients differ")
+    Assert.True(abs (twoProductsCost - cost) <= 1e-12 * abs cost, $"cost {cost} against {twoProductsCost}")

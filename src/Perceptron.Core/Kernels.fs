@@ -1168,7 +1168,7 @@ module internal ManagedBlas =
 
             p <- p + 1
 
-    let private dotRowsWith a lda x n alpha beta y i0 i1 =
+    let internal dotRowsWith a lda x n alpha beta y i0 i1 =
         optimizeNow ()
 
         match simd with
@@ -1237,7 +1237,7 @@ module internal ManagedBlas =
                 i0
                 i1
 
-    let private axpyRowsWith a lda x n acc p0 p1 =
+    let internal axpyRowsWith a lda x n acc p0 p1 =
         optimizeNow ()
 
         match simd with

@@ -188,39 +188,45 @@ module Propagation =
         let inputs = layer.Inputs
         let blockRows = SingleUnit.blockRows inputs
         let chunks = SingleUnit.chunks rows inputs
-        let w = layer.Weights
         let bias = layer.Bias[0]
         let costs = Array.zeroCreate<float> chunks
         let sums = Array.zeroCreate<float> chunks
-        use x = fixed input
-        use y = fixed labels
-        let xAddress = NativePtr.toNativeInt x
-        let yAddress = NativePtr.toNativeInt y
+        // Pinned for the parallel chunks, which take spans and pointers from these addresses.
+        use xPinned = fixed input
+        use yPinned = fixed labels
+        use wPinned = fixed (Buffers.readOnly2 layer.Weights)
+        use zPinned = fixed ws.Logits
+        use deltaPinned = fixed ws.Deltas[0]
+        use partialPinned = fixed ws.Partials
+
+        let x, y, w =
+            NativePtr.toNativeInt xPinned, NativePtr.toNativeInt yPinned, NativePtr.toNativeInt wPinned
+
+        let zs, deltas = NativePtr.toNativeInt zPinned, NativePtr.toNativeInt deltaPinned
+        let partials = NativePtr.toNativeInt partialPinned
 
         let chunk (c: int) =
             let r0 = int (int64 rows * int64 c / int64 chunks)
             let r1 = int (int64 rows * int64 (c + 1) / int64 chunks)
-
-            let features =
-                ReadOnlySpan<float>(NativePtr.toVoidPtr (NativePtr.ofNativeInt<float> xAddress), rows * inputs)
+            let xp = NativePtr.ofNativeInt<float> x
+            let zp = NativePtr.ofNativeInt<float> zs
+            let dp = NativePtr.ofNativeInt<float> deltas
+            let partial = NativePtr.add (NativePtr.ofNativeInt<float> partials) (c * inputs)
 
             let allLabels =
-                ReadOnlySpan<int>(NativePtr.toVoidPtr (NativePtr.ofNativeInt<int> yAddress), rows)
+                ReadOnlySpan<int>(NativePtr.toVoidPtr (NativePtr.ofNativeInt<int> y), rows)
 
-            let weights = Buffers.readOnly2 w
-            let partial = Span<float>(ws.Partials, c * inputs, inputs)
-            partial.Clear()
+            Span<float>(NativePtr.toVoidPtr partial, inputs).Clear()
             let mutable cost = 0.0
             let mutable sum = 0.0
             let mutable b0 = r0
 
             while b0 < r1 do
                 let count = min blockRows (r1 - b0)
+                // z = X w + b for the block's rows.
+                ManagedBlas.dotRowsWith xp inputs (NativePtr.ofNativeInt<float> w) inputs 1.0 0.0 zp b0 (b0 + count)
                 let z = Span<float>(ws.Logits, b0, count)
-
-                for r in 0 .. count - 1 do
-                    z[r] <- TensorPrimitives.Dot(features.Slice((b0 + r) * inputs, inputs), weights) + bias
-
+                TensorPrimitives.Add(Span<float>.op_Implicit z, bias, z)
                 let a = Span<float>(ws.Activations[0], b0, count)
                 z.CopyTo a
                 Activation.applyInPlace Sigmoid 1 a
@@ -240,15 +246,8 @@ module Propagation =
                         (Span<float>(ws.Scratch2, b0, count))
 
                 sum <- sum + TensorPrimitives.Sum(Span<float>.op_Implicit delta)
-
-                for r in 0 .. count - 1 do
-                    TensorPrimitives.MultiplyAdd(
-                        features.Slice((b0 + r) * inputs, inputs),
-                        delta[r],
-                        Span<float>.op_Implicit partial,
-                        partial
-                    )
-
+                // dW += dZ^T X for the same rows, while they are in cache.
+                ManagedBlas.axpyRowsWith xp inputs dp inputs partial b0 (b0 + count)
                 b0 <- b0 + count
 
             costs[c] <- cost

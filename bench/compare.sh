@@ -3,6 +3,10 @@
 #   W1: the seed perceptron (LogisticRegression.Optimize), full batch, three shapes; ms per iteration.
 #   W2: MLP 784-128-10, ReLU, softmax, SGD batch 128 (Classifier.Train), one epoch of 60,000; s per epoch.
 # Each measurement runs in its own process; the median of --repeats runs is reported.
+# Columns: numpy, and numpy-malloc (glibc told to keep freed memory); PyTorch with 2 threads and -1t
+# with 1; perceptron is the library as a user gets it (start-up kernel selection), perceptron-openblas
+# and perceptron-managed force one kernel path (PERCEPTRON_KERNELS). Ratios are against the fastest
+# numpy and the fastest PyTorch column of the same run.
 # Needs /usr/bin/python3 with python3-numpy (and python3-torch for the PyTorch columns).
 # Usage: bench/compare.sh [--repeats R] [--out FILE.jsonl]     (about 10 minutes on 2 cores)
 set -euo pipefail
@@ -25,18 +29,21 @@ echo "python baselines..." >&2
 /usr/bin/python3 bench/python/baseline.py --all --peak-memory --repeats "$repeats" >> "$out"
 
 shapes=("12288 209 2000" "100 100000 200" "1000 20000 200")
-for kernels in native managed; do
+# "default" is the start-up selection (what a user gets); native and managed force one path.
+for kernels in default native managed; do
   if [ "$kernels" = native ] && ! ldconfig -p | grep -q libopenblas.so.0; then
     echo "libopenblas.so.0 not installed: skipping the native kernels" >&2
     continue
   fi
   echo "perceptron ($kernels kernels)..." >&2
+  if [ "$kernels" = default ]; then unset PERCEPTRON_KERNELS; else export PERCEPTRON_KERNELS=$kernels; fi
   for shape in "${shapes[@]}"; do
     read -r f n i <<< "$shape"
-    PERCEPTRON_KERNELS=$kernels dotnet "$bench" compare w1 --features "$f" --samples "$n" --iterations "$i" --repeats "$repeats" >> "$out"
+    dotnet "$bench" compare w1 --features "$f" --samples "$n" --iterations "$i" --repeats "$repeats" >> "$out"
   done
-  PERCEPTRON_KERNELS=$kernels dotnet "$bench" compare w2 --repeats "$repeats" >> "$out"
+  dotnet "$bench" compare w2 --repeats "$repeats" >> "$out"
 done
+unset PERCEPTRON_KERNELS
 
 echo "loading a 1,000,000 x 20 CSV file..." >&2
 dotnet "$bench" compare load --rows 1000000 --columns 20 >> "$out"
@@ -48,10 +55,11 @@ def get(workload, shape, framework):
     for r in rows:
         if r["workload"] == workload and r["shape"] == shape and r["framework"] == framework:
             return r
-frameworks = ["numpy", "torch", "torch-manual", "torch-autograd", "perceptron-native", "perceptron-managed"]
+frameworks = ["numpy", "numpy-malloc", "torch", "torch-1t", "torch-manual", "torch-manual-1t",
+              "torch-autograd", "torch-autograd-1t", "perceptron", "perceptron-openblas", "perceptron-managed"]
 shapes = [("w1", "12288x209"), ("w1", "100x100000"), ("w1", "1000x20000"), ("w2", "784-128-10")]
 present = [f for f in frameworks if any(r["framework"] == f for r in rows)]
-print("| workload | " + " | ".join(present) + " | native / numpy | native / best torch | managed / numpy |")
+print("| workload | " + " | ".join(present) + " | perceptron / best numpy | perceptron / best torch | managed / best numpy |")
 print("|---|" + "---|" * (len(present) + 3))
 for w, s in shapes:
     cells, value = [], {}
@@ -59,14 +67,15 @@ for w, s in shapes:
         r = get(w, s, f)
         value[f] = r["median"] if r else None
         cells.append("-" if r is None else f'{r["median"]:.3g}')
+    def best(prefix):
+        found = [v for f, v in value.items() if f.startswith(prefix) and v is not None]
+        return min(found) if found else None
     def ratio(a, b):
         return "-" if value.get(a) is None or b is None else f"{value[a] / b:.2f}x"
-    torches = [value.get(t) for t in ("torch", "torch-manual", "torch-autograd") if value.get(t) is not None]
-    best_torch = min(torches) if torches else None
     unit = next(r["unit"] for r in rows if r["workload"] == w)
     print(f"| {w.upper()} {s} ({unit}) | " + " | ".join(cells)
-          + f' | {ratio("perceptron-native", value.get("numpy"))} | {ratio("perceptron-native", best_torch)}'
-          + f' | {ratio("perceptron-managed", value.get("numpy"))} |')
+          + f' | {ratio("perceptron", best("numpy"))} | {ratio("perceptron", best("torch"))}'
+          + f' | {ratio("perceptron-managed", best("numpy"))} |')
 print()
 print("| workload | framework | peak RSS (MB) | data (MB) |")
 print("|---|---|---|---|")

@@ -46,8 +46,14 @@ namespace Perceptron.Benchmarks
     /// <summary>The side-by-side workloads of issue 4, with data drawn like bench/python/baseline.py's.</summary>
     public static class Workloads
     {
+        /// <summary>"perceptron" for the start-up selection; "-openblas" or "-managed" when PERCEPTRON_KERNELS forces one.</summary>
         private static string Framework =>
-            "perceptron-" + (Perceptron.Core.Kernels.provider.IsNativeBlas ? "native" : "managed");
+            Environment.GetEnvironmentVariable("PERCEPTRON_KERNELS")?.ToLowerInvariant() switch
+            {
+                "native" => "perceptron-openblas",
+                "managed" => "perceptron-managed",
+                _ => "perceptron",
+            };
 
         /// <summary>X ~ N(0, 1), samples as rows; labels from a random linear rule.</summary>
         public static (double[,] X, int[] Y) W1Data(int features, int samples, int seed)

@@ -21,9 +21,16 @@ W2  MLP 784-128-10, ReLU hidden, softmax cross-entropy, He-normal weights N(0, 2
     forward/backward with matmuls; torch-autograd uses nn.Sequential + optim.SGD.
     All frameworks start from the same weights and order, so their costs should agree.
 
+numpy-malloc is numpy with glibc's MALLOC_MMAP_THRESHOLD_ and MALLOC_TRIM_THRESHOLD_ raised, so that
+its large temporaries are not unmapped and faulted in again on every operation (several times
+faster on W1 100x100000 and W2 here). PyTorch runs with 2 threads (torch, torch-manual,
+torch-autograd) and with 1 (the same names with -1t).
+
 Usage (run with the interpreter that has python3-numpy / python3-torch: /usr/bin/python3):
     baseline.py --workload w1 --features 100 --samples 100000 --iterations 200 --framework numpy
     baseline.py --workload w2 --framework torch        # torch-manual and torch-autograd
+    baseline.py --workload w2 --framework torch --threads 1
+    baseline.py --workload w2 --framework numpy-malloc
     baseline.py --all [--peak-memory]                  # every workload/shape/framework
 "other_load" is the average number of cores other processes used meanwhile (from
 /proc/stat); well above 0 means the timing was disturbed. --peak-memory adds
@@ -41,12 +48,12 @@ W1_SHAPES = [(12288, 209, 2000), (100, 100000, 200), (1000, 20000, 200)]
 LR1, LR2, BATCH, EPOCH_SAMPLES = 0.005, 0.1, 128, 60000
 
 
-def load_torch():
+def load_torch(threads=2):
     try:
         import torch
     except ImportError:
         return None
-    torch.set_num_threads(2)
+    torch.set_num_threads(threads)
     torch.set_default_dtype(torch.float64)
     return torch
 
@@ -199,27 +206,37 @@ def emit(args, workload, shape, framework, version, unit, scale, runs, cost, oth
     print(json.dumps(rec), flush=True)
 
 
+# glibc returns every large numpy temporary to the kernel (mmap/munmap) and pays page faults to get
+# it back; these thresholds keep freed memory in the heap. numpy-malloc is numpy under them.
+MALLOC_TUNING = {"MALLOC_MMAP_THRESHOLD_": "1000000000", "MALLOC_TRIM_THRESHOLD_": "1000000000"}
+
+
 def run_one(args):
-    torch = load_torch() if args.framework != "numpy" else None
-    if args.framework != "numpy" and torch is None:
+    is_numpy = args.framework.startswith("numpy")
+    if args.framework == "numpy-malloc" and any(os.environ.get(k) != v for k, v in MALLOC_TUNING.items()):
+        # glibc reads the variables at start-up: start again with them.
+        os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, **MALLOC_TUNING})
+    torch = load_torch(args.threads) if not is_numpy else None
+    if not is_numpy and torch is None:
         sys.exit("torch is not importable; skipping " + args.framework)
     tv = torch.__version__ if torch else None
+    suffix = "" if args.threads == 2 else f"-{args.threads}t"
     if args.workload == "w1":
         n, m, it = args.features, args.samples, args.iterations
         X, Y = w1_data(n, m, args.seed)
-        if args.framework == "numpy":
+        if is_numpy:
             runs, cost, other = measure(lambda: w1_numpy(X, Y, it), args.repeats)
-            fw, ver = "numpy", np.__version__
+            fw, ver = args.framework, np.__version__
         else:
             Xt, Yt = torch.from_numpy(X), torch.from_numpy(Y)
             runs, cost, other = measure(lambda: w1_torch(torch, Xt, Yt, it), args.repeats)
-            fw, ver = "torch", tv
+            fw, ver = "torch" + suffix, tv
         emit(args, "w1", f"{n}x{m}", fw, ver, "ms/iteration", 1000 / it, runs, cost, other)
     else:
         X, y, perm, init = w2_data(args.seed)
-        if args.framework == "numpy":
+        if is_numpy:
             runs, cost, other = measure(lambda: w2_numpy(X, y, perm, init), args.repeats)
-            emit(args, "w2", "784-128-10", "numpy", np.__version__, "s/epoch", 1, runs, cost, other)
+            emit(args, "w2", "784-128-10", args.framework, np.__version__, "s/epoch", 1, runs, cost, other)
             return
         Xt, yt, pt = torch.from_numpy(X), torch.from_numpy(y), torch.from_numpy(perm)
         it = {k: torch.from_numpy(v) for k, v in init.items()}
@@ -227,21 +244,24 @@ def run_one(args):
         for kind in kinds:
             fn = w2_torch_manual if kind == "torch-manual" else w2_torch_autograd
             runs, cost, other = measure(lambda: fn(torch, Xt, yt, pt, it), args.repeats)
-            emit(args, "w2", "784-128-10", kind, tv, "s/epoch", 1, runs, cost, other)
+            emit(args, "w2", "784-128-10", kind + suffix, tv, "s/epoch", 1, runs, cost, other)
 
 
 def run_all(args):
     """Each measurement in a fresh process (own peak RSS, no state carried over)."""
     # find_spec, not import: a forked child inherits the parent's RSS into its ru_maxrss
-    frameworks = ["numpy"] + (["torch"] if importlib.util.find_spec("torch") else [])
-    if len(frameworks) == 1:
+    # PyTorch with 2 threads and with 1: on this 2-core machine 1 thread was often faster for W2.
+    frameworks = [["numpy"], ["numpy-malloc"]]
+    if importlib.util.find_spec("torch"):
+        frameworks += [["torch", "--threads", "2"], ["torch", "--threads", "1"]]
+    else:
         print("torch is not importable: numpy only", file=sys.stderr)
     jobs = [["--workload", "w1", "--features", str(n), "--samples", str(m), "--iterations", str(i)]
             for n, m, i in W1_SHAPES] + [["--workload", "w2"]]
     common = ["--repeats", str(args.repeats), "--seed", str(args.seed)] + (["--peak-memory"] if args.peak_memory else [])
     for job in jobs:
         for fw in frameworks:
-            subprocess.run([sys.executable, __file__, *job, "--framework", fw, *common], check=True)
+            subprocess.run([sys.executable, __file__, *job, "--framework", *fw, *common], check=True)
 
 
 def main():
@@ -251,7 +271,8 @@ def main():
     p.add_argument("--samples", type=int, default=100000)
     p.add_argument("--iterations", type=int, default=200)
     p.add_argument("--framework", default="numpy",
-                   choices=["numpy", "torch", "torch-manual", "torch-autograd"])
+                   choices=["numpy", "numpy-malloc", "torch", "torch-manual", "torch-autograd"])
+    p.add_argument("--threads", type=int, default=2, help="PyTorch threads (labels get -1t for 1)")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--peak-memory", action="store_true")

@@ -103,7 +103,7 @@ internal static class App
         public override int Invoke(ParseResult parseResult)
         {
             parseResult.InvocationConfiguration.Output.WriteLine(
-                $"perceptron {Version} (kernels: {Perceptron.Core.Kernels.describe(Perceptron.Core.Kernels.provider)})");
+                $"perceptron {Version} (kernels: {Perceptron.Core.Kernels.summary()})");
             return ExitCode.Success;
         }
     }

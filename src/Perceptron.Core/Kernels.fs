@@ -96,18 +96,51 @@ module internal NativeBlas =
         int incy
     )
 
-    /// True when the library loads and its entry points resolve.
-    let available =
+    [<DllImport(Library, CallingConvention = CallingConvention.Cdecl)>]
+    extern nativeint openblas_get_corename()
+
+    let private handle =
         lazy
-            (let mutable handle = 0n
+            (let mutable h = 0n
 
-             if NativeLibrary.TryLoad(Library, typeof<KernelProvider>.Assembly, Nullable(), &handle) then
-                 let mutable f = 0n
-
-                 NativeLibrary.TryGetExport(handle, "cblas_dgemm", &f)
-                 && NativeLibrary.TryGetExport(handle, "cblas_dgemv", &f)
+             if NativeLibrary.TryLoad(Library, typeof<KernelProvider>.Assembly, Nullable(), &h) then
+                 Some h
              else
-                 false)
+                 None)
+
+    let private exports (name: string) =
+        match handle.Force() with
+        | Some h ->
+            let mutable f = 0n
+            NativeLibrary.TryGetExport(h, name, &f)
+        | None -> false
+
+    /// True when the library loads and its entry points resolve.
+    let available = lazy (exports "cblas_dgemm" && exports "cblas_dgemv")
+
+    /// The CPU kernels OpenBLAS chose (e.g. "Haswell", "SkylakeX"; OPENBLAS_CORETYPE overrides), or
+    /// None when that cannot be asked.
+    let coreName =
+        lazy
+            (if available.Force() && exports "openblas_get_corename" then
+                 let name = openblas_get_corename ()
+
+                 if name = 0n then
+                     None
+                 else
+                     Marshal.PtrToStringAnsi name |> Option.ofObj
+             else
+                 None)
+
+    /// Whether OpenBLAS runs AVX-512 kernels (the Skylake-X family and later Intel cores).
+    let usesAvx512 () =
+        match coreName.Force() with
+        | Some name ->
+            let name = name.ToLowerInvariant()
+
+            [ "skylakex"; "cooperlake"; "sapphirerapids" ]
+            |> List.exists (fun c -> name.Contains c)
+        | None -> false
 
     let gemm
         (
@@ -1445,11 +1478,35 @@ module Kernels =
         | Some Managed -> Managed
         | _ -> if nativeAvailable () then NativeBlas else Managed
 
+    /// The provider of matrix-matrix products. With native BLAS selected, the managed kernels still take
+    /// them when they run AVX-512 and OpenBLAS does not (here OpenBLAS runs its Haswell AVX2 kernels and
+    /// the managed AVX-512 kernels were about 2x faster on every shape measured, from 128 x 128 x 784 to
+    /// 2000^3: bench/Perceptron.Benchmarks, KernelBenchmarks). PERCEPTRON_KERNELS=native forces OpenBLAS.
+    let gemmProvider =
+        match forced, provider with
+        | None, NativeBlas when ManagedBlas.simd = ManagedBlas.Simd512 && not (NativeBlas.usesAvx512 ()) -> Managed
+        | _ -> provider
+
     /// A one-line description of the provider, for `--version` and training output.
     let describe (p: KernelProvider) =
         match p with
-        | NativeBlas -> "native BLAS (OpenBLAS, libopenblas.so.0)"
-        | Managed -> "managed SIMD (System.Numerics.Tensors)"
+        | NativeBlas ->
+            match NativeBlas.coreName.Force() with
+            | Some core -> $"native BLAS (OpenBLAS, libopenblas.so.0, {core} kernels)"
+            | None -> "native BLAS (OpenBLAS, libopenblas.so.0)"
+        | Managed ->
+            match ManagedBlas.simd with
+            | ManagedBlas.Simd512 -> "managed SIMD (AVX-512)"
+            | ManagedBlas.Simd256 -> "managed SIMD (AVX2)"
+            | ManagedBlas.Simd128
+            | ManagedBlas.Plain128 -> "managed SIMD (128-bit vectors)"
+
+    /// What the start-up selection uses, per kind of product, for `--version` and training output.
+    let summary () =
+        if gemmProvider = provider then
+            describe provider
+        else
+            $"{describe provider} for matrix-vector products, {describe gemmProvider} for matrix products"
 
     let private check name (needed: int64) (actual: int) =
         if int64 actual < needed then
@@ -1557,7 +1614,7 @@ module Kernels =
         elif yLength > 0 then
             ManagedBlas.scale beta (y.Slice(0, yLength))
 
-    /// C (m x n) <- alpha op(A) op(B) + beta C with the start-up provider.
+    /// C (m x n) <- alpha op(A) op(B) + beta C with the start-up provider of matrix products.
     let gemm
         (
             transA: bool,
@@ -1574,7 +1631,7 @@ module Kernels =
             c: Span<float>,
             ldc: int
         ) =
-        gemmWith provider (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        gemmWith gemmProvider (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 
     /// y <- alpha op(A) x + beta y with the start-up provider.
     let gemv

@@ -291,3 +291,32 @@ let ``the start-up provider is native BLAS exactly when it loads, unless forced 
 
     Assert.Contains("OpenBLAS", Kernels.describe NativeBlas)
     Assert.Contains("managed", Kernels.describe Managed)
+
+[<Fact>]
+let ``matrix products stay managed only where the managed kernels are wider than OpenBLAS's`` () =
+    let forced = Environment.GetEnvironmentVariable "PERCEPTRON_KERNELS"
+
+    let expected =
+        if
+            isNull forced
+            && Kernels.provider = NativeBlas
+            && ManagedBlas.simd = ManagedBlas.Simd512
+            && not (NativeBlas.usesAvx512 ())
+        then
+            Managed
+        else
+            Kernels.provider
+
+    Assert.Equal(expected, Kernels.gemmProvider)
+
+    if Kernels.gemmProvider <> Kernels.provider then
+        Assert.Contains("for matrix-vector products", Kernels.summary ())
+        Assert.Contains("AVX-512", Kernels.summary ())
+    else
+        Assert.Equal(Kernels.describe Kernels.provider, Kernels.summary ())
+
+    if Kernels.nativeAvailable () then
+        // The core OpenBLAS reports (OPENBLAS_CORETYPE=Haswell in CI) appears in the description.
+        match NativeBlas.coreName.Force() with
+        | Some core -> Assert.Contains(core, Kernels.describe NativeBlas)
+        | None -> ()

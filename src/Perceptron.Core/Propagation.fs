@@ -36,19 +36,26 @@ module internal SingleUnit =
         else
             max 1 (min 8 blocks)
 
-    /// Features (values) above which the one pass pays: a batch that fits in a last-level cache
-    /// (32 MB, e.g. 12288 x 209) is read back from cache by the second product, which the matrix-vector
-    /// kernels do faster than the one pass; a larger one is read from memory twice
-    /// (bench/Perceptron.Benchmarks, compare w1, on the three shapes of docs/benchmarks.md).
+    /// When the one pass pays (bench/scaling.sh and compare w1 on this machine): always for rows of up
+    /// to `narrow` features (1.2-2x faster than two products from 100 x 3000 to 300 x 30000: the
+    /// row-by-row products of narrow rows are dominated by per-row work that the one pass shares), and
+    /// for wider rows once the batch outgrows a last-level cache (`threshold` values, 32 MB). Below
+    /// that, a wide batch (e.g. 12288 x 209) is read back from cache by the second product, which beat
+    /// the one pass (0.51 against 0.70 ms), whose partial gradients are as long as the rows.
+    let narrow = 512
+
+    /// See `narrow`.
     let threshold = 4L <<< 20
 
     /// Whether the one-pass kernel can run: a network of one layer with one sigmoid unit (the perceptron).
     let fits (layers: Layer[]) =
         layers.Length = 1 && layers[0].Units = 1 && layers[0].Activation = Sigmoid
 
-    /// Whether the one-pass kernel runs: it fits and the batch is larger than the cache.
+    /// Whether the one-pass kernel runs: it fits, and the rows are narrow or the batch is larger than
+    /// the cache.
     let applies (layers: Layer[]) (rows: int) =
-        fits layers && int64 rows * int64 layers[0].Inputs > threshold
+        fits layers
+        && (layers[0].Inputs <= narrow || int64 rows * int64 layers[0].Inputs > threshold)
 
 /// Scratch space for one batch size: activations and deltas per layer. It belongs to a single
 /// call or a single training run and never escapes it, which keeps the public functions pure.
@@ -122,6 +129,22 @@ module Propagation =
                 let r = block.Slice(row * units, units)
                 TensorPrimitives.Add(Span<float>.op_Implicit r, b, r)
 
+    /// A = f(Z + b) in place, row by row: each row is still in L1 cache when the activation reads
+    /// what the bias add wrote (the same operations, in the same order, as two passes).
+    let private addBiasAndActivate (layer: Layer) (block: Span<float>) =
+        let units = layer.Units
+
+        if units = 1 then
+            addBias layer.Bias block
+            Activation.applyInPlace layer.Activation 1 block
+        else
+            let b = ReadOnlySpan<float>(layer.Bias)
+
+            for row in 0 .. block.Length / units - 1 do
+                let r = block.Slice(row * units, units)
+                TensorPrimitives.Add(Span<float>.op_Implicit r, b, r)
+                Activation.applyInPlace layer.Activation units r
+
     /// Z = input W^T (rows x units), using the matrix-vector kernel for a single unit.
     let private linear (layer: Layer) (input: ReadOnlySpan<float>) (rows: int) (output: Span<float>) =
         let w = Buffers.readOnly2 layer.Weights
@@ -166,11 +189,10 @@ module Propagation =
                 linear layer source rows z
                 addBias layer.Bias z
                 z.CopyTo a
+                Activation.applyInPlace layer.Activation layer.Units a
             else
                 linear layer source rows a
-                addBias layer.Bias a
-
-            Activation.applyInPlace layer.Activation layer.Units a
+                addBiasAndActivate layer a
 
     /// Forward and backward pass of one sigmoid unit in one pass over the features: for each block of
     /// rows, z = X w + b, the loss and dZ, then dW += dZ^T X while the block is still in cache. Memory

@@ -2,22 +2,25 @@
 # Side-by-side speed of Perceptron, numpy and PyTorch on this machine, in one run.
 #   W1: the seed perceptron (LogisticRegression.Optimize), full batch, three shapes; ms per iteration.
 #   W2: MLP 784-128-10, ReLU, softmax, SGD batch 128 (Classifier.Train), one epoch of 60,000; s per epoch.
-# Each measurement runs in its own process; the median of --repeats runs is reported.
+# Each measurement runs in its own process (--repeats runs each), and the whole set runs --rounds times,
+# interleaved; a cell is the median of all its runs (rounds x repeats).
 # Columns: numpy, and numpy-malloc (glibc told to keep freed memory); PyTorch with 2 threads and -1t
 # with 1; perceptron is the library as a user gets it (start-up kernel selection), perceptron-openblas
 # and perceptron-managed force one kernel path (PERCEPTRON_KERNELS). Ratios are against the fastest
 # numpy and the fastest PyTorch column of the same run.
 # Needs /usr/bin/python3 with python3-numpy (and python3-torch for the PyTorch columns).
-# Usage: bench/compare.sh [--repeats R] [--out FILE.jsonl]     (about 10 minutes on 2 cores)
+# Usage: bench/compare.sh [--repeats R] [--rounds K] [--out FILE.jsonl]   (about 20 minutes on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repeats=3
+rounds=2
 out=bench/last-compare.jsonl
 while [ $# -gt 0 ]; do
   case $1 in
     --repeats) repeats=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
-    *) echo "usage: bench/compare.sh [--repeats R] [--out FILE.jsonl]" >&2; exit 2 ;;
+    *) echo "usage: bench/compare.sh [--repeats R] [--rounds K] [--out FILE.jsonl]" >&2; exit 2 ;;
   esac
 done
 
@@ -25,36 +28,65 @@ dotnet build bench/Perceptron.Benchmarks -c Release -v quiet -nologo >/dev/null
 bench=bench/Perceptron.Benchmarks/bin/Release/net10.0/Perceptron.Benchmarks.dll
 : > "$out"
 
-echo "python baselines..." >&2
-/usr/bin/python3 bench/python/baseline.py --all --peak-memory --repeats "$repeats" >> "$out"
-
-shapes=("12288 209 2000" "100 100000 200" "1000 20000 200")
+python_frameworks=("numpy" "numpy-malloc")
+if /usr/bin/python3 -c "import torch" 2>/dev/null; then
+  python_frameworks+=("torch --threads 2" "torch --threads 1")
+else
+  echo "torch is not importable by /usr/bin/python3: no PyTorch columns" >&2
+fi
 # "default" is the start-up selection (what a user gets); native and managed force one path.
-for kernels in default native managed; do
-  if [ "$kernels" = native ] && ! ldconfig -p | grep -q libopenblas.so.0; then
-    echo "libopenblas.so.0 not installed: skipping the native kernels" >&2
-    continue
-  fi
-  echo "perceptron ($kernels kernels)..." >&2
-  if [ "$kernels" = default ]; then unset PERCEPTRON_KERNELS; else export PERCEPTRON_KERNELS=$kernels; fi
-  for shape in "${shapes[@]}"; do
-    read -r f n i <<< "$shape"
-    dotnet "$bench" compare w1 --features "$f" --samples "$n" --iterations "$i" --repeats "$repeats" >> "$out"
+kernel_choices=("default" "managed")
+if ldconfig -p | grep -q libopenblas.so.0; then
+  kernel_choices=("default" "native" "managed")
+else
+  echo "libopenblas.so.0 not installed: no perceptron-openblas column" >&2
+fi
+
+# One workload at a time, every framework in turn, and the whole set --rounds times: the machine's
+# speed drifts (up to 25 % between minutes here), and interleaving spreads the drift over all columns.
+workloads=("w1 12288 209 2000" "w1 100 100000 200" "w1 1000 20000 200" "w2")
+for round in $(seq 1 "$rounds"); do
+  for workload in "${workloads[@]}"; do
+    read -r w f n i <<< "$workload"
+    echo "round $round: $w ${f:+$f x $n}..." >&2
+    if [ "$w" = w1 ]; then shape=(--features "$f" --samples "$n" --iterations "$i"); else shape=(); fi
+    for fw in "${python_frameworks[@]}"; do
+      # shellcheck disable=SC2086
+      /usr/bin/python3 bench/python/baseline.py --workload "$w" "${shape[@]}" --framework $fw \
+        --repeats "$repeats" --peak-memory >> "$out"
+    done
+    for kernels in "${kernel_choices[@]}"; do
+      if [ "$kernels" = default ]; then unset PERCEPTRON_KERNELS; else export PERCEPTRON_KERNELS=$kernels; fi
+      dotnet "$bench" compare "$w" "${shape[@]}" --repeats "$repeats" >> "$out"
+    done
+    unset PERCEPTRON_KERNELS
   done
-  dotnet "$bench" compare w2 --repeats "$repeats" >> "$out"
 done
-unset PERCEPTRON_KERNELS
 
 echo "loading a 1,000,000 x 20 CSV file..." >&2
 dotnet "$bench" compare load --rows 1000000 --columns 20 >> "$out"
 
 /usr/bin/python3 - "$out" <<'PY'
 import json, sys
-rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+import statistics
+raw = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+# One row per (workload, shape, framework): the median of every run of every round, the largest peak.
+rows, index = [], {}
+for r in raw:
+    key = (r["workload"], r["shape"], r["framework"])
+    if key not in index:
+        index[key] = dict(r, runs=list(r.get("runs", [])))
+        rows.append(index[key])
+    else:
+        merged = index[key]
+        merged["runs"] += r.get("runs", [])
+        if "peak_rss_mb" in r:
+            merged["peak_rss_mb"] = max(merged.get("peak_rss_mb", 0), r["peak_rss_mb"])
+for r in rows:
+    if r["runs"]:
+        r["median"] = statistics.median(r["runs"])
 def get(workload, shape, framework):
-    for r in rows:
-        if r["workload"] == workload and r["shape"] == shape and r["framework"] == framework:
-            return r
+    return index.get((workload, shape, framework))
 frameworks = ["numpy", "numpy-malloc", "torch", "torch-1t", "torch-manual", "torch-manual-1t",
               "torch-autograd", "torch-autograd-1t", "perceptron", "perceptron-openblas", "perceptron-managed"]
 shapes = [("w1", "12288x209"), ("w1", "100x100000"), ("w1", "1000x20000"), ("w2", "784-128-10")]

@@ -27,11 +27,12 @@ module internal SingleUnit =
     /// Rows per block: about 256 KB of features.
     let blockRows (inputs: int) = max 1 (min 1024 (32768 / inputs))
 
-    /// Chunks (each with its own partial gradient); 1 for batches too small to share out.
+    /// Chunks (each with its own partial gradient); 1 for batches too small to share out. Each row
+    /// costs about as much as 32 more features (its loss, sigmoid and the products' row overhead).
     let chunks (rows: int) (inputs: int) =
         let blocks = (rows + blockRows inputs - 1) / blockRows inputs
 
-        if int64 rows * int64 inputs < (1L <<< 17) then
+        if int64 rows * int64 (inputs + 32) < (1L <<< 17) then
             1
         else
             max 1 (min 8 blocks)

@@ -176,7 +176,7 @@ let singleUnitCase (seed: int) (rows: int) (inputs: int) =
 
 [<Property(MaxTest = 40)>]
 let ``the one-pass kernel of a sigmoid unit agrees with the two products to 1e-12`` (seed: int) (r: byte) (i: byte) =
-    // Up to 3061 x 100: blocks of rows, and up to 8 parallel chunks once rows x inputs >= 2^17.
+    // Up to 3061 x 100: blocks of rows, and up to 8 parallel chunks once rows x (inputs + 32) >= 2^17.
     let network, features, labels =
         singleUnitCase seed (1 + int r * 12) (1 + int i % 100)
 

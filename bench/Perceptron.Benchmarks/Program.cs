@@ -202,6 +202,8 @@ namespace Perceptron.Benchmarks
                 ["gc_pause_ms"] = Math.Round(GC.GetTotalPauseDuration().TotalMilliseconds, 1),
                 ["gc_collections"] = $"{GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}",
                 ["allocated_mb"] = Math.Round(GC.GetTotalAllocatedBytes() / 1e6, 1),
+                // JIT compilation in the whole process, almost all of it during the first run.
+                ["jit_ms"] = Math.Round(System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds, 1),
             });
         }
     }

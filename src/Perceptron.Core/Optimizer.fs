@@ -82,6 +82,24 @@ module Optimizer =
     let private wrongState name (state: OptimizerState) =
         invalidArg "state" $"{name} was given a {state.GetType().Name} state; expected the state its Init returns"
 
+    /// Raises ArgumentException (naming `name`) unless g has the network's layers and shapes.
+    let internal checkShaped (name: string) (what: string) (g: Gradients) (network: Network) =
+        let shaped =
+            not (isNull (box g))
+            && g.Layers.Length = network.Layers.Length
+            && List.forall2
+                (fun (lg: LayerGradients) (layer: Layer) ->
+                    not (isNull lg.Weights)
+                    && not (isNull lg.Bias)
+                    && lg.Weights.GetLength 0 = layer.Units
+                    && lg.Weights.GetLength 1 = layer.Inputs
+                    && lg.Bias.Length = layer.Units)
+                g.Layers
+                network.Layers
+
+        if not shaped then
+            invalidArg name $"{what} are not shaped like the network's parameters"
+
     /// State slot k of layer l's weights (empty when the rule has fewer slots).
     let internal slotWeights (slots: Gradients[]) (k: int) (l: int) =
         if k < slots.Length then
@@ -100,15 +118,15 @@ module Optimizer =
     /// the copies in place and returns them. Training's in-place loop runs the same rule on its own
     /// buffers, so both give bit-identical results.
     let private pureUpdate (rule: UpdateRule) (gradients: Gradients) (state: OptimizerState) (network: Network) =
-        if isNull (box gradients) || isNull (box network) then
-            invalidArg "gradients" "gradients and network must not be null"
+        if isNull (box network) then
+            nullArg "network"
 
-        if gradients.Layers.Length <> network.Layers.Length then
-            invalidArg
-                "gradients"
-                $"gradients has {gradients.Layers.Length} layers; the network has {network.Layers.Length}"
-
+        checkShaped "gradients" "the gradients" gradients network
         let step, slots = rule.Import state
+
+        slots
+        |> Array.iter (fun slot -> checkShaped "state" "the optimizer state's arrays" slot network)
+
         let slots = slots |> Array.map copyGradients
         let scratch = copyGradients gradients
         let t = step + 1
@@ -117,10 +135,6 @@ module Optimizer =
             network.Layers
             |> List.mapi (fun l (layer: Layer) ->
                 let g = scratch.Layers[l]
-
-                if g.Weights.GetLength 0 <> layer.Units || g.Weights.GetLength 1 <> layer.Inputs then
-                    invalidArg "gradients" $"gradients of layer {l} are not shaped like its weights"
-
                 let weights = Array2D.copy layer.Weights
                 let bias = Array.copy layer.Bias
 

@@ -125,6 +125,9 @@ type internal Engine(rule: UpdateRule, start: TrainingState) =
         if slots.Length <> rule.Slots then
             invalidArg "start" "the optimizer state does not belong to this optimizer"
 
+        slots
+        |> Array.iter (fun slot -> Optimizer.checkShaped "start" "the optimizer state's arrays" slot start.Network)
+
     override _.Step(ws, input, labels) =
         cost <- Propagation.propagateInto ws layers input labels gradientWeights gradientBias
         updates <- updates + 1

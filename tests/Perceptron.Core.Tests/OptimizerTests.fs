@@ -245,3 +245,33 @@ let ``withL2 around a hand-made optimizer updates like withL2 around the built-i
     let b, sb = wrapped.Update gradients state c.Network
     Assert.True(sameNetwork a b, "the networks differ")
     Assert.True(sameOptimizerState sa sb, "the states differ")
+
+[<Fact>]
+let ``Update rejects gradients or a state not shaped like the network, naming them`` () =
+    let network = Network.initialize He 1 3 [ 2 ] Relu 2
+    let other = Network.initialize He 1 4 [ 2 ] Relu 2
+    let gradients = Optimizer.zerosLike network
+    let adam = Optimizer.adamDefault 0.1
+
+    let wrongGradients =
+        Assert.Throws<ArgumentException>(fun () ->
+            adam.Update (Optimizer.zerosLike other) (adam.Init network) network |> ignore)
+
+    Assert.Equal("gradients", wrongGradients.ParamName)
+
+    let wrongState =
+        Assert.Throws<ArgumentException>(fun () -> adam.Update gradients (adam.Init other) network |> ignore)
+
+    Assert.Equal("state", wrongState.ParamName)
+
+    // Training from such a state fails the same way, before any step.
+    let start = {
+        Training.init adam network with
+            OptimizerState = adam.Init other
+    }
+
+    Assert.ThrowsAny<ArgumentException>(fun () ->
+        Training.epochs adam None 0 (Array2D.zeroCreate 2 3) [| 0; 1 |] None start
+        |> Seq.head
+        |> ignore)
+    |> ignore

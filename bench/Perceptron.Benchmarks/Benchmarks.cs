@@ -13,6 +13,8 @@ public class KernelBenchmarks
     private double[,] x = new double[0, 0];
     private double[] w = [];
     private double[] z = [];
+    private double[] square = [];
+    private double[] squareResult = [];
 
     /// <summary>True: OpenBLAS; false: the managed kernels.</summary>
     [Params(true, false)]
@@ -31,6 +33,8 @@ public class KernelBenchmarks
         Buffers.span2(x).Fill(0.5);
         w = new double[1000];
         z = new double[20000];
+        square = Enumerable.Range(0, 1000 * 1000).Select(_ => random.NextDouble()).ToArray();
+        squareResult = new double[1000 * 1000];
     }
 
     /// <summary>The forward product of W2's hidden layer: 128 samples x 784 inputs times 784 x 128.</summary>
@@ -40,6 +44,10 @@ public class KernelBenchmarks
     /// <summary>The weight gradient of W2's hidden layer: dZ^T X, 128 x 128 times 128 x 784.</summary>
     [Benchmark]
     public void GemmWeightGradient() => Core.Kernels.gemmWith(Kernels, true, false, 128, 784, 128, 1.0, a, 128, b, 784, 0.0, c, 784);
+
+    /// <summary>A square product, 1000 x 1000 times 1000 x 1000.</summary>
+    [Benchmark]
+    public void GemmSquare1000() => Core.Kernels.gemmWith(Kernels, false, false, 1000, 1000, 1000, 1.0, square, 1000, square, 1000, 0.0, squareResult, 1000);
 
     /// <summary>W1's forward product on 20000 x 1000 features.</summary>
     [Benchmark]

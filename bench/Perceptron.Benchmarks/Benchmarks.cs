@@ -76,18 +76,6 @@ public class TrainingBenchmarks
     private double[,] mlpFeatures = new double[0, 0];
     private int[] mlpLabels = [];
 
-    private static readonly TrainingOptions MlpOptions = new()
-    {
-        HiddenLayers = [128],
-        Activation = Activation.Relu,
-        Initialization = Initialization.He,
-        Optimizer = Optimizer.GradientDescent,
-        LearningRate = 0.1,
-        BatchSize = 128,
-        Epochs = 1,
-        Standardize = false,
-        Seed = 0,
-    };
 
     [GlobalSetup(Target = nameof(TenW2Batches))]
     public void SetupMlp()
@@ -110,5 +98,5 @@ public class TrainingBenchmarks
     /// <summary>One epoch of W2's network (784-128-10, batch 128) over 1280 samples: ten updates. The
     /// allocated bytes are the run's own buffers and the one state it returns, not ten new networks.</summary>
     [Benchmark]
-    public Classifier TenW2Batches() => Classifier.Train(mlpFeatures, mlpLabels, MlpOptions);
+    public Classifier TenW2Batches() => Classifier.Train(mlpFeatures, mlpLabels, Workloads.MlpOptions);
 }

@@ -97,6 +97,20 @@ namespace Perceptron.Benchmarks
             return Result("w1", $"{features}x{samples}", "ms/iteration", runs, last!.Costs[^1], 8.0 * features * samples);
         }
 
+        /// <summary>W2's network and schedule: 784-128-10, ReLU, He, SGD with batch 128 and learning rate 0.1, one epoch.</summary>
+        public static TrainingOptions MlpOptions { get; } = new()
+        {
+            HiddenLayers = [128],
+            Activation = Activation.Relu,
+            Initialization = Initialization.He,
+            Optimizer = Optimizer.GradientDescent,
+            LearningRate = 0.1,
+            BatchSize = 128,
+            Epochs = 1,
+            Standardize = false,
+            Seed = 0,
+        };
+
         public static string W2(int repeats)
         {
             const int samples = 60000, inputs = 784, classes = 10;
@@ -113,18 +127,7 @@ namespace Perceptron.Benchmarks
             }
 
             var y = Enumerable.Range(0, samples).Select(_ => random.Next(classes)).ToArray();
-            var options = new TrainingOptions
-            {
-                HiddenLayers = [128],
-                Activation = Activation.Relu,
-                Initialization = Initialization.He,
-                Optimizer = Optimizer.GradientDescent,
-                LearningRate = 0.1,
-                BatchSize = 128,
-                Epochs = 1,
-                Standardize = false,
-                Seed = 0,
-            };
+            var options = MlpOptions;
             var runs = new List<double>();
             Classifier? model = null;
             for (var r = 0; r < repeats; r++)

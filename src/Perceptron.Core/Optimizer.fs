@@ -70,7 +70,7 @@ module Optimizer =
             })
     }
 
-    let private copyGradients (g: Gradients) : Gradients = {
+    let internal copyGradients (g: Gradients) : Gradients = {
         Layers =
             g.Layers
             |> List.map (fun l -> {

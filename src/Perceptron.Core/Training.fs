@@ -93,14 +93,7 @@ type internal Stepper() =
 type internal Engine(rule: UpdateRule, start: TrainingState) =
     inherit Stepper()
 
-    static let copy (g: Gradients) : Gradients = {
-        Layers =
-            g.Layers
-            |> List.map (fun l -> {
-                Weights = Array2D.copy l.Weights
-                Bias = Array.copy l.Bias
-            })
-    }
+    static let copy = Optimizer.copyGradients
 
     let layers =
         start.Network.Layers

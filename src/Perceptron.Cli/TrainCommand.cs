@@ -176,7 +176,7 @@ internal static class TrainCommand
         if (settings.Test is not null)
         {
             var testTable = Table.Load(settings.Test, table.LabelName);
-            testTable.CheckFeatures(table.FeatureNames);
+            testTable.CheckFeatures(table.FeatureNames, "the training data");
             testFeatures = testTable.Features;
             testLabels = testTable.EncodeLabels(classes);
         }

@@ -1462,7 +1462,7 @@ module internal ManagedBlas =
 /// Matrix products on row-major spans, dispatched once to native BLAS or managed code.
 /// Set PERCEPTRON_KERNELS=managed to force the managed path.
 module Kernels =
-    let private forced =
+    let internal forced =
         match Environment.GetEnvironmentVariable "PERCEPTRON_KERNELS" with
         | null -> None
         | v when v.Equals("managed", StringComparison.OrdinalIgnoreCase) -> Some Managed
@@ -1506,7 +1506,8 @@ module Kernels =
         if gemmProvider = provider then
             describe provider
         else
-            $"{describe provider} for matrix-vector products, {describe gemmProvider} for matrix products"
+            $"{describe provider} for matrix-vector products, {describe gemmProvider} for matrix products "
+            + "and the transposed product of a tall matrix"
 
     let private check name (needed: int64) (actual: int) =
         if int64 actual < needed then

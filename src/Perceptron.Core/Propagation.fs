@@ -131,7 +131,7 @@ module Propagation =
                 TensorPrimitives.Add(Span<float>.op_Implicit r, b, r)
 
     /// A = f(Z + b) in place, row by row: each row is still in L1 cache when the activation reads
-    /// what the bias add wrote (the same operations, in the same order, as two passes).
+    /// what the bias add wrote.
     let private addBiasAndActivate (layer: Layer) (block: Span<float>) =
         let units = layer.Units
 
@@ -211,6 +211,15 @@ module Propagation =
         let inputs = layer.Inputs
         let blockRows = SingleUnit.blockRows inputs
         let chunks = SingleUnit.chunks rows inputs
+
+        // The buffers below are written through raw pointers: they must be this batch's.
+        if
+            ws.Rows <> rows
+            || ws.Partials.Length < chunks * inputs
+            || input.Length < rows * inputs
+        then
+            invalidOp $"a workspace for {ws.Rows} rows was given a batch of {rows} x {inputs}"
+
         let bias = layer.Bias[0]
         let costs = Array.zeroCreate<float> chunks
         let sums = Array.zeroCreate<float> chunks

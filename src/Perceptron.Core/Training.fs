@@ -89,7 +89,8 @@ type internal Stepper() =
 
 /// The same steps on buffers of its own: parameters, gradients and optimizer state are updated in place
 /// by the optimizer's rule, with the arithmetic of its pure Update, so the states it reports are
-/// bit-identical to the pure fold's. Nothing is allocated per step; State copies the buffers out.
+/// bit-identical to the pure fold's. No parameter-sized array is allocated per step; State copies the
+/// buffers out.
 type internal Engine(rule: UpdateRule, start: TrainingState) =
     inherit Stepper()
 

@@ -10,29 +10,46 @@ internal static class MessageText
 {
     private const int MaxQuoted = 40;
 
-    /// <summary>A value from a file in single quotes, shortened, with line breaks made visible.</summary>
+    /// <summary>
+    /// A value from a file in single quotes, shortened, with line breaks, other control characters and
+    /// invisible format characters made visible (\n, \r, \t, else \uXXXX), so that one message stays one line.
+    /// </summary>
     public static string Quote(ReadOnlySpan<char> text)
     {
         var builder = new StringBuilder(Math.Min(text.Length, MaxQuoted) + 4);
         builder.Append('\'');
-        foreach (var c in text.Length > MaxQuoted ? text[..MaxQuoted] : text)
+        var length = Math.Min(text.Length, MaxQuoted);
+        if (length < text.Length && length > 0 && char.IsHighSurrogate(text[length - 1]))
+        {
+            // Do not cut a surrogate pair in half.
+            length--;
+        }
+
+        foreach (var c in text[..length])
         {
             builder.Append(c switch
             {
                 '\n' => "\\n",
                 '\r' => "\\r",
                 '\t' => "\\t",
+                _ when char.IsControl(c) || IsInvisible(c) => $"\\u{(int)c:x4}",
                 _ => c.ToString(),
             });
         }
 
-        if (text.Length > MaxQuoted)
+        if (length < text.Length)
         {
             builder.Append('…');
         }
 
         return builder.Append('\'').ToString();
     }
+
+    /// <summary>Line and paragraph separators and format characters (e.g. bidirectional controls).</summary>
+    private static bool IsInvisible(char c) => char.GetUnicodeCategory(c) is
+        System.Globalization.UnicodeCategory.LineSeparator
+        or System.Globalization.UnicodeCategory.ParagraphSeparator
+        or System.Globalization.UnicodeCategory.Format;
 
     /// <summary>Quoted items separated by commas; long lists keep their head and tail.</summary>
     public static string List(IReadOnlyList<string> items, int max = 8)

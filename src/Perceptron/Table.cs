@@ -136,9 +136,17 @@ public sealed class Table
     /// trained on other data needs them.
     /// </summary>
     /// <exception cref="DataFormatException">They differ; the message names the first difference.</exception>
-    public void CheckFeatures(IReadOnlyList<string> expectedNames)
+    public void CheckFeatures(IReadOnlyList<string> expectedNames) => CheckFeatures(expectedNames, "the model");
+
+    /// <summary>
+    /// Checks that the feature columns are <paramref name="expectedNames"/>, in that order; messages say
+    /// what expects them (<paramref name="expectedBy"/>, e.g. "the training data").
+    /// </summary>
+    /// <exception cref="DataFormatException">They differ; the message names the first difference.</exception>
+    public void CheckFeatures(IReadOnlyList<string> expectedNames, string expectedBy)
     {
         ArgumentNullException.ThrowIfNull(expectedNames);
+        ArgumentException.ThrowIfNullOrWhiteSpace(expectedBy);
         var common = Math.Min(FeatureNames.Count, expectedNames.Count);
         for (var i = 0; i < common; i++)
         {
@@ -147,7 +155,7 @@ public sealed class Table
                 var column = _featureColumns[i];
                 throw new DataFormatException(
                     Source, 1, column,
-                    $"column {column} is {MessageText.Quote(FeatureNames[i])}; the model expects {MessageText.Quote(expectedNames[i])}");
+                    $"column {column} is {MessageText.Quote(FeatureNames[i])}; {expectedBy} expects {MessageText.Quote(expectedNames[i])}");
             }
         }
 
@@ -156,7 +164,7 @@ public sealed class Table
             var column = _featureColumns[common];
             throw new DataFormatException(
                 Source, 1, column,
-                $"column {column} is {MessageText.Quote(FeatureNames[common])}; the model expects only "
+                $"column {column} is {MessageText.Quote(FeatureNames[common])}; {expectedBy} expects only "
                 + $"{MessageText.Count(expectedNames.Count, "feature column", "feature columns")}");
         }
 
@@ -165,7 +173,7 @@ public sealed class Table
             throw new DataFormatException(
                 Source, 1, null,
                 $"the file has {MessageText.Count(FeatureNames.Count, "feature column", "feature columns")}; "
-                + $"the model expects {expectedNames.Count}, the first missing one is {MessageText.Quote(expectedNames[common])}");
+                + $"{expectedBy} expects {expectedNames.Count}, the first missing one is {MessageText.Quote(expectedNames[common])}");
         }
     }
 

@@ -431,20 +431,23 @@ let ``epochs leave the start state and the data untouched, and earlier reports u
     let before = copyState from
     let features, labels = Array2D.copy t.Case.Features, Array.copy t.Case.Labels
 
-    let reports =
-        Training.epochs (t.Optimizer.Make()) t.BatchSize t.Seed t.Case.Features t.Case.Labels None from
-        |> Seq.take 3
-        |> Seq.toArray
+    use reports =
+        (Training.epochs (t.Optimizer.Make()) t.BatchSize t.Seed t.Case.Features t.Case.Labels None from)
+            .GetEnumerator()
 
-    let firstCopy = copyState reports[0].State
-    // Taking more reports from a new enumeration must not reach into the ones already taken.
+    Assert.True(reports.MoveNext())
+    let first = reports.Current
+    let firstCopy = copyState first.State
+    // Later steps of the same enumeration, and another enumeration, must not reach into it.
+    Assert.True(reports.MoveNext() && reports.MoveNext())
+
     Training.epochs (t.Optimizer.Make()) t.BatchSize t.Seed t.Case.Features t.Case.Labels None from
     |> Seq.take 3
     |> Seq.iter ignore
 
     Assert.True(sameState before from, "the start state was modified")
     Assert.True(sameBits2 features t.Case.Features && labels = t.Case.Labels, "the data was modified")
-    Assert.True(sameState firstCopy reports[0].State, "a report's state changed after it was yielded")
+    Assert.True(sameState firstCopy first.State, "a report's state changed after it was yielded")
 
 [<Property(MaxTest = 20)>]
 let ``epochs enumerated from several threads at once give the same states`` (t: TrainingCase) =
@@ -459,3 +462,27 @@ let ``epochs enumerated from several threads at once give the same states`` (t: 
     for run in runs[1..] do
         for e in 0..1 do
             Assert.True(sameState (runs[0][e]) run[e], $"epoch {e + 1} differs between threads")
+
+[<Property>]
+let ``epochs resumed from a mid-run state reach the pure fold's states (Adam's step count included)``
+    (t: TrainingCase)
+    =
+    let perEpoch = batchesPerEpoch t
+    // A state some steps in, possibly in the middle of an epoch.
+    let middle =
+        if t.First = 0 then
+            start t
+        else
+            steps t (start t) |> Seq.item (t.First - 1)
+
+    let folded = steps t middle |> Seq.take (2 * perEpoch + 1) |> Seq.toArray
+
+    let inPlace =
+        Training.epochs (t.Optimizer.Make()) t.BatchSize t.Seed t.Case.Features t.Case.Labels None middle
+        |> Seq.take 2
+        |> Seq.map _.State
+        |> Seq.toArray
+
+    for state in inPlace do
+        let expected = folded |> Array.find (fun s -> s.Step = state.Step)
+        Assert.True(sameState expected state, $"the state at step {state.Step} differs from the pure fold")

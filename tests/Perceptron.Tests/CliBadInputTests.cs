@@ -143,7 +143,7 @@ public sealed class CliBadDataFileTests(CliBadInputFolder folder) : IClassFixtur
     [InlineData("a bad --test file", "train --data good.csv --test non-numeric.csv", 2,
         "error: non-numeric.csv:3:2: 'x' is not a number; expected a finite number in column 'b'")]
     [InlineData("a --test file with other columns", "train --data good.csv --test swapped.csv", 2,
-        "error: swapped.csv:1:1: column 1 is 'b'; the model expects 'a'")]
+        "error: swapped.csv:1:1: column 1 is 'b'; the training data expects 'a'")]
     [InlineData("gradcheck on a bad file", "gradcheck --data ragged.csv", 2,
         "error: ragged.csv:3: the row has 2 fields; expected 3, as in the header")]
     public Task Is_refused_with_one_line(string @case, string args, int exitCode, string expected)

@@ -232,6 +232,36 @@ public class TableTests
         Assert.Equal("data.csv:1: the file has 1 feature column; the model expects 3, the first missing one is 'b'", error.Message);
     }
 
+    [Fact]
+    public void A_test_file_is_checked_against_the_training_data_and_says_so()
+    {
+        var error = Assert.Throws<DataFormatException>(
+            () => Csv("a,c,label\n1,2,x\n").CheckFeatures(["a", "b"], "the training data"));
+
+        Assert.Equal("data.csv:1:2: column 2 is 'c'; the training data expects 'b'", error.Message);
+    }
+
+    [Theory]
+    [InlineData("a\u0007b", "'a\\u0007b'")]
+    [InlineData("a\u001bb", "'a\\u001bb'")]
+    [InlineData("a\u2028b", "'a\\u2028b'")]
+    [InlineData("a\u202eb", "'a\\u202eb'")]
+    [InlineData("a\nb\tc\r", "'a\\nb\\tc\\r'")]
+    [InlineData("x\u00e9\U0001F600", "'x\u00e9\U0001F600'")]
+    public void Quoted_values_show_control_and_invisible_characters(string value, string expected)
+    {
+        Assert.Equal(expected, MessageText.Quote(value));
+    }
+
+    [Fact]
+    public void Shortened_quotes_do_not_cut_a_surrogate_pair()
+    {
+        // 39 letters, then an emoji (two UTF-16 units) across the 40-character cut.
+        var quoted = MessageText.Quote(new string('a', 39) + "\U0001F600" + "tail");
+
+        Assert.Equal("'" + new string('a', 39) + "…'", quoted);
+    }
+
     // ---- Bad values ----------------------------------------------------------------------
 
     [Fact]

@@ -1480,8 +1480,8 @@ module Kernels =
 
     /// The provider of matrix-matrix products. With native BLAS selected, the managed kernels still take
     /// them when they run AVX-512 and OpenBLAS does not (here OpenBLAS runs its Haswell AVX2 kernels and
-    /// the managed AVX-512 kernels were about 2x faster on every shape measured, from 128 x 128 x 784 to
-    /// 2000^3: bench/Perceptron.Benchmarks, KernelBenchmarks). PERCEPTRON_KERNELS=native forces OpenBLAS.
+    /// the managed AVX-512 kernels were 1.7-2.3x faster, on W2's products and on 1000^3:
+    /// bench/Perceptron.Benchmarks, KernelBenchmarks). PERCEPTRON_KERNELS=native forces OpenBLAS.
     let gemmProvider =
         match forced, provider with
         | None, NativeBlas when ManagedBlas.simd = ManagedBlas.Simd512 && not (NativeBlas.usesAvx512 ()) -> Managed

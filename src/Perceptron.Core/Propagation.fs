@@ -399,14 +399,7 @@ module Propagation =
             total * scale
 
     /// Forward and backward pass over one batch, with the one-pass kernel where it pays.
-    let internal propagateInto
-        (ws: Workspace)
-        (layers: Layer[])
-        (input: ReadOnlySpan<float>)
-        (labels: ReadOnlySpan<int>)
-        (weightGradients: float[,][])
-        (biasGradients: float[][])
-        =
+    let internal propagateInto ws layers input (labels: ReadOnlySpan<int>) weightGradients biasGradients =
         propagateWith (SingleUnit.applies layers labels.Length) ws layers input labels weightGradients biasGradients
 
     /// Fresh gradient arrays shaped like the network's parameters.

@@ -51,6 +51,13 @@ type Initialization =
 /// Building and checking networks.
 [<RequireQualifiedAccess; CompilationRepresentation(CompilationRepresentationFlags.ModuleSuffix)>]
 module Network =
+    /// The layer with its own copies of the weights and bias.
+    let internal copyLayer (layer: Layer) = {
+        layer with
+            Weights = Array2D.copy layer.Weights
+            Bias = Array.copy layer.Bias
+    }
+
     /// Checks shapes and activations; returns the network or raises ArgumentException saying what is wrong.
     [<CompiledName("Validate")>]
     let validate (network: Network) =

@@ -135,25 +135,27 @@ module Optimizer =
             network.Layers
             |> List.mapi (fun l (layer: Layer) ->
                 let g = scratch.Layers[l]
-                let weights = Array2D.copy layer.Weights
-                let bias = Array.copy layer.Bias
+                let updated = Network.copyLayer layer
 
                 rule.Apply(
                     t,
                     true,
-                    Buffers.span2 weights,
+                    Buffers.span2 updated.Weights,
                     Buffers.span2 g.Weights,
                     slotWeights slots 0 l,
                     slotWeights slots 1 l
                 )
 
-                rule.Apply(t, false, Span<float> bias, Span<float> g.Bias, slotBias slots 0 l, slotBias slots 1 l)
+                rule.Apply(
+                    t,
+                    false,
+                    Span<float> updated.Bias,
+                    Span<float> g.Bias,
+                    slotBias slots 0 l,
+                    slotBias slots 1 l
+                )
 
-                {
-                    layer with
-                        Weights = weights
-                        Bias = bias
-                })
+                updated)
 
         ({ Layers = layers }: Network), rule.Export(t, slots)
 

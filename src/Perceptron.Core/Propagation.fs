@@ -70,6 +70,13 @@ type internal Workspace(network: Network, rows: int) =
     member val Scratch = Array.zeroCreate<float>(rows * (Array.last layers).Units)
     member val Scratch2 = Array.zeroCreate<float>(rows * (Array.last layers).Units)
 
+    /// One partial cost and one partial bias gradient per chunk, for the single-unit kernel.
+    member val ChunkSums =
+        if SingleUnit.fits layers then
+            Array.zeroCreate<float>(2 * SingleUnit.chunks rows layers[0].Inputs)
+        else
+            Array.empty
+
     /// One partial gradient per chunk, for the single-unit kernel (empty for other networks).
     member val Partials =
         if SingleUnit.fits layers then
@@ -216,13 +223,14 @@ module Propagation =
         if
             ws.Rows <> rows
             || ws.Partials.Length < chunks * inputs
+            || ws.ChunkSums.Length < 2 * chunks
             || input.Length < rows * inputs
         then
             invalidOp $"a workspace for {ws.Rows} rows was given a batch of {rows} x {inputs}"
 
         let bias = layer.Bias[0]
-        let costs = Array.zeroCreate<float> chunks
-        let sums = Array.zeroCreate<float> chunks
+        // Chunk c's cost goes to sums[2c], its bias gradient to sums[2c + 1].
+        let sums = ws.ChunkSums
         // Pinned for the parallel chunks, which take spans and pointers from these addresses.
         use xPinned = fixed input
         use yPinned = fixed labels
@@ -282,8 +290,8 @@ module Propagation =
                 ManagedBlas.axpyRowsWith xp inputs dp inputs partial b0 (b0 + count)
                 b0 <- b0 + count
 
-            costs[c] <- cost
-            sums[c] <- sum
+            sums[2 * c] <- cost
+            sums[2 * c + 1] <- sum
 
         if chunks = 1 then
             chunk 0
@@ -300,8 +308,15 @@ module Propagation =
                 total
             )
 
-        db[0] <- Array.sum sums
-        Array.sum costs
+        let mutable cost = 0.0
+        let mutable sum = 0.0
+
+        for c in 0 .. chunks - 1 do
+            cost <- cost + sums[2 * c]
+            sum <- sum + sums[2 * c + 1]
+
+        db[0] <- sum
+        cost
 
     /// Forward and backward pass over one batch; writes the gradients into the given arrays and
     /// returns the mean cost. Reads the layers and input only.

@@ -96,14 +96,7 @@ type internal Engine(rule: UpdateRule, start: TrainingState) =
 
     static let copy = Optimizer.copyGradients
 
-    let layers =
-        start.Network.Layers
-        |> List.map (fun l -> {
-            l with
-                Weights = Array2D.copy l.Weights
-                Bias = Array.copy l.Bias
-        })
-        |> List.toArray
+    let layers = start.Network.Layers |> List.map Network.copyLayer |> List.toArray
 
     let gradientWeights, gradientBias = Propagation.zeroGradients layers
     let scratchWeights, scratchBias = Propagation.zeroGradients layers
@@ -160,14 +153,7 @@ type internal Engine(rule: UpdateRule, start: TrainingState) =
 
     override _.State = {
         Network = {
-            Layers =
-                layers
-                |> Array.map (fun l -> {
-                    l with
-                        Weights = Array2D.copy l.Weights
-                        Bias = Array.copy l.Bias
-                })
-                |> Array.toList
+            Layers = layers |> Array.map Network.copyLayer |> Array.toList
         }
         OptimizerState = rule.Export(updates, slots |> Array.map copy)
         Step = step

@@ -12,7 +12,7 @@ open Perceptron.Core.Tests.Helpers
 
 /// The smallest |pre-activation| of a ReLU or LeakyReLU hidden unit over the batch (infinity if none).
 let distanceToKink (c: Case) =
-    List.zip c.Network.Layers (referenceForward c.Network c.Features)
+    List.zip c.Network.Layers (Formulation.forward c.Network c.Features)
     |> List.filter (fun (layer, _) -> layer.Activation = Relu || layer.Activation = LeakyRelu)
     |> List.collect (fun (_, r) -> Seq.cast<float> r.Z |> Seq.map abs |> List.ofSeq)
     |> List.fold min infinity
@@ -27,7 +27,7 @@ let resolvable (c: Case) =
     let gradients, cost = Propagation.propagate c.Network c.Features c.Labels
 
     let largestLogit =
-        (List.last (referenceForward c.Network c.Features)).Z
+        (List.last (Formulation.forward c.Network c.Features)).Z
         |> Seq.cast<float>
         |> Seq.map abs
         |> Seq.max

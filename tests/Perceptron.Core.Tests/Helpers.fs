@@ -1,5 +1,5 @@
-/// Helpers shared by the tests: deep copies, bit-for-bit comparisons, and a naive reference
-/// forward pass written with plain loops (independent of the kernels under test).
+/// Helpers shared by the tests: deep copies, bit-for-bit comparisons, flattening and relative errors.
+/// The reference that the fast path is tested against is the library's own Formulation.
 module Perceptron.Core.Tests.Helpers
 
 open System
@@ -113,60 +113,6 @@ let relativeError (reference: float[]) (actual: float[]) =
 
 let flat2 (a: float[,]) = Seq.cast<float> a |> Array.ofSeq
 
-/// One layer of the reference forward pass: pre-activations and activations, samples x units.
-type ReferenceLayer = { Z: float[,]; A: float[,] }
-
-let private referenceSigmoid (z: float) =
-    if z >= 0.0 then
-        1.0 / (1.0 + Math.Exp(-z))
-    else
-        Math.Exp z / (1.0 + Math.Exp z)
-
-/// The forward pass with plain loops and Math functions, one entry per layer.
-let referenceForward (network: Network) (features: float[,]) =
-    let rows = features.GetLength 0
-    let mutable input = features
-
-    [
-        for layer in network.Layers do
-            let z =
-                Array2D.init rows layer.Units (fun i u ->
-                    let mutable s = layer.Bias[u]
-
-                    for j in 0 .. layer.Inputs - 1 do
-                        s <- s + input[i, j] * layer.Weights[u, j]
-
-                    s)
-
-            let a =
-                match layer.Activation with
-                | Sigmoid -> Array2D.map referenceSigmoid z
-                | Tanh -> Array2D.map Math.Tanh z
-                | Relu -> Array2D.map (fun v -> max v 0.0) z
-                | LeakyRelu -> Array2D.map (fun v -> if v < 0.0 then Activation.LeakySlope * v else v) z
-                | Softmax ->
-                    Array2D.init rows layer.Units (fun i u ->
-                        let m = Seq.max (seq { for k in 0 .. layer.Units - 1 -> z[i, k] })
-                        let total = Seq.sum (seq { for k in 0 .. layer.Units - 1 -> Math.Exp(z[i, k] - m) })
-                        Math.Exp(z[i, u] - m) / total)
-
-            input <- a
-            yield { Z = z; A = a }
-    ]
-
-/// The mean cross-entropy cost from the reference forward pass, computed from the logits.
-let referenceCost (network: Network) (features: float[,]) (labels: int[]) =
-    let last = List.last (referenceForward network features)
-    let units = last.Z.GetLength 1
-
-    labels
-    |> Array.mapi (fun i y ->
-        if units = 1 then
-            let z = last.Z[i, 0]
-            // log(1 + e^z) - y z, with log(1 + e^z) = max(z, 0) + log(1 + e^-|z|).
-            max z 0.0 + Math.Log(1.0 + Math.Exp(-(abs z))) - float y * z
-        else
-            let m = Seq.max (seq { for k in 0 .. units - 1 -> last.Z[i, k] })
-            let total = Seq.sum (seq { for k in 0 .. units - 1 -> Math.Exp(last.Z[i, k] - m) })
-            (m - last.Z[i, y]) + Math.Log total)
-    |> Array.average
+/// The gradients of Formulation.backward in the order of `flatten`: each layer's dW row by row, then its db.
+let flattenBackward (backward: LayerBackward list) =
+    backward |> List.map (fun l -> Array.append (flat2 l.DW) l.Db) |> Array.concat

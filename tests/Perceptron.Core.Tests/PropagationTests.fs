@@ -1,4 +1,4 @@
-/// Propagation: the forward pass and cost against a plain-loop reference, the gradients' shape and
+/// Propagation: the forward pass, cost, gradients and predictions against Formulation, the gradients' shape and
 /// linearity, purity (inputs untouched, bit-identical results, safe from many threads), input checks.
 [<FsCheck.Xunit.Properties(Arbitrary = [| typeof<Perceptron.Core.Tests.Generators> |])>]
 module Perceptron.Core.Tests.PropagationTests
@@ -11,8 +11,8 @@ open Perceptron.Core
 open Perceptron.Core.Tests.Helpers
 
 [<Property>]
-let ``forward agrees with a plain-loop reference`` (c: Case) =
-    let reference = (List.last (referenceForward c.Network c.Features)).A
+let ``forward agrees with Formulation.forward`` (c: Case) =
+    let reference = (List.last (Formulation.forward c.Network c.Features)).A
 
     let error =
         relativeError (flat2 reference) (flat2 (Propagation.forward c.Network c.Features))
@@ -20,11 +20,54 @@ let ``forward agrees with a plain-loop reference`` (c: Case) =
     Assert.True(error <= 1e-12, $"relative error {error}")
 
 [<Property>]
-let ``the cost agrees with a plain-loop reference, and propagate's cost is Propagation.cost`` (c: Case) =
-    let reference = referenceCost c.Network c.Features c.Labels
+let ``the cost agrees with Formulation.cost, and propagate's cost is Propagation.cost`` (c: Case) =
+    let reference = Formulation.cost (Formulation.forward c.Network c.Features) c.Labels
     let cost = Propagation.cost c.Network c.Features c.Labels
     Assert.True(abs (cost - reference) <= 1e-12 * max 1.0 reference, $"cost {cost}, reference {reference}")
     Assert.Equal(bits cost, bits (snd (Propagation.propagate c.Network c.Features c.Labels)))
+
+/// Formulation's gradients and cost for a batch.
+let formulation (network: Network) (features: float[,]) (labels: int[]) =
+    let forward = Formulation.forward network features
+    Formulation.backward network features forward labels, Formulation.cost forward labels
+
+[<Property>]
+let ``propagate's gradients agree with Formulation.backward`` (c: Case) =
+    let gradients, _ = Propagation.propagate c.Network c.Features c.Labels
+    let reference, _ = formulation c.Network c.Features c.Labels
+    let error = relativeError (flattenBackward reference) (flatten gradients)
+    Assert.True(error <= 1e-12, $"relative error {error}")
+
+/// Formulation's predicted classes where no other class is within 1e-12 of the chosen one's
+/// probability (None there: rounding may break such a tie either way).
+let clearPredictions (network: Network) (features: float[,]) =
+    let a = (List.last (Formulation.forward network features)).A
+
+    Array.init (a.GetLength 0) (fun i ->
+        if a.GetLength 1 = 1 then
+            if abs (a[i, 0] - 0.5) <= 1e-12 then None
+            elif a[i, 0] > 0.5 then Some 1
+            else Some 0
+        else
+            let p = Array.init (a.GetLength 1) (fun k -> a[i, k])
+            let top = Array.findIndex ((=) (Array.max p)) p
+
+            if
+                p
+                |> Array.indexed
+                |> Array.exists (fun (k, v) -> k <> top && p[top] - v <= 1e-12)
+            then
+                None
+            else
+                Some top)
+
+[<Property>]
+let ``predictions are Formulation's classes`` (c: Case) =
+    let predicted = Prediction.predict c.Network c.Features
+
+    for i, expected in Array.indexed (clearPredictions c.Network c.Features) do
+        expected
+        |> Option.iter (fun y -> Assert.True((y = predicted[i]), $"sample {i}: {predicted[i]}, expected {y}"))
 
 [<Property>]
 let ``gradients have the shapes of the parameters and are finite`` (c: Case) =
@@ -175,7 +218,11 @@ let singleUnitCase (seed: int) (rows: int) (inputs: int) =
     network, features, labels
 
 [<Property(MaxTest = 40)>]
-let ``the one-pass kernel of a sigmoid unit agrees with the two products to 1e-12`` (seed: int) (r: byte) (i: byte) =
+let ``the one-pass kernel of a sigmoid unit agrees with the two products and Formulation to 1e-12``
+    (seed: int)
+    (r: byte)
+    (i: byte)
+    =
     // Up to 3061 x 100: blocks of rows, and up to 8 parallel chunks once rows x (inputs + 32) >= 2^17.
     let network, features, labels =
         singleUnitCase seed (1 + int r * 12) (1 + int i % 100)
@@ -184,6 +231,9 @@ let ``the one-pass kernel of a sigmoid unit agrees with the two products to 1e-1
     let twoProducts, cost = Propagation.propagateForced false network features labels
     Assert.True(relativeError (flatten twoProducts) (flatten onePass) < 1e-12, "the gradients differ")
     Assert.True(abs (onePassCost - cost) <= 1e-12 * abs cost, $"cost {onePassCost} against {cost}")
+    let reference, referenceCost = formulation network features labels
+    Assert.True(relativeError (flattenBackward reference) (flatten onePass) < 1e-12, "Formulation differs")
+    Assert.True(abs (onePassCost - referenceCost) <= 1e-12 * referenceCost, $"Formulation's cost {referenceCost}")
 
 [<Fact>]
 let ``the one-pass kernel is bit-identical across threads and leaves its inputs untouched`` () =

@@ -1,6 +1,8 @@
 /// Feature standardisation and seeded splits: pure functions over samples-as-rows arrays.
 namespace Perceptron.Core
 
+open System
+open System.Globalization
 open MathNet.Numerics.Random
 
 /// Per-feature mean and standard deviation, fitted on training data.
@@ -11,10 +13,67 @@ type Standardization = {
     Std: float[]
 }
 
+/// A feature column that cannot be standardised: its index, so that a caller can name it, and why.
+type StandardizationException(column: int, reason: string) =
+    inherit ArgumentException($"features column {column} cannot be standardised: {reason}", "features")
+
+    /// The index of the column, from 0.
+    member _.Column = column
+
+    /// Why the column cannot be standardised.
+    member _.Reason = reason
+
 /// Preprocessing functions.
 [<RequireQualifiedAccess>]
 module Preprocessing =
-    /// Fits mean and (population) standard deviation per column.
+    /// Σ_i values[i], added in order.
+    let private sum (values: float[]) =
+        let mutable total = 0.0
+
+        for x in values do
+            total <- total + x
+
+        total
+
+    /// Mean and population standard deviation by the textbook sums. Model files pin their bits, but
+    /// Σx overflows for |x| near 1e308 / rows, (x - mean)² for |x| near 1e154, and below about 1e-154
+    /// the squares lose their digits to underflow.
+    let internal plainMoments (column: float[]) =
+        let mean = sum column / float column.Length
+
+        let variance =
+            sum (Array.map (fun x -> (x - mean) ** 2.0) column) / float column.Length
+
+        mean, sqrt variance
+
+    /// The largest |x| of a column.
+    let private largest (column: float[]) =
+        column |> Array.fold (fun m x -> max m (abs x)) 0.0
+
+    /// Mean and population standard deviation from the column times 2^-k, where 2^k is the power of two
+    /// just above max |x|: the scaled values lie in (-1, 1), so no sum overflows, and scaling by a
+    /// power of two is exact, so a column times 2^e gives exactly 2^e times this column's results.
+    let internal scaledMoments (column: float[]) =
+        if largest column = 0.0 then
+            0.0, 0.0
+        else
+            let k = Math.ILogB(largest column) + 1
+            let y = column |> Array.map (fun x -> Math.ScaleB(x, -k))
+            let mean = sum y / float y.Length
+
+            let variance =
+                sum (y |> Array.map (fun v -> (v - mean) * (v - mean))) / float y.Length
+
+            Math.ScaleB(mean, k), Math.ScaleB(sqrt variance, k)
+
+    /// Whether plainMoments is exact enough for a column whose largest |x| is this: between 2^-400
+    /// and 2^400 (about 1e±120) no sum or square of up to 2^200 rows overflows or underflows.
+    let private plainIsSafe (largest: float) =
+        largest = 0.0
+        || not (Double.IsFinite largest)
+        || (largest >= Math.ScaleB(1.0, -400) && largest <= Math.ScaleB(1.0, 400))
+
+    /// Fits mean and (population) standard deviation per column; finite for any finite column.
     [<CompiledName("FitStandardization")>]
     let fitStandardization (features: float[,]) =
         let rows, columns = features.GetLength 0, features.GetLength 1
@@ -22,21 +81,24 @@ module Preprocessing =
         if rows = 0 then
             invalidArg "features" "no samples to fit the standardisation on"
 
-        let mean =
-            Array.init columns (fun j -> (Seq.sum (seq { for i in 0 .. rows - 1 -> features[i, j] })) / float rows)
-
-        let std =
+        let moments =
             Array.init columns (fun j ->
-                let variance =
-                    (Seq.sum (seq { for i in 0 .. rows - 1 -> (features[i, j] - mean[j]) ** 2.0 }))
-                    / float rows
+                let column = Array.init rows (fun i -> features[i, j])
 
-                let s = sqrt variance
-                if s > 0.0 then s else 1.0)
+                if plainIsSafe (largest column) then
+                    plainMoments column
+                else
+                    scaledMoments column)
 
-        { Mean = mean; Std = std }
+        {
+            Mean = Array.map fst moments
+            Std = moments |> Array.map (fun (_, s) -> if s > 0.0 then s else 1.0)
+        }
 
-    /// (x - mean) / std, as a new array.
+    let private show (x: float) =
+        x.ToString("R", CultureInfo.InvariantCulture)
+
+    /// (x - mean) / std, as a new array; a finite x whose result is not finite raises StandardizationException.
     [<CompiledName("Standardize")>]
     let standardize (s: Standardization) (features: float[,]) =
         if features.GetLength 1 <> s.Mean.Length then
@@ -44,7 +106,32 @@ module Preprocessing =
                 "features"
                 $"features has {features.GetLength 1} columns; the standardisation has {s.Mean.Length}"
 
-        Array2D.init (features.GetLength 0) (features.GetLength 1) (fun i j -> (features[i, j] - s.Mean[j]) / s.Std[j])
+        Array2D.init (features.GetLength 0) (features.GetLength 1) (fun i j ->
+            let x, mean, std = features[i, j], s.Mean[j], s.Std[j]
+            let z = (x - mean) / std
+
+            if Double.IsFinite z || not (Double.IsFinite x) then
+                z
+            else
+                // x - mean overflowed (x and the mean near the limits, of opposite signs): divide first.
+                let z = x / std - mean / std
+
+                if Double.IsFinite z then
+                    z
+                elif not (Double.IsFinite mean && Double.IsFinite std && std > 0.0) then
+                    raise (
+                        StandardizationException(
+                            j,
+                            $"its mean is {show mean} and its standard deviation {show std}; expected finite numbers and a deviation above 0"
+                        )
+                    )
+                else
+                    raise (
+                        StandardizationException(
+                            j,
+                            $"row {i} holds {show x}, more than {show Double.MaxValue} standard deviations ({show std}) from the mean ({show mean}); expected values nearer the data the standardisation was fitted on"
+                        )
+                    ))
 
     /// The given rows, in order, as a new array.
     [<CompiledName("TakeRows")>]

@@ -135,6 +135,10 @@ module Formulation =
     let backward (network: Network) (features: float[,]) (forward: LayerForward list) (labels: int[]) =
         let layers = List.toArray network.Layers
         let values = List.toArray forward
+
+        if values.Length <> layers.Length then
+            invalidArg "forward" $"forward has {values.Length} layers; the network has {layers.Length}"
+
         let last = layers.Length - 1
         let output = values[last].A
         let m = rows output

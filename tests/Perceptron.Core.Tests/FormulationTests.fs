@@ -202,3 +202,4 @@ let ``bad shapes and labels are rejected naming the argument`` () =
     reject "labels" (fun () -> box (Formulation.cost forward [| 1; 0; 2 |]))
     reject "labels" (fun () -> box (Formulation.backward course X forward [| 1; -1; 0 |]))
     reject "network" (fun () -> box (Formulation.forward { Layers = [] } X))
+    reject "forward" (fun () -> box (Formulation.backward course X (forward @ forward) Y))

@@ -231,11 +231,12 @@ let ``withL2 0 is the optimizer itself, and names describe the optimizer`` () =
 let ``withL2 around a hand-made optimizer updates like withL2 around the built-in one`` (c: Case) =
     let inner = Optimizer.adamDefault 0.01
 
-    let handMade: Optimizer = {
-        Name = inner.Name
-        Init = inner.Init
-        Update = fun gradients state network -> inner.Update gradients state network
-    }
+    let handMade =
+        Optimizer.Custom {
+            Name = inner.Name
+            Init = inner.Init
+            Update = fun gradients state network -> inner.Update gradients state network
+        }
 
     let gradients, _ = Propagation.propagate c.Network c.Features c.Labels
     let built = Optimizer.withL2 0.1 inner

@@ -109,13 +109,15 @@ let ``steps are lazy: nothing runs until states are taken, then one update per s
     let updates = ref 0
     let inner = t.Optimizer.Make()
 
-    let counting = {
-        inner with
+    let counting =
+        Optimizer.Custom {
+            Name = inner.Name
+            Init = inner.Init
             Update =
                 fun g s n ->
                     updates.Value <- updates.Value + 1
                     inner.Update g s n
-    }
+        }
 
     let states =
         Training.steps counting t.BatchSize t.Seed t.Case.Features t.Case.Labels (Training.init counting t.Case.Network)
@@ -156,7 +158,10 @@ let ``epochs yield one report per epoch with the sample-weighted mean cost of it
             $"epoch {e + 1}: cost {report.Cost}, mean {mean}"
         )
 
-        let expected = Propagation.cost last.Network t.Case.Features t.Case.Labels
+        // The validation cost is the objective the optimizer minimises, L2 penalty included.
+        let expected =
+            Training.cost (t.Optimizer.Make()) last.Network t.Case.Features t.Case.Labels
+
         Assert.Equal(Some(bits expected), report.ValidationCost |> Option.map bits)
 
 [<Property>]
@@ -292,7 +297,7 @@ let ``under early stopping fit returns the network with the lowest validation co
         let best = List.min costs
         // The first epoch reaching the minimum is the best (later equal costs are no improvement).
         Assert.Equal(1 + List.findIndex ((=) best) costs, result.BestEpoch)
-        Assert.Equal(bits best, bits (Propagation.cost result.Network validation labels))
+        Assert.Equal(bits best, bits (Training.cost optimizer result.Network validation labels))
 
         match result.Reason with
         | EarlyStopped -> Assert.Equal(result.BestEpoch + patience, costs.Length)
@@ -392,13 +397,18 @@ let ``fit rejects bad options`` () =
         |> ignore)
     |> ignore
 
-/// The optimizer with its Update behind a plain closure: training cannot see its in-place rule, so it
-/// takes the pure path (one Training.step per update).
-let opaque (inner: Optimizer) : Optimizer = {
-    Name = inner.Name
-    Init = inner.Init
-    Update = fun gradients state network -> inner.Update gradients state network
-}
+/// The optimizer as a Custom init/update pair: training has no in-place rule for it, so it takes the
+/// pure path (one Training.step per update). An L2 penalty stays outside, as WithL2 around the custom
+/// pair, so that it remains part of the objective whose cost training reports.
+let rec opaque (inner: Optimizer) =
+    match inner with
+    | Optimizer.WithL2(lambda, inside) -> Optimizer.WithL2(lambda, opaque inside)
+    | _ ->
+        Optimizer.Custom {
+            Name = inner.Name
+            Init = inner.Init
+            Update = fun gradients state network -> inner.Update gradients state network
+        }
 
 /// The states at the end of the first `count` epochs, through `epochs`.
 let epochStates (optimizer: Optimizer) (t: TrainingCase) (count: int) =

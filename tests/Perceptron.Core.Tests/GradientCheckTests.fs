@@ -182,7 +182,8 @@ let ``check rejects a step that is not a small positive number`` () =
         Assert.Equal("epsilon", e.ParamName)
 
 /// An L2 coefficient drawn from a few orders of magnitude.
-let lambdaOf (pick: byte) = [| 0.01; 0.1; 0.5; 1.0; 3.0 |][int pick % 5]
+let lambdaOf (pick: byte) =
+    [| 0.01; 0.1; 0.5; 1.0; 3.0 |][int pick % 5]
 
 /// True when the network has weights the penalty can see: with all weights 0, (lambda / 2) ||W||^2
 /// and its gradient lambda W vanish, and no check could tell whether they were included.
@@ -224,7 +225,12 @@ let moved (network: Network) (k: int) (delta: float) : Network =
                     bias[index - weights.Length] <- bias[index - weights.Length] + delta
 
                 index <- index - weights.Length - bias.Length
-                { layer with Weights = weights; Bias = bias })
+
+                {
+                    layer with
+                        Weights = weights
+                        Bias = bias
+                })
     }
 
 let parameterValues (network: Network) =
@@ -245,8 +251,7 @@ let ``training with L2 steps along the gradient of the cost it reports`` (c: Cas
          let after =
              (Training.epochs optimizer None 0 c.Features c.Labels None (Training.init optimizer c.Network)
               |> Seq.head)
-                 .State
-                 .Network
+                 .State.Network
 
          let applied =
              Array.map2 (fun before after -> before - after) (parameterValues c.Network) (parameterValues after)

@@ -293,10 +293,7 @@ let ``the names table holds gd, momentum and adam, and parses each name back`` (
     Assert.Equal(Some OptimizerKind.Momentum, Optimizer.kind (Optimizer.withL2 0.1 (Optimizer.momentum 0.1 0.9)))
     Assert.Equal(Some OptimizerKind.Adam, Optimizer.kind (Optimizer.adamDefault 0.1))
 
-    Assert.Equal(
-        None,
-        Optimizer.kind (Optimizer.custom "mine" (fun _ -> ()) (fun _ () network -> network, ()))
-    )
+    Assert.Equal(None, Optimizer.kind (Optimizer.custom "mine" (fun _ -> ()) (fun _ () network -> network, ())))
 
 /// Gradient descent whose learning rate decays per step, as a user writes it: the state is the number
 /// of steps taken, an int of the optimizer's own.
@@ -328,7 +325,11 @@ let ``a custom optimizer keeps a state of its own type: a learning rate that dec
             c.Network
 
     Assert.True(sameNetwork expected states[2].Network, "the decayed steps differ from the hand-made ones")
-    Assert.Equal<OptimizerState list>([ Custom(box 1); Custom(box 2); Custom(box 3) ], states |> Array.map _.OptimizerState |> List.ofArray)
+
+    Assert.Equal<OptimizerState list>(
+        [ Custom(box 1); Custom(box 2); Custom(box 3) ],
+        states |> Array.map _.OptimizerState |> List.ofArray
+    )
 
     // Epochs train it through the pure path, and resume with the counter where it was.
     let viaEpochs =
@@ -352,7 +353,9 @@ let ``a custom optimizer rejects a state that is not its own, naming it`` () =
         Assert.Contains("decaying gd", e.Message)
 
     // A null value is a state for types that have it, such as unit.
-    let silent = Optimizer.custom "silent" (fun _ -> ()) (fun _ () network -> network, ())
+    let silent =
+        Optimizer.custom "silent" (fun _ -> ()) (fun _ () network -> network, ())
+
     let after, state = silent.Update gradients (silent.Init network) network
     Assert.True(sameNetwork network after)
     Assert.Equal(Custom null, state)
@@ -375,29 +378,41 @@ let ``training matches on the optimizer's cases: built-in rules run in place, cu
     for optimizer in builtIn do
         Assert.True(stepper optimizer :? Engine, $"{optimizer.Name} does not run in place")
 
-    for optimizer in [
-        decaying 0.1 1.0
-        Optimizer.withL2 0.1 (decaying 0.1 1.0)
-        Optimizer.Custom {
-            Name = "wrapped adam"
-            Init = (Optimizer.adamDefault 0.1).Init
-            Update = (Optimizer.adamDefault 0.1).Update
-        }
-    ] do
+    for optimizer in
+        [
+            decaying 0.1 1.0
+            Optimizer.withL2 0.1 (decaying 0.1 1.0)
+            Optimizer.Custom {
+                Name = "wrapped adam"
+                Init = (Optimizer.adamDefault 0.1).Init
+                Update = (Optimizer.adamDefault 0.1).Update
+            }
+        ] do
         Assert.True(stepper optimizer :? Training.PureStepper, $"{optimizer.Name} does not take the pure path")
 
 [<Fact>]
 let ``union values written directly are checked like the constructors' arguments`` () =
     let network = Network.initialize Xavier 1 2 [] Sigmoid 2
 
-    for optimizer, name in [
-        Optimizer.GradientDescent -0.1, "learningRate"
-        Optimizer.Momentum(0.1, 1.0), "beta"
-        Optimizer.Adam(0.1, 0.9, nan, 1e-8), "beta2"
-        Optimizer.WithL2(-1.0, Optimizer.GradientDescent 0.1), "lambda"
-        Optimizer.WithL2(infinity, Optimizer.Custom { Name = "c"; Init = (fun _ -> Stateless); Update = (fun _ s n -> n, s) }), "lambda"
-    ] do
-        let e = Assert.ThrowsAny<ArgumentException>(fun () -> Training.init optimizer network |> ignore)
+    for optimizer, name in
+        [
+            Optimizer.GradientDescent -0.1, "learningRate"
+            Optimizer.Momentum(0.1, 1.0), "beta"
+            Optimizer.Adam(0.1, 0.9, nan, 1e-8), "beta2"
+            Optimizer.WithL2(-1.0, Optimizer.GradientDescent 0.1), "lambda"
+            Optimizer.WithL2(
+                infinity,
+                Optimizer.Custom {
+                    Name = "c"
+                    Init = (fun _ -> Stateless)
+                    Update = (fun _ s n -> n, s)
+                }
+            ),
+            "lambda"
+        ] do
+        let e =
+            Assert.ThrowsAny<ArgumentException>(fun () -> Training.init optimizer network |> ignore)
+
         Assert.Equal(name, e.ParamName)
 
 [<Property>]
@@ -414,6 +429,10 @@ let ``l2Gradients adds lambda W to the weights' gradients only, as WithL2's in-p
 
     Assert.True(sameBits expected (flatten penalised))
     // Gradient descent at rate 1 on the penalised gradients is the in-place rule of WithL2, bit for bit.
-    let viaRule, _ = (Optimizer.withL2 0.3 (Optimizer.gradientDescent 1.0)).Update gradients Stateless c.Network
-    let viaGradients, _ = (Optimizer.gradientDescent 1.0).Update penalised Stateless c.Network
+    let viaRule, _ =
+        (Optimizer.withL2 0.3 (Optimizer.gradientDescent 1.0)).Update gradients Stateless c.Network
+
+    let viaGradients, _ =
+        (Optimizer.gradientDescent 1.0).Update penalised Stateless c.Network
+
     Assert.True(sameNetwork viaRule viaGradients)

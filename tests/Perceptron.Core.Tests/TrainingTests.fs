@@ -583,7 +583,12 @@ let ``with L2 the first epoch's cost is the cost without L2 plus (lambda / 2) ||
     let penalty = penaltyByHand lambda network
     Assert.True(penalty > 0.5, $"penalty {penalty}: too small to tell")
 
-    for make in [ Optimizer.gradientDescent; (fun rate -> Optimizer.momentum rate 0.9); Optimizer.adamDefault ] do
+    for make in
+        [
+            Optimizer.gradientDescent
+            (fun rate -> Optimizer.momentum rate 0.9)
+            Optimizer.adamDefault
+        ] do
         for batchSize in [ None; Some 16 ] do
             let plain = make 1e-12
             let penalised = Optimizer.withL2 lambda plain
@@ -600,7 +605,10 @@ let ``with L2 the first epoch's cost is the cost without L2 plus (lambda / 2) ||
 
             let without, withL2 = first plain, first penalised
             let difference = withL2.Costs.Head - without.Costs.Head
-            let validationDifference = withL2.ValidationCosts.Head - without.ValidationCosts.Head
+
+            let validationDifference =
+                withL2.ValidationCosts.Head - without.ValidationCosts.Head
+
             let what = $"{penalised.Name}, batch {batchSize}"
             Assert.True(abs (difference - penalty) <= 1e-9 * penalty, $"{what}: {difference}, expected {penalty}")
 

@@ -40,10 +40,11 @@ type Optimizer =
     | Adam of learningRate: float * beta1: float * beta2: float * epsilon: float
     /// The optimizer on the cost plus (lambda / 2) ||W||^2 over the weights (not biases).
     | WithL2 of lambda: float * optimizer: Optimizer
-    /// A hand-made optimizer.
+    /// A hand-made optimizer (see Optimizer.custom for one whose state is of its own type).
     | Custom of CustomOptimizer
 
-/// A hand-made optimizer: Init and Update must never mutate their arguments.
+/// A hand-made optimizer: Init and Update must never mutate their arguments. Training reports its
+/// cost without penalty; for an L2 penalty that is part of the reported cost, wrap it in WithL2.
 and [<NoEquality; NoComparison>] CustomOptimizer = {
     /// A short description.
     Name: string

@@ -14,12 +14,18 @@ internal static class GradCheckCommand
         var init = CommonOptions.Init();
         var initScale = CommonOptions.InitScale();
         var seed = CommonOptions.Seed();
+        var l2 = new Option<double>("--l2")
+        {
+            Description = "L2 penalty (l2 / 2) ||W||^2 on the weights, included in the cost whose gradients are checked.",
+            DefaultValueFactory = _ => 0.0,
+            CustomParser = r => CommonOptions.ParseDouble(r, "--l2", positive: false),
+        };
         var json = CommonOptions.Json();
         var command = new Command(
             "gradcheck",
             $"Compare back-propagated gradients with central finite differences; exit code 0 when the relative difference is below {GradientCheck.Threshold:G}, 1 otherwise.")
         {
-            data, label, hidden, activation, init, initScale, seed, json,
+            data, label, hidden, activation, init, initScale, seed, l2, json,
         };
         command.SetAction(parse =>
         {
@@ -33,6 +39,7 @@ internal static class GradCheckCommand
                 Initialization = parse.GetValue(init),
                 InitScale = parse.GetValue(initScale),
                 Seed = parse.GetValue(seed),
+                L2 = parse.GetValue(l2),
             };
             if (options.Initialization is null && options.HiddenLayers.Count == 0)
             {
@@ -49,6 +56,7 @@ internal static class GradCheckCommand
                         data = table.Source,
                         classes = classes.Count,
                         hidden = options.HiddenLayers,
+                        l2 = options.L2,
                         relativeDifference = result.RelativeDifference,
                         threshold = GradientCheck.Threshold,
                         passed = result.Passed,
@@ -64,7 +72,8 @@ internal static class GradCheckCommand
                 Tables.Grid(
                     output,
                     plain,
-                    $"Gradient check on {table.Source} ({result.Samples} samples, epsilon {result.Epsilon:G})",
+                    $"Gradient check on {table.Source} ({result.Samples} samples, epsilon {result.Epsilon:G}"
+                    + (options.L2 > 0 ? $", L2 {options.L2:G})" : ")"),
                     ["layer", "parameters", "relative difference"],
                     result.Layers.Select(l => (IReadOnlyList<string>)[$"{l.Layer}", $"{l.Parameters}", l.RelativeDifference.ToString("E3")]).ToArray());
                 output.WriteLine(

@@ -49,21 +49,42 @@ module GradientCheck =
         else
             sqrt difference / denominator
 
-    /// Compares propagate's gradients with (J(θ + ε) - J(θ - ε)) / 2ε for every parameter.
-    /// Pure: each perturbation is made on a copy.
-    [<CompiledName("Check")>]
-    let check (epsilon: float) (network: Network) (features: float[,]) (labels: int[]) =
+    /// Compares the gradients training follows with (J(θ + ε) - J(θ - ε)) / 2ε for every parameter, where J
+    /// is the cross-entropy plus (lambda / 2) ||W||^2, the objective of an optimizer `withL2 lambda`: the
+    /// analytic side is propagate's gradients through Optimizer.l2Gradients, the numeric side differences
+    /// of the cost plus Optimizer.l2Penalty. Pure: each perturbation is made on a copy.
+    [<CompiledName("CheckWithL2")>]
+    let checkWithL2 (lambda: float) (epsilon: float) (network: Network) (features: float[,]) (labels: int[]) =
         if not (epsilon > 0.0 && Double.IsFinite epsilon) then
             invalidArg "epsilon" $"epsilon is {epsilon}; expected a small number > 0"
 
+        if not (lambda >= 0.0 && Double.IsFinite lambda) then
+            invalidArg "lambda" $"L2 is {lambda}; expected a finite number >= 0"
+
         let gradients, _ = Propagation.propagate network features labels
+
+        let gradients =
+            if lambda = 0.0 then
+                gradients
+            else
+                Optimizer.l2Gradients lambda gradients network
+
         let layers = List.toArray network.Layers
 
         let costWith (l: int) (perturb: Layer -> Layer) =
-            let changed =
-                layers |> Array.mapi (fun i layer -> if i = l then perturb layer else layer)
+            let changed: Network = {
+                Layers =
+                    layers
+                    |> Array.mapi (fun i layer -> if i = l then perturb layer else layer)
+                    |> List.ofArray
+            }
 
-            Propagation.cost ({ Layers = List.ofArray changed }: Network) features labels
+            let cost = Propagation.cost changed features labels
+
+            if lambda = 0.0 then
+                cost
+            else
+                cost + Optimizer.l2Penalty lambda changed
 
         let numericLayer l =
             let layer = layers[l]
@@ -111,3 +132,9 @@ module GradientCheck =
                 })
             Epsilon = epsilon
         }
+
+    /// Compares propagate's gradients with (J(θ + ε) - J(θ - ε)) / 2ε for every parameter, J the
+    /// cross-entropy without penalty (checkWithL2 0). Pure.
+    [<CompiledName("Check")>]
+    let check (epsilon: float) (network: Network) (features: float[,]) (labels: int[]) =
+        checkWithL2 0.0 epsilon network features labels

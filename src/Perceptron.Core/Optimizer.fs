@@ -1,11 +1,13 @@
 /// Optimizers as pairs of pure functions, in the manner of Optax's GradientTransformation:
-/// `Init` makes the state for a network, `Update` returns a new network and a new state.
+/// `Init` makes the state for a network, `Update` returns a new network and a new state. The built-in
+/// rules are cases of one union, so that training can see which rule it runs and run it in place.
 namespace Perceptron.Core
 
 open System
 open System.Numerics.Tensors
 
-/// What an optimizer carries from one step to the next.
+/// What an optimizer carries from one step to the next. Not ordered: a custom state may be of any type.
+[<NoComparison>]
 type OptimizerState =
     /// Gradient descent needs nothing.
     | Stateless
@@ -13,11 +15,38 @@ type OptimizerState =
     | Velocity of velocity: Gradients
     /// Adam: the number of steps taken and the first and second moment estimates.
     | Moments of step: int * first: Gradients * second: Gradients
+    /// A custom optimizer's own state, of a type it chooses (see Optimizer.custom).
+    | Custom of state: obj
 
-/// An optimizer: Init and Update never mutate their arguments.
-[<NoEquality; NoComparison>]
-type Optimizer = {
-    /// A short description, e.g. "adam(lr=0.001)".
+/// The built-in optimizers, as named on the command line and in model files.
+[<RequireQualifiedAccess>]
+type OptimizerKind =
+    /// "gd": plain gradient descent.
+    | GradientDescent
+    /// "momentum": gradient descent with momentum.
+    | Momentum
+    /// "adam": Adam.
+    | Adam
+
+/// An optimizer. Training runs the built-in cases in place, on buffers of its own; a Custom optimizer
+/// is any pure init/update pair, and trains through the fold of the pure step.
+[<RequireQualifiedAccess; NoEquality; NoComparison>]
+type Optimizer =
+    /// parameter <- parameter - learningRate * gradient.
+    | GradientDescent of learningRate: float
+    /// v <- beta v + (1 - beta) g; parameter <- parameter - learningRate v (the course's form).
+    | Momentum of learningRate: float * beta: float
+    /// Adam with bias correction (Kingma and Ba, 2015).
+    | Adam of learningRate: float * beta1: float * beta2: float * epsilon: float
+    /// The optimizer on the cost plus (lambda / 2) ||W||^2 over the weights (not biases).
+    | WithL2 of lambda: float * optimizer: Optimizer
+    /// A hand-made optimizer (see Optimizer.custom for one whose state is of its own type).
+    | Custom of CustomOptimizer
+
+/// A hand-made optimizer: Init and Update must never mutate their arguments. Training reports its
+/// cost without penalty; for an L2 penalty that is part of the reported cost, wrap it in WithL2.
+and [<NoEquality; NoComparison>] CustomOptimizer = {
+    /// A short description.
     Name: string
     /// The initial state for a network.
     Init: Network -> OptimizerState
@@ -25,8 +54,8 @@ type Optimizer = {
     Update: Gradients -> OptimizerState -> Network -> Network * OptimizerState
 }
 
-/// An optimizer's arithmetic on one parameter array, in place. Optimizers built by this module are
-/// made from one; `Update` runs it on copies (pure), training's inner loop on its own buffers.
+/// A built-in optimizer's arithmetic on one parameter array, in place. The pure update runs it on
+/// copies, training's inner loop on its own buffers, so both give bit-identical results.
 [<AbstractClass>]
 type internal UpdateRule() =
     /// The number of state arrays per parameter array (0 for gradient descent, 1 momentum, 2 Adam).
@@ -41,12 +70,25 @@ type internal UpdateRule() =
     abstract Apply:
         t: int * isWeight: bool * p: Span<float> * g: Span<float> * s0: Span<float> * s1: Span<float> -> unit
 
-/// The Update function of an optimizer made from a rule; it keeps the rule within reach of training.
-type internal RuleUpdate(rule: UpdateRule, update: Gradients -> OptimizerState -> Network -> Network * OptimizerState) =
-    inherit OptimizedClosures.FSharpFunc<Gradients, OptimizerState, Network, Network * OptimizerState>()
-    member _.Rule = rule
-    override _.Invoke(gradients: Gradients) = update gradients
-    override _.Invoke(gradients, state, network) = update gradients state network
+/// The names of the built-in optimizers: one table for the console host and the model file.
+[<RequireQualifiedAccess; CompilationRepresentation(CompilationRepresentationFlags.ModuleSuffix)>]
+module OptimizerKind =
+    /// Every built-in optimizer, in declaration order.
+    let all = [ OptimizerKind.GradientDescent; OptimizerKind.Momentum; OptimizerKind.Adam ]
+
+    /// The name used in model files and on the command line: "gd", "momentum" or "adam".
+    [<CompiledName("Name")>]
+    let name kind =
+        match kind with
+        | OptimizerKind.GradientDescent -> "gd"
+        | OptimizerKind.Momentum -> "momentum"
+        | OptimizerKind.Adam -> "adam"
+
+    /// The optimizer with this name (case-insensitive, surrounding spaces ignored); None for any other text.
+    [<CompiledName("TryParse")>]
+    let tryParse (text: string) =
+        let wanted = if isNull text then "" else text.Trim().ToLowerInvariant()
+        all |> List.tryFind (fun kind -> name kind = wanted)
 
 /// The optimizers.
 [<RequireQualifiedAccess; CompilationRepresentation(CompilationRepresentationFlags.ModuleSuffix)>]
@@ -58,6 +100,10 @@ module Optimizer =
     let private checkFraction name (value: float) =
         if not (value >= 0.0 && value < 1.0) then
             invalidArg name $"{name} is {value}; expected a number in [0, 1)"
+
+    let private checkLambda (lambda: float) =
+        if not (Double.IsFinite lambda) || lambda < 0.0 then
+            invalidArg "lambda" $"L2 is {lambda}; expected a finite number >= 0"
 
     /// Zeros shaped like the network's parameters.
     [<CompiledName("ZerosLike")>]
@@ -80,7 +126,12 @@ module Optimizer =
     }
 
     let private wrongState name (state: OptimizerState) =
-        invalidArg "state" $"{name} was given a {state.GetType().Name} state; expected the state its Init returns"
+        let given =
+            match state with
+            | Custom value when not (isNull value) -> $"Custom {value.GetType().Name}"
+            | _ -> state.GetType().Name
+
+        invalidArg "state" $"{name} was given a {given} state; expected the state its Init returns"
 
     /// Raises ArgumentException (naming `name`) unless g has the network's layers and shapes.
     let internal checkShaped (name: string) (what: string) (g: Gradients) (network: Network) =
@@ -114,9 +165,110 @@ module Optimizer =
         else
             Span<float>.Empty
 
+    let private gradientDescentRule (learningRate: float) =
+        checkRate "learningRate" learningRate
+
+        {
+            new UpdateRule() with
+                member _.Slots = 0
+
+                member _.Import state =
+                    match state with
+                    | Stateless -> 0, [||]
+                    | other -> wrongState "gradient descent" other
+
+                member _.Export(_, _) = Stateless
+
+                member _.Apply(_, _, p, g, _, _) =
+                    TensorPrimitives.MultiplyAdd(Span<float>.op_Implicit g, -learningRate, Span<float>.op_Implicit p, p)
+        }
+
+    let private momentumRule (learningRate: float) (beta: float) =
+        checkRate "learningRate" learningRate
+        checkFraction "beta" beta
+
+        {
+            new UpdateRule() with
+                member _.Slots = 1
+
+                member _.Import state =
+                    match state with
+                    | Velocity v -> 0, [| v |]
+                    | other -> wrongState "momentum" other
+
+                member _.Export(_, slots) = Velocity slots[0]
+
+                member _.Apply(_, _, p, g, v, _) =
+                    TensorPrimitives.Multiply(Span<float>.op_Implicit v, beta, v)
+                    TensorPrimitives.MultiplyAdd(Span<float>.op_Implicit g, 1.0 - beta, Span<float>.op_Implicit v, v)
+                    TensorPrimitives.MultiplyAdd(Span<float>.op_Implicit v, -learningRate, Span<float>.op_Implicit p, p)
+        }
+
+    let private adamRule (learningRate: float) (beta1: float) (beta2: float) (epsilon: float) =
+        checkRate "learningRate" learningRate
+        checkFraction "beta1" beta1
+        checkFraction "beta2" beta2
+        checkRate "epsilon" epsilon
+
+        {
+            new UpdateRule() with
+                member _.Slots = 2
+
+                member _.Import state =
+                    match state with
+                    | Moments(step, m, v) -> step, [| m; v |]
+                    | other -> wrongState "adam" other
+
+                member _.Export(t, slots) = Moments(t, slots[0], slots[1])
+
+                member _.Apply(t, _, p, g, m, v) =
+                    let correction1 = 1.0 - Math.Pow(beta1, float t)
+                    let correction2 = 1.0 - Math.Pow(beta2, float t)
+                    TensorPrimitives.Multiply(Span<float>.op_Implicit m, beta1, m)
+                    TensorPrimitives.MultiplyAdd(Span<float>.op_Implicit g, 1.0 - beta1, Span<float>.op_Implicit m, m)
+
+                    for i in 0 .. p.Length - 1 do
+                        v[i] <- beta2 * v[i] + (1.0 - beta2) * g[i] * g[i]
+                        // g is scratch: it now holds the step.
+                        g[i] <- (m[i] / correction1) / (sqrt (v[i] / correction2) + epsilon)
+
+                    TensorPrimitives.MultiplyAdd(Span<float>.op_Implicit g, -learningRate, Span<float>.op_Implicit p, p)
+        }
+
+    /// The inner rule on the penalised cost: lambda W is added to the weights' gradient first, with the
+    /// arithmetic of `l2Gradients`.
+    let private l2Rule (lambda: float) (inner: UpdateRule) = {
+        new UpdateRule() with
+            member _.Slots = inner.Slots
+            member _.Import state = inner.Import state
+            member _.Export(t, slots) = inner.Export(t, slots)
+
+            member _.Apply(t, isWeight, p, g, s0, s1) =
+                if isWeight then
+                    TensorPrimitives.MultiplyAdd(Span<float>.op_Implicit p, lambda, Span<float>.op_Implicit g, g)
+
+                inner.Apply(t, isWeight, p, g, s0, s1)
+    }
+
+    /// The in-place rule of a built-in optimizer (also under L2); None when a Custom one is inside.
+    /// Raises ArgumentException for hyper-parameters out of range.
+    let rec internal tryRule (optimizer: Optimizer) =
+        match optimizer with
+        | Optimizer.GradientDescent learningRate -> Some(gradientDescentRule learningRate)
+        | Optimizer.Momentum(learningRate, beta) -> Some(momentumRule learningRate beta)
+        | Optimizer.Adam(learningRate, beta1, beta2, epsilon) -> Some(adamRule learningRate beta1 beta2 epsilon)
+        | Optimizer.WithL2(lambda, inner) ->
+            checkLambda lambda
+            let rule = tryRule inner
+
+            if lambda = 0.0 then
+                rule
+            else
+                rule |> Option.map (l2Rule lambda)
+        | Optimizer.Custom _ -> None
+
     /// Runs a rule as a pure update: copies the network, the gradients and the state, applies the rule to
-    /// the copies in place and returns them. Training's in-place loop runs the same rule on its own
-    /// buffers, so both give bit-identical results.
+    /// the copies in place and returns them.
     let private pureUpdate (rule: UpdateRule) (gradients: Gradients) (state: OptimizerState) (network: Network) =
         if isNull (box network) then
             nullArg "network"
@@ -159,209 +311,168 @@ module Optimizer =
 
         ({ Layers = layers }: Network), rule.Export(t, slots)
 
-    /// An optimizer from its in-place rule.
-    let internal ofRule (name: string) (rule: UpdateRule) : Optimizer = {
-        Name = name
-        Init = fun network -> rule.Export(0, Array.init rule.Slots (fun _ -> zerosLike network))
-        Update =
-            RuleUpdate(rule, pureUpdate rule) :> obj
-            :?> (Gradients -> OptimizerState -> Network -> Network * OptimizerState)
-    }
+    /// The total L2 coefficient lambda that an optimizer adds to the objective (0 without WithL2).
+    [<CompiledName("L2")>]
+    let rec l2 (optimizer: Optimizer) =
+        match optimizer with
+        | Optimizer.WithL2(lambda, inner) -> lambda + l2 inner
+        | _ -> 0.0
 
-    /// The in-place rule behind an optimizer, when it was built by this module (None for a hand-made one).
-    let internal tryRule (optimizer: Optimizer) =
-        match box optimizer.Update with
-        | :? RuleUpdate as r -> Some r.Rule
-        | _ -> None
+    /// (lambda / 2) ||W||^2 over the layers' weights, summed layer by layer in order.
+    let internal layersPenalty (lambda: float) (layers: Layer list) =
+        0.5
+        * lambda
+        * (layers
+           |> List.sumBy (fun l ->
+               let w = Buffers.readOnly2 l.Weights
+               TensorPrimitives.Dot(w, w)))
 
-    /// Plain gradient descent: parameter <- parameter - learningRate * gradient.
-    [<CompiledName("GradientDescent")>]
-    let gradientDescent (learningRate: float) =
-        checkRate "learningRate" learningRate
-
-        ofRule
-            $"gd(lr={learningRate})"
-            {
-                new UpdateRule() with
-                    member _.Slots = 0
-
-                    member _.Import state =
-                        match state with
-                        | Stateless -> 0, [||]
-                        | other -> wrongState "gradient descent" other
-
-                    member _.Export(_, _) = Stateless
-
-                    member _.Apply(_, _, p, g, _, _) =
-                        TensorPrimitives.MultiplyAdd(
-                            Span<float>.op_Implicit g,
-                            -learningRate,
-                            Span<float>.op_Implicit p,
-                            p
-                        )
-            }
-
-    /// Momentum: v <- beta v + (1 - beta) g; parameter <- parameter - learningRate v (the course's form).
-    [<CompiledName("Momentum")>]
-    let momentum (learningRate: float) (beta: float) =
-        checkRate "learningRate" learningRate
-        checkFraction "beta" beta
-
-        ofRule
-            $"momentum(lr={learningRate}, beta={beta})"
-            {
-                new UpdateRule() with
-                    member _.Slots = 1
-
-                    member _.Import state =
-                        match state with
-                        | Velocity v -> 0, [| v |]
-                        | other -> wrongState "momentum" other
-
-                    member _.Export(_, slots) = Velocity slots[0]
-
-                    member _.Apply(_, _, p, g, v, _) =
-                        TensorPrimitives.Multiply(Span<float>.op_Implicit v, beta, v)
-
-                        TensorPrimitives.MultiplyAdd(
-                            Span<float>.op_Implicit g,
-                            1.0 - beta,
-                            Span<float>.op_Implicit v,
-                            v
-                        )
-
-                        TensorPrimitives.MultiplyAdd(
-                            Span<float>.op_Implicit v,
-                            -learningRate,
-                            Span<float>.op_Implicit p,
-                            p
-                        )
-            }
-
-    /// Adam with bias correction (Kingma and Ba, 2015).
-    [<CompiledName("Adam")>]
-    let adam (learningRate: float) (beta1: float) (beta2: float) (epsilon: float) =
-        checkRate "learningRate" learningRate
-        checkFraction "beta1" beta1
-        checkFraction "beta2" beta2
-        checkRate "epsilon" epsilon
-
-        ofRule
-            $"adam(lr={learningRate}, beta1={beta1}, beta2={beta2})"
-            {
-                new UpdateRule() with
-                    member _.Slots = 2
-
-                    member _.Import state =
-                        match state with
-                        | Moments(step, m, v) -> step, [| m; v |]
-                        | other -> wrongState "adam" other
-
-                    member _.Export(t, slots) = Moments(t, slots[0], slots[1])
-
-                    member _.Apply(t, _, p, g, m, v) =
-                        let correction1 = 1.0 - Math.Pow(beta1, float t)
-                        let correction2 = 1.0 - Math.Pow(beta2, float t)
-                        TensorPrimitives.Multiply(Span<float>.op_Implicit m, beta1, m)
-
-                        TensorPrimitives.MultiplyAdd(
-                            Span<float>.op_Implicit g,
-                            1.0 - beta1,
-                            Span<float>.op_Implicit m,
-                            m
-                        )
-
-                        for i in 0 .. p.Length - 1 do
-                            v[i] <- beta2 * v[i] + (1.0 - beta2) * g[i] * g[i]
-                            // g is scratch: it now holds the step.
-                            g[i] <- (m[i] / correction1) / (sqrt (v[i] / correction2) + epsilon)
-
-                        TensorPrimitives.MultiplyAdd(
-                            Span<float>.op_Implicit g,
-                            -learningRate,
-                            Span<float>.op_Implicit p,
-                            p
-                        )
-            }
-
-    /// Adam with the usual constants (beta1 0.9, beta2 0.999, epsilon 1e-8).
-    [<CompiledName("AdamDefault")>]
-    let adamDefault (learningRate: float) = adam learningRate 0.9 0.999 1e-8
-
-    /// Adds an L2 penalty (lambda / 2) ||W||^2 on the weights (not biases) to the cost that an optimizer
-    /// minimises: its gradient lambda W is added before the wrapped update.
-    [<CompiledName("WithL2")>]
-    let withL2 (lambda: float) (optimizer: Optimizer) =
-        if not (Double.IsFinite lambda) || lambda < 0.0 then
-            invalidArg "lambda" $"L2 is {lambda}; expected a finite number >= 0"
-
-        let name = $"{optimizer.Name} + l2({lambda})"
-
-        match lambda, tryRule optimizer with
-        | 0.0, _ -> optimizer
-        | _, Some inner ->
-            // The penalised rule keeps the in-place form (and the same arithmetic as below).
-            {
-                ofRule
-                    name
-                    {
-                        new UpdateRule() with
-                            member _.Slots = inner.Slots
-                            member _.Import state = inner.Import state
-                            member _.Export(t, slots) = inner.Export(t, slots)
-
-                            member _.Apply(t, isWeight, p, g, s0, s1) =
-                                if isWeight then
-                                    TensorPrimitives.MultiplyAdd(
-                                        Span<float>.op_Implicit p,
-                                        lambda,
-                                        Span<float>.op_Implicit g,
-                                        g
-                                    )
-
-                                inner.Apply(t, isWeight, p, g, s0, s1)
-                    } with
-                    Init = optimizer.Init
-            }
-        | _, None -> {
-            optimizer with
-                Name = name
-                Update =
-                    fun gradients state network ->
-                        let penalised: Gradients = {
-                            Layers =
-                                List.map2
-                                    (fun (g: LayerGradients) (layer: Layer) -> {
-                                        g with
-                                            Weights =
-                                                let result =
-                                                    Array2D.zeroCreate (g.Weights.GetLength 0) (g.Weights.GetLength 1)
-
-                                                TensorPrimitives.MultiplyAdd(
-                                                    Buffers.readOnly2 layer.Weights,
-                                                    lambda,
-                                                    Buffers.readOnly2 g.Weights,
-                                                    Buffers.span2 result
-                                                )
-
-                                                result
-                                    })
-                                    gradients.Layers
-                                    network.Layers
-                        }
-
-                        optimizer.Update penalised state network
-          }
-
-    /// The L2 penalty (lambda / 2) ||W||^2 of a network's weights, to add to a reported cost.
+    /// The L2 penalty (lambda / 2) ||W||^2 of a network's weights (not biases): the term L2 adds to a cost.
     [<CompiledName("L2Penalty")>]
     let l2Penalty (lambda: float) (network: Network) =
         if lambda = 0.0 then
             0.0
         else
-            0.5
-            * lambda
-            * (network.Layers
-               |> List.sumBy (fun l ->
-                   let w = Buffers.readOnly2 l.Weights
-                   TensorPrimitives.Dot(w, w)))
+            layersPenalty lambda network.Layers
+
+    /// The gradients of the cost plus (lambda / 2) ||W||^2: lambda W added to the weights' gradients. Pure.
+    [<CompiledName("L2Gradients")>]
+    let l2Gradients (lambda: float) (gradients: Gradients) (network: Network) : Gradients =
+        checkShaped "gradients" "the gradients" gradients network
+
+        {
+            Layers =
+                List.map2
+                    (fun (g: LayerGradients) (layer: Layer) -> {
+                        g with
+                            Weights =
+                                let result = Array2D.zeroCreate (g.Weights.GetLength 0) (g.Weights.GetLength 1)
+
+                                TensorPrimitives.MultiplyAdd(
+                                    Buffers.readOnly2 layer.Weights,
+                                    lambda,
+                                    Buffers.readOnly2 g.Weights,
+                                    Buffers.span2 result
+                                )
+
+                                result
+                    })
+                    gradients.Layers
+                    network.Layers
+        }
+
+    /// A short description, e.g. "adam(lr=0.001, beta1=0.9, beta2=0.999)".
+    [<CompiledName("Name")>]
+    let rec name (optimizer: Optimizer) =
+        match optimizer with
+        | Optimizer.GradientDescent learningRate -> $"gd(lr={learningRate})"
+        | Optimizer.Momentum(learningRate, beta) -> $"momentum(lr={learningRate}, beta={beta})"
+        | Optimizer.Adam(learningRate, beta1, beta2, _) -> $"adam(lr={learningRate}, beta1={beta1}, beta2={beta2})"
+        | Optimizer.WithL2(lambda, inner) -> $"{name inner} + l2({lambda})"
+        | Optimizer.Custom custom -> custom.Name
+
+    /// The built-in optimizer an optimizer runs, under any L2; None for a custom one.
+    [<CompiledName("Kind")>]
+    let rec kind (optimizer: Optimizer) =
+        match optimizer with
+        | Optimizer.GradientDescent _ -> Some OptimizerKind.GradientDescent
+        | Optimizer.Momentum _ -> Some OptimizerKind.Momentum
+        | Optimizer.Adam _ -> Some OptimizerKind.Adam
+        | Optimizer.WithL2(_, inner) -> kind inner
+        | Optimizer.Custom _ -> None
+
+    /// The initial state for a network. Pure.
+    [<CompiledName("Init")>]
+    let rec init (optimizer: Optimizer) (network: Network) =
+        match optimizer, tryRule optimizer with
+        | _, Some rule -> rule.Export(0, Array.init rule.Slots (fun _ -> zerosLike network))
+        | Optimizer.WithL2(_, inner), None -> init inner network
+        | Optimizer.Custom custom, None -> custom.Init network
+        | _, None -> invalidOp "every built-in optimizer has a rule"
+
+    /// Applies gradients: (gradients, state, network) -> (network', state'). Pure.
+    [<CompiledName("Update")>]
+    let rec update (optimizer: Optimizer) : Gradients -> OptimizerState -> Network -> Network * OptimizerState =
+        match optimizer, tryRule optimizer with
+        | _, Some rule -> pureUpdate rule
+        | Optimizer.WithL2(lambda, inner), None ->
+            let inner = update inner
+
+            fun gradients state network ->
+                let penalised =
+                    if lambda = 0.0 then
+                        gradients
+                    else
+                        l2Gradients lambda gradients network
+
+                inner penalised state network
+        | Optimizer.Custom custom, None -> custom.Update
+        | _, None -> invalidOp "every built-in optimizer has a rule"
+
+    /// Plain gradient descent: parameter <- parameter - learningRate * gradient.
+    [<CompiledName("GradientDescent")>]
+    let gradientDescent (learningRate: float) =
+        checkRate "learningRate" learningRate
+        Optimizer.GradientDescent learningRate
+
+    /// Momentum: v <- beta v + (1 - beta) g; parameter <- parameter - learningRate v (the course's form).
+    [<CompiledName("Momentum")>]
+    let momentum (learningRate: float) (beta: float) =
+        momentumRule learningRate beta |> ignore
+        Optimizer.Momentum(learningRate, beta)
+
+    /// Adam with bias correction (Kingma and Ba, 2015).
+    [<CompiledName("Adam")>]
+    let adam (learningRate: float) (beta1: float) (beta2: float) (epsilon: float) =
+        adamRule learningRate beta1 beta2 epsilon |> ignore
+        Optimizer.Adam(learningRate, beta1, beta2, epsilon)
+
+    /// Adam with the usual constants (beta1 0.9, beta2 0.999, epsilon 1e-8).
+    [<CompiledName("AdamDefault")>]
+    let adamDefault (learningRate: float) = adam learningRate 0.9 0.999 1e-8
+
+    /// The optimizer on the cost plus an L2 penalty (lambda / 2) ||W||^2 on the weights (not biases): its
+    /// gradient lambda W is added before the wrapped update, and training reports the penalised cost.
+    [<CompiledName("WithL2")>]
+    let withL2 (lambda: float) (optimizer: Optimizer) =
+        checkLambda lambda
+
+        if lambda = 0.0 then
+            optimizer
+        else
+            Optimizer.WithL2(lambda, optimizer)
+
+    /// A hand-made optimizer whose state is a value of its own type 'State (held by OptimizerState.Custom);
+    /// `update` is given the state `init` or its last call returned. Trains through the pure fold.
+    [<CompiledName("Custom")>]
+    let custom
+        (name: string)
+        (init: Network -> 'State)
+        (update: Gradients -> 'State -> Network -> Network * 'State)
+        : Optimizer =
+        let own (state: OptimizerState) =
+            match state with
+            | Custom(:? 'State as value) -> value
+            // A null value is a legitimate state of some types, e.g. unit or an empty option.
+            | Custom null when not typeof<'State>.IsValueType -> Unchecked.defaultof<'State>
+            | other -> wrongState name other
+
+        Optimizer.Custom {
+            Name = name
+            Init = fun network -> Custom(box (init network))
+            Update =
+                fun gradients state network ->
+                    let network, next = update gradients (own state) network
+                    network, Custom(box next)
+        }
+
+/// Init, Update and Name as members, so that `optimizer.Update gradients state network` reads as in Optax.
+type Optimizer with
+    /// A short description, e.g. "adam(lr=0.001, beta1=0.9, beta2=0.999)".
+    member optimizer.Name = Optimizer.name optimizer
+    /// The initial state for a network.
+    member optimizer.Init: Network -> OptimizerState = Optimizer.init optimizer
+
+    /// Applies gradients: (gradients, state, network) -> (network', state').
+    member optimizer.Update: Gradients -> OptimizerState -> Network -> Network * OptimizerState =
+        Optimizer.update optimizer

@@ -5,6 +5,7 @@ namespace Perceptron.Core
 open System
 
 /// Everything training carries from one step to the next.
+[<NoComparison>]
 type TrainingState = {
     /// The network after Step updates.
     Network: Network
@@ -14,19 +15,22 @@ type TrainingState = {
     Step: int
     /// The number of completed epochs.
     Epoch: int
-    /// The cost of the last batch, computed before its update (NaN before the first step).
+    /// The cost of the last batch, computed before its update: the mean cross-entropy plus the optimizer's
+    /// L2 penalty (lambda / 2) ||W||^2 (NaN before the first step).
     Cost: float
-    /// The gradients of the last batch (None before the first step).
+    /// The gradients of the last batch's cross-entropy (None before the first step); an optimizer with L2
+    /// adds lambda W to them when it updates.
     Gradients: Gradients option
 }
 
 /// The summary of one completed epoch.
+[<NoComparison>]
 type EpochReport = {
     /// 1 for the first epoch.
     Epoch: int
-    /// The mean cost over the epoch's batches (each computed before its update).
+    /// The mean cost over the epoch's batches (each computed before its update, L2 penalty included).
     Cost: float
-    /// The cost on the validation data after the epoch, when there is any.
+    /// The cost on the validation data after the epoch (L2 penalty included), when there is any.
     ValidationCost: float option
     /// The state at the end of the epoch.
     State: TrainingState
@@ -61,6 +65,7 @@ type StopReason =
     | Diverged
 
 /// The outcome of `fit`.
+[<NoComparison>]
 type FitResult = {
     /// The network to use: the best one by validation cost under early stopping, else the last.
     Network: Network
@@ -90,13 +95,15 @@ type internal Stepper() =
 /// The same steps on buffers of its own: parameters, gradients and optimizer state are updated in place
 /// by the optimizer's rule, with the arithmetic of its pure Update, so the states it reports are
 /// bit-identical to the pure fold's. No parameter-sized array is allocated per step; State copies the
-/// buffers out.
-type internal Engine(rule: UpdateRule, start: TrainingState) =
+/// buffers out. `lambda` is the optimizer's L2 coefficient, for the reported cost.
+type internal Engine(rule: UpdateRule, lambda: float, start: TrainingState) =
     inherit Stepper()
 
     static let copy = Optimizer.copyGradients
 
     let layers = start.Network.Layers |> List.map Network.copyLayer |> List.toArray
+    // The same Layer values as `layers`, whose arrays the steps update in place.
+    let layerList = List.ofArray layers
 
     let gradientWeights, gradientBias = Propagation.zeroGradients layers
     let scratchWeights, scratchBias = Propagation.zeroGradients layers
@@ -117,6 +124,10 @@ type internal Engine(rule: UpdateRule, start: TrainingState) =
 
     override _.Step(ws, input, labels) =
         cost <- Propagation.propagateInto ws layers input labels gradientWeights gradientBias
+
+        if lambda <> 0.0 then
+            cost <- cost + Optimizer.layersPenalty lambda layerList
+
         updates <- updates + 1
 
         for l in 0 .. layers.Length - 1 do
@@ -169,6 +180,19 @@ type internal Engine(rule: UpdateRule, start: TrainingState) =
 /// Training functions.
 [<RequireQualifiedAccess>]
 module Training =
+    /// The batch's cost on the penalised objective: the cross-entropy plus the optimizer's L2 penalty of
+    /// the network it was measured on. Adds nothing (bit for bit) without L2.
+    let private penalised (lambda: float) (layers: Layer list) (cost: float) =
+        if lambda = 0.0 then
+            cost
+        else
+            cost + Optimizer.layersPenalty lambda layers
+
+    /// The cost of a network on data, as training reports it: cross-entropy plus the optimizer's L2 penalty.
+    [<CompiledName("Cost")>]
+    let cost (optimizer: Optimizer) (network: Network) (features: float[,]) (labels: int[]) =
+        penalised (Optimizer.l2 optimizer) network.Layers (Propagation.cost network features labels)
+
     /// The state before any step.
     [<CompiledName("Init")>]
     let init (optimizer: Optimizer) (network: Network) = {
@@ -191,6 +215,7 @@ module Training =
         let layers = List.toArray state.Network.Layers
         let weights, bias = Propagation.zeroGradients layers
         let cost = Propagation.propagateInto ws layers input labels weights bias
+        let cost = penalised (Optimizer.l2 optimizer) state.Network.Layers cost
         let gradients = Propagation.toGradients weights bias
 
         let network, optimizerState =
@@ -205,13 +230,20 @@ module Training =
                 Gradients = Some gradients
         }
 
-    /// One update on the given batch (features samples x inputs, labels per sample). Pure.
+    /// One full-batch update on the given samples (features samples x inputs, labels per sample), which
+    /// make one epoch: Step and Epoch both advance, so a fold of `step` over the same samples gives the
+    /// states of `steps optimizer None`, field for field, and `steps` resumes from it. Pure. (For seeded
+    /// mini-batches take the states of `steps`: a step on one batch cannot know where its epoch ends.)
     [<CompiledName("Step")>]
     let step (optimizer: Optimizer) (features: float[,]) (labels: int[]) (state: TrainingState) =
         Propagation.checkFeatures state.Network features
         Propagation.checkLabels state.Network (features.GetLength 0) labels
         let ws = Workspace(state.Network, labels.Length)
-        stepWith ws optimizer (Buffers.readOnly2 features) (ReadOnlySpan<int> labels) state
+
+        let next =
+            stepWith ws optimizer (Buffers.readOnly2 features) (ReadOnlySpan<int> labels) state
+
+        { next with Epoch = state.Epoch + 1 }
 
     /// The reference stepper: a fold of the pure step, one new immutable state per update.
     type internal PureStepper(optimizer: Optimizer, start: TrainingState) =
@@ -227,10 +259,10 @@ module Training =
 
         override _.State = state
 
-    /// The fastest stepper for an optimizer: in place when it has a rule, else the pure fold.
+    /// The fastest stepper for an optimizer: in place for a built-in one (also under L2), else the pure fold.
     let internal stepper (optimizer: Optimizer) (start: TrainingState) : Stepper =
         match Optimizer.tryRule optimizer with
-        | Some rule -> Engine(rule, start)
+        | Some rule -> Engine(rule, Optimizer.l2 optimizer, start)
         | None -> PureStepper(optimizer, start)
 
     /// The order of the samples in an epoch: a permutation drawn from (seed, epoch) alone, so that
@@ -372,10 +404,10 @@ module Training =
             let mutable total = 0.0
             let mutable weight = 0
 
-            for struct (stepper, cost, count, ended) in
+            for struct (stepper, batchCost, count, ended) in
                 batchSteps (stepper optimizer) batchSize seed features labels start do
                 // Weighted by batch size, so that the epoch cost is the mean over samples.
-                total <- total + cost * float count
+                total <- total + batchCost * float count
                 weight <- weight + count
 
                 if ended then
@@ -384,7 +416,7 @@ module Training =
                     yield {
                         Epoch = state.Epoch
                         Cost = total / float weight
-                        ValidationCost = validation |> Option.map (fun (vx, vy) -> Propagation.cost state.Network vx vy)
+                        ValidationCost = validation |> Option.map (fun (vx, vy) -> cost optimizer state.Network vx vy)
                         State = state
                     }
 

@@ -28,11 +28,12 @@ public static class GradientCheck
 
     /// <summary>
     /// Checks the gradients of the network that <see cref="Classifier.Train"/> would start from (same options, seed
-    /// and standardisation) on the data, or on a seeded subset of <see cref="MaxSamples"/> samples.
+    /// and standardisation) on the data, or on a seeded subset of <see cref="MaxSamples"/> samples. The cost is the
+    /// one training minimises, including the penalty of <see cref="TrainingOptions.L2"/>.
     /// </summary>
     /// <param name="features">samples x features, finite.</param>
     /// <param name="labels">One class index per sample, 0..K-1.</param>
-    /// <param name="options">The architecture and seed; null for the defaults.</param>
+    /// <param name="options">The architecture, seed and L2 penalty; null for the defaults.</param>
     /// <param name="epsilon">The finite-difference step.</param>
     public static GradientCheckResult Run(
         double[,] features, int[] labels, TrainingOptions? options = null, double epsilon = 1e-6)
@@ -48,7 +49,8 @@ public static class GradientCheck
             y = rows.Select(i => y[i]).ToArray();
         }
 
-        var report = Core.GradientCheck.Check(epsilon, prepared.Network, x, y);
+        // The objective training minimises: cross-entropy plus (L2 / 2) ||W||^2.
+        var report = Core.GradientCheck.CheckWithL2((options ?? new TrainingOptions()).L2, epsilon, prepared.Network, x, y);
         var layers = report.Layers.Select(l => new LayerGradientCheck(l.Layer, l.RelativeDifference, l.Parameters)).ToArray();
         return new GradientCheckResult(
             report.RelativeDifference, report.RelativeDifference < Threshold, Array.AsReadOnly(layers), y.Length, epsilon);

@@ -180,3 +180,106 @@ let ``check rejects a step that is not a small positive number`` () =
                 GradientCheck.check epsilon network (array2D [ [ 1.0; 2.0 ] ]) [| 1 |] |> ignore)
 
         Assert.Equal("epsilon", e.ParamName)
+
+/// An L2 coefficient drawn from a few orders of magnitude.
+let lambdaOf (pick: byte) =
+    [| 0.01; 0.1; 0.5; 1.0; 3.0 |][int pick % 5]
+
+/// True when the network has weights the penalty can see: with all weights 0, (lambda / 2) ||W||^2
+/// and its gradient lambda W vanish, and no check could tell whether they were included.
+let hasWeights (network: Network) =
+    network.Layers
+    |> List.exists (fun l -> Seq.cast<float> l.Weights |> Seq.exists (fun w -> abs w > 1e-3))
+
+[<Property(MaxRejected = 10000)>]
+let ``with L2 the gradient check compares the penalised gradient with differences of the penalised cost``
+    (c: Case)
+    (pick: byte)
+    =
+    // Fails if either side leaves the penalty out: the two would differ by lambda W.
+    (distanceToKink c > 1e-4 && resolvable c && hasWeights c.Network)
+    ==> lazy
+        (let lambda = lambdaOf pick
+         let report = GradientCheck.checkWithL2 lambda 1e-6 c.Network c.Features c.Labels
+
+         Assert.True(
+             report.RelativeDifference < 1e-7,
+             $"lambda {lambda}: relative difference {report.RelativeDifference}; per layer %A{report.Layers |> List.map _.RelativeDifference}"
+         ))
+
+/// The network with parameter k (weights row by row, then biases, layer by layer) moved by delta.
+let moved (network: Network) (k: int) (delta: float) : Network =
+    let mutable index = k
+
+    {
+        Layers =
+            network.Layers
+            |> List.map (fun layer ->
+                let weights = Array2D.copy layer.Weights
+                let bias = Array.copy layer.Bias
+
+                if index >= 0 && index < weights.Length then
+                    let i, j = index / layer.Inputs, index % layer.Inputs
+                    weights[i, j] <- weights[i, j] + delta
+                elif index >= weights.Length && index < weights.Length + bias.Length then
+                    bias[index - weights.Length] <- bias[index - weights.Length] + delta
+
+                index <- index - weights.Length - bias.Length
+
+                {
+                    layer with
+                        Weights = weights
+                        Bias = bias
+                })
+    }
+
+let parameterValues (network: Network) =
+    network.Layers
+    |> List.map (fun l -> Array.append (flat2 l.Weights) l.Bias)
+    |> Array.concat
+
+[<Property(MaxRejected = 10000)>]
+let ``training with L2 steps along the gradient of the cost it reports`` (c: Case) (pick: byte) =
+    // Gradient descent at rate 1 moves each parameter by minus the gradient it follows; the in-place
+    // engine's first update is compared with central differences of Training.cost, the cost that
+    // training reports. Fails if either the rule or the reported cost leaves the penalty out.
+    (distanceToKink c > 1e-4 && resolvable c && hasWeights c.Network)
+    ==> lazy
+        (let lambda = lambdaOf pick
+         let optimizer = Optimizer.withL2 lambda (Optimizer.gradientDescent 1.0)
+
+         let after =
+             (Training.epochs optimizer None 0 c.Features c.Labels None (Training.init optimizer c.Network)
+              |> Seq.head)
+                 .State.Network
+
+         let applied =
+             Array.map2 (fun before after -> before - after) (parameterValues c.Network) (parameterValues after)
+
+         let epsilon = 1e-6
+
+         let numeric =
+             Array.init applied.Length (fun k ->
+                 let cost delta =
+                     Training.cost optimizer (moved c.Network k delta) c.Features c.Labels
+
+                 (cost epsilon - cost -epsilon) / (2.0 * epsilon))
+
+         let difference = GradientCheck.relativeDifference applied numeric
+         Assert.True(difference < 1e-6, $"lambda {lambda}: relative difference {difference}"))
+
+[<Fact>]
+let ``checkWithL2 rejects a penalty that is not a finite number >= 0, and 0 is the plain check`` () =
+    let network = Network.initialize Xavier 1 2 [ 3 ] Tanh 2
+    let features, labels = array2D [ [ 1.0; 2.0 ]; [ -1.0; 0.5 ] ], [| 1; 0 |]
+
+    for lambda in [ -0.1; nan; infinity ] do
+        let e =
+            Assert.ThrowsAny<ArgumentException>(fun () ->
+                GradientCheck.checkWithL2 lambda 1e-6 network features labels |> ignore)
+
+        Assert.Equal("lambda", e.ParamName)
+
+    let plain = GradientCheck.check 1e-6 network features labels
+    let zero = GradientCheck.checkWithL2 0.0 1e-6 network features labels
+    Assert.Equal(bits plain.RelativeDifference, bits zero.RelativeDifference)

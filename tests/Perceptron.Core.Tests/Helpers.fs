@@ -55,12 +55,14 @@ let copyOptimizerState (s: OptimizerState) =
     | Stateless -> Stateless
     | Velocity v -> Velocity(copyGradients v)
     | Moments(t, m, v) -> Moments(t, copyGradients m, copyGradients v)
+    | Custom value -> Custom value
 
 let sameOptimizerState (a: OptimizerState) (b: OptimizerState) =
     match a, b with
     | Stateless, Stateless -> true
     | Velocity x, Velocity y -> sameGradients x y
     | Moments(t, m, v), Moments(u, n, w) -> t = u && sameGradients m n && sameGradients v w
+    | Custom x, Custom y -> Object.Equals(x, y)
     | _ -> false
 
 let copyState (s: TrainingState) = {

@@ -231,11 +231,12 @@ let ``withL2 0 is the optimizer itself, and names describe the optimizer`` () =
 let ``withL2 around a hand-made optimizer updates like withL2 around the built-in one`` (c: Case) =
     let inner = Optimizer.adamDefault 0.01
 
-    let handMade: Optimizer = {
-        Name = inner.Name
-        Init = inner.Init
-        Update = fun gradients state network -> inner.Update gradients state network
-    }
+    let handMade =
+        Optimizer.Custom {
+            Name = inner.Name
+            Init = inner.Init
+            Update = fun gradients state network -> inner.Update gradients state network
+        }
 
     let gradients, _ = Propagation.propagate c.Network c.Features c.Labels
     let built = Optimizer.withL2 0.1 inner
@@ -275,3 +276,163 @@ let ``Update rejects gradients or a state not shaped like the network, naming th
         |> Seq.head
         |> ignore)
     |> ignore
+
+[<Fact>]
+let ``the names table holds gd, momentum and adam, and parses each name back`` () =
+    Assert.Equal<string list>([ "gd"; "momentum"; "adam" ], OptimizerKind.all |> List.map OptimizerKind.name)
+
+    for kind in OptimizerKind.all do
+        Assert.Equal(Some kind, OptimizerKind.tryParse (OptimizerKind.name kind))
+        Assert.Equal(Some kind, OptimizerKind.tryParse $" {(OptimizerKind.name kind).ToUpperInvariant()} ")
+
+    for unknown in [ "sgd"; ""; "adamw"; null ] do
+        Assert.Equal(None, OptimizerKind.tryParse unknown)
+
+    // Every built-in optimizer reports its entry, also under L2; a custom one has none.
+    Assert.Equal(Some OptimizerKind.GradientDescent, Optimizer.kind (Optimizer.gradientDescent 0.1))
+    Assert.Equal(Some OptimizerKind.Momentum, Optimizer.kind (Optimizer.withL2 0.1 (Optimizer.momentum 0.1 0.9)))
+    Assert.Equal(Some OptimizerKind.Adam, Optimizer.kind (Optimizer.adamDefault 0.1))
+
+    Assert.Equal(None, Optimizer.kind (Optimizer.custom "mine" (fun _ -> ()) (fun _ () network -> network, ())))
+
+/// Gradient descent whose learning rate decays per step, as a user writes it: the state is the number
+/// of steps taken, an int of the optimizer's own.
+let decaying (rate: float) (decay: float) =
+    Optimizer.custom "decaying gd" (fun _ -> 0) (fun gradients (t: int) network ->
+        let network, _ =
+            (Optimizer.gradientDescent (rate / (1.0 + decay * float t))).Update gradients Stateless network
+
+        network, t + 1)
+
+[<Property>]
+let ``a custom optimizer keeps a state of its own type: a learning rate that decays per step`` (c: Case) =
+    let optimizer = decaying 0.5 1.0
+    let start = Training.init optimizer c.Network
+    Assert.Equal(Custom(box 0), start.OptimizerState)
+
+    let states =
+        Training.steps optimizer None 0 c.Features c.Labels start
+        |> Seq.take 3
+        |> Seq.toArray
+
+    // By hand: gradient descent at 0.5, 0.25, then 0.5 / 3.
+    let expected =
+        [ 0.5; 0.25; 0.5 / 3.0 ]
+        |> List.fold
+            (fun (network: Network) rate ->
+                let gradients, _ = Propagation.propagate network c.Features c.Labels
+                fst ((Optimizer.gradientDescent rate).Update gradients Stateless network))
+            c.Network
+
+    Assert.True(sameNetwork expected states[2].Network, "the decayed steps differ from the hand-made ones")
+
+    Assert.Equal<OptimizerState list>(
+        [ Custom(box 1); Custom(box 2); Custom(box 3) ],
+        states |> Array.map _.OptimizerState |> List.ofArray
+    )
+
+    // Epochs train it through the pure path, and resume with the counter where it was.
+    let viaEpochs =
+        Training.epochs optimizer None 0 c.Features c.Labels None states[0]
+        |> Seq.take 2
+        |> Seq.map _.State
+        |> Seq.toArray
+
+    Assert.True(sameState states[2] viaEpochs[1], "epochs resumed from step 1 differ from the steps")
+
+[<Fact>]
+let ``a custom optimizer rejects a state that is not its own, naming it`` () =
+    let network = Network.initialize Xavier 1 2 [] Sigmoid 2
+    let gradients = Optimizer.zerosLike network
+
+    for foreign in [ Stateless; Custom(box "text"); Custom null ] do
+        let e =
+            Assert.Throws<ArgumentException>(fun () -> (decaying 0.1 1.0).Update gradients foreign network |> ignore)
+
+        Assert.Equal("state", e.ParamName)
+        Assert.Contains("decaying gd", e.Message)
+
+    // A null value is a state for types that have it, such as unit.
+    let silent =
+        Optimizer.custom "silent" (fun _ -> ()) (fun _ () network -> network, ())
+
+    let after, state = silent.Update gradients (silent.Init network) network
+    Assert.True(sameNetwork network after)
+    Assert.Equal(Custom null, state)
+
+/// Every built-in optimizer, also as union values written directly and under (nested) L2.
+let builtIn = [
+    yield! optimizers
+    Optimizer.GradientDescent 0.2
+    Optimizer.WithL2(0.1, Optimizer.Momentum(0.1, 0.9))
+    Optimizer.WithL2(0.1, Optimizer.WithL2(0.2, Optimizer.Adam(0.01, 0.9, 0.999, 1e-8)))
+]
+
+[<Fact>]
+let ``training matches on the optimizer's cases: built-in rules run in place, custom ones through the pure fold`` () =
+    let network = Network.initialize He 1 3 [ 2 ] Relu 2
+
+    let stepper optimizer =
+        Training.stepper optimizer (Training.init optimizer network)
+
+    for optimizer in builtIn do
+        Assert.True(stepper optimizer :? Engine, $"{optimizer.Name} does not run in place")
+
+    for optimizer in
+        [
+            decaying 0.1 1.0
+            Optimizer.withL2 0.1 (decaying 0.1 1.0)
+            Optimizer.Custom {
+                Name = "wrapped adam"
+                Init = (Optimizer.adamDefault 0.1).Init
+                Update = (Optimizer.adamDefault 0.1).Update
+            }
+        ] do
+        Assert.True(stepper optimizer :? Training.PureStepper, $"{optimizer.Name} does not take the pure path")
+
+[<Fact>]
+let ``union values written directly are checked like the constructors' arguments`` () =
+    let network = Network.initialize Xavier 1 2 [] Sigmoid 2
+
+    for optimizer, name in
+        [
+            Optimizer.GradientDescent -0.1, "learningRate"
+            Optimizer.Momentum(0.1, 1.0), "beta"
+            Optimizer.Adam(0.1, 0.9, nan, 1e-8), "beta2"
+            Optimizer.WithL2(-1.0, Optimizer.GradientDescent 0.1), "lambda"
+            Optimizer.WithL2(
+                infinity,
+                Optimizer.Custom {
+                    Name = "c"
+                    Init = (fun _ -> Stateless)
+                    Update = (fun _ s n -> n, s)
+                }
+            ),
+            "lambda"
+        ] do
+        let e =
+            Assert.ThrowsAny<ArgumentException>(fun () -> Training.init optimizer network |> ignore)
+
+        Assert.Equal(name, e.ParamName)
+
+[<Property>]
+let ``l2Gradients adds lambda W to the weights' gradients only, as WithL2's in-place rule does`` (c: Case) =
+    let gradients, _ = Propagation.propagate c.Network c.Features c.Labels
+    let penalised = Optimizer.l2Gradients 0.3 gradients c.Network
+
+    let expected =
+        Array.map3
+            (fun p g isWeight -> if isWeight then g + 0.3 * p else g)
+            (parameters c.Network)
+            (flatten gradients)
+            (weightMask c.Network)
+
+    Assert.True(sameBits expected (flatten penalised))
+    // Gradient descent at rate 1 on the penalised gradients is the in-place rule of WithL2, bit for bit.
+    let viaRule, _ =
+        (Optimizer.withL2 0.3 (Optimizer.gradientDescent 1.0)).Update gradients Stateless c.Network
+
+    let viaGradients, _ =
+        (Optimizer.gradientDescent 1.0).Update penalised Stateless c.Network
+
+    Assert.True(sameNetwork viaRule viaGradients)

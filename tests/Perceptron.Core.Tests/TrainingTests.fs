@@ -109,13 +109,15 @@ let ``steps are lazy: nothing runs until states are taken, then one update per s
     let updates = ref 0
     let inner = t.Optimizer.Make()
 
-    let counting = {
-        inner with
+    let counting =
+        Optimizer.Custom {
+            Name = inner.Name
+            Init = inner.Init
             Update =
                 fun g s n ->
                     updates.Value <- updates.Value + 1
                     inner.Update g s n
-    }
+        }
 
     let states =
         Training.steps counting t.BatchSize t.Seed t.Case.Features t.Case.Labels (Training.init counting t.Case.Network)
@@ -156,7 +158,10 @@ let ``epochs yield one report per epoch with the sample-weighted mean cost of it
             $"epoch {e + 1}: cost {report.Cost}, mean {mean}"
         )
 
-        let expected = Propagation.cost last.Network t.Case.Features t.Case.Labels
+        // The validation cost is the objective the optimizer minimises, L2 penalty included.
+        let expected =
+            Training.cost (t.Optimizer.Make()) last.Network t.Case.Features t.Case.Labels
+
         Assert.Equal(Some(bits expected), report.ValidationCost |> Option.map bits)
 
 [<Property>]
@@ -292,7 +297,7 @@ let ``under early stopping fit returns the network with the lowest validation co
         let best = List.min costs
         // The first epoch reaching the minimum is the best (later equal costs are no improvement).
         Assert.Equal(1 + List.findIndex ((=) best) costs, result.BestEpoch)
-        Assert.Equal(bits best, bits (Propagation.cost result.Network validation labels))
+        Assert.Equal(bits best, bits (Training.cost optimizer result.Network validation labels))
 
         match result.Reason with
         | EarlyStopped -> Assert.Equal(result.BestEpoch + patience, costs.Length)
@@ -392,13 +397,18 @@ let ``fit rejects bad options`` () =
         |> ignore)
     |> ignore
 
-/// The optimizer with its Update behind a plain closure: training cannot see its in-place rule, so it
-/// takes the pure path (one Training.step per update).
-let opaque (inner: Optimizer) : Optimizer = {
-    Name = inner.Name
-    Init = inner.Init
-    Update = fun gradients state network -> inner.Update gradients state network
-}
+/// The optimizer as a Custom init/update pair: training has no in-place rule for it, so it takes the
+/// pure path (one Training.step per update). An L2 penalty stays outside, as WithL2 around the custom
+/// pair, so that it remains part of the objective whose cost training reports.
+let rec opaque (inner: Optimizer) =
+    match inner with
+    | Optimizer.WithL2(lambda, inside) -> Optimizer.WithL2(lambda, opaque inside)
+    | _ ->
+        Optimizer.Custom {
+            Name = inner.Name
+            Init = inner.Init
+            Update = fun gradients state network -> inner.Update gradients state network
+        }
 
 /// The states at the end of the first `count` epochs, through `epochs`.
 let epochStates (optimizer: Optimizer) (t: TrainingCase) (count: int) =
@@ -517,3 +527,101 @@ let ``an epoch in place allocates far less than one network per step`` () =
         let pureFold = allocated (opaque optimizer) 3 - allocated (opaque optimizer) 2
         Assert.True(perEpoch < 16L * parameterBytes / 2L, $"{optimizer.Name}: {perEpoch} bytes per epoch in place")
         Assert.True(pureFold > 16L * parameterBytes, $"{optimizer.Name}: the pure fold allocated only {pureFold} bytes")
+
+[<Property>]
+let ``a fold of Training.step is steps' full-batch states, field for field, and steps resumes from it``
+    (t: TrainingCase)
+    =
+    let optimizer = t.Optimizer.Make()
+    let count = t.First + 1
+
+    let folded =
+        List.replicate count ()
+        |> List.scan (fun state () -> Training.step optimizer t.Case.Features t.Case.Labels state) (start t)
+        |> List.tail
+
+    let viaSteps =
+        Training.steps optimizer None t.Seed t.Case.Features t.Case.Labels (start t)
+        |> Seq.take count
+        |> Seq.toList
+
+    List.iter2
+        (fun (a: TrainingState) b ->
+            Assert.True(sameState a b, $"step {b.Step}: the fold has epoch {a.Epoch}, steps {b.Epoch}"))
+        folded
+        viaSteps
+
+    // Resumed with the case's batches, the hand fold continues as steps' own state does: the epoch it
+    // reports picks the batch order.
+    let resume from =
+        Training.steps optimizer t.BatchSize t.Seed t.Case.Features t.Case.Labels from
+        |> Seq.take t.Then
+        |> Seq.toArray
+
+    Array.iter2
+        (fun a b -> Assert.True(sameState a b, $"resumed at step {a.Step}"))
+        (resume (List.last folded))
+        (resume (List.last viaSteps))
+
+    Assert.Equal(count, (List.last folded).Epoch)
+
+/// (lambda / 2) ||W||^2 by plain loops, independent of the core's vectorised dot product.
+let penaltyByHand (lambda: float) (network: Network) =
+    0.5
+    * lambda
+    * (network.Layers
+       |> List.sumBy (fun l -> Seq.cast<float> l.Weights |> Seq.sumBy (fun w -> w * w)))
+
+[<Fact>]
+let ``with L2 the first epoch's cost is the cost without L2 plus (lambda / 2) ||W||^2 of the initial weights`` () =
+    // A learning rate of 1e-12 leaves the weights at their initial values (to about 1e-12), so the
+    // penalty of every batch in the epoch, and of the network the validation cost is measured on, is
+    // that of the initial weights.
+    let features, labels = dataset 6
+    let network = Network.initialize Xavier 6 2 [ 5 ] Tanh 2
+    let lambda = 0.8
+    let penalty = penaltyByHand lambda network
+    Assert.True(penalty > 0.5, $"penalty {penalty}: too small to tell")
+
+    for make in
+        [
+            Optimizer.gradientDescent
+            (fun rate -> Optimizer.momentum rate 0.9)
+            Optimizer.adamDefault
+        ] do
+        for batchSize in [ None; Some 16 ] do
+            let plain = make 1e-12
+            let penalised = Optimizer.withL2 lambda plain
+
+            let first optimizer =
+                let opts = {
+                    options with
+                        Epochs = 1
+                        BatchSize = batchSize
+                        Validation = Some(features, labels)
+                }
+
+                Training.fit optimizer opts features labels (Training.init optimizer network) (fun _ -> true)
+
+            let without, withL2 = first plain, first penalised
+            let difference = withL2.Costs.Head - without.Costs.Head
+
+            let validationDifference =
+                withL2.ValidationCosts.Head - without.ValidationCosts.Head
+
+            let what = $"{penalised.Name}, batch {batchSize}"
+            Assert.True(abs (difference - penalty) <= 1e-9 * penalty, $"{what}: {difference}, expected {penalty}")
+
+            Assert.True(
+                abs (validationDifference - penalty) <= 1e-9 * penalty,
+                $"{what}: validation {validationDifference}, expected {penalty}"
+            )
+
+            // Training.step and Training.cost report the same objective.
+            let stepped =
+                Training.step penalised features labels (Training.init penalised network)
+
+            let plainCost = Propagation.cost network features labels
+            Assert.True(abs (stepped.Cost - plainCost - penalty) <= 1e-12 * penalty, $"{what}: step {stepped.Cost}")
+            Assert.Equal(bits stepped.Cost, bits (Training.cost penalised network features labels))
+            Assert.Equal(bits plainCost, bits (Training.cost plain network features labels))

@@ -35,7 +35,7 @@ public sealed class CliHelpTests : IDisposable
     })]
     [InlineData("predict", new[] { "--model", "--data", "--output", "--help" })]
     [InlineData("evaluate", new[] { "--model", "--data", "--json", "--plot", "--help" })]
-    [InlineData("gradcheck", new[] { "--data", "--label", "--hidden", "--activation", "--init", "--init-scale", "--seed", "--json", "--help" })]
+    [InlineData("gradcheck", new[] { "--data", "--label", "--hidden", "--activation", "--init", "--init-scale", "--seed", "--l2", "--json", "--help" })]
     public async Task Help_lists_every_option_of_a_command(string command, string[] options)
     {
         var lines = await Help(command, "--help");

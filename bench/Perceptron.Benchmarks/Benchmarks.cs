@@ -58,6 +58,49 @@ public class KernelBenchmarks
     public void GemvTransposed() => Core.Kernels.gemvWith(Kernels, true, 20000, 1000, 1.0, Buffers.readOnly2(x), 1000, z, 0.0, w);
 }
 
+/// <summary>The perceptron's propagate on small batches: the one-pass kernel against two products, to place
+/// Selection.onePassMinimum.</summary>
+[MemoryDiagnoser]
+public class OnePassBenchmarks
+{
+    private Network network = null!;
+    private double[,] features = new double[0, 0];
+    private int[] labels = [];
+
+    /// <summary>Samples in the batch.</summary>
+    [Params(3, 100, 1000)]
+    public int Rows { get; set; }
+
+    /// <summary>Features per sample.</summary>
+    [Params(2, 20, 100)]
+    public int Inputs { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var random = new Random(3);
+        network = NetworkModule.Initialize(Core.Initialization.Xavier, 1, Inputs, Microsoft.FSharp.Collections.FSharpList<int>.Empty, Core.Activation.Relu, 2);
+        features = new double[Rows, Inputs];
+        for (var i = 0; i < Rows; i++)
+        {
+            for (var j = 0; j < Inputs; j++)
+            {
+                features[i, j] = random.NextDouble() * 4 - 2;
+            }
+        }
+
+        labels = Enumerable.Range(0, Rows).Select(i => i % 2).ToArray();
+    }
+
+    /// <summary>z, the loss, dZ and dW in one pass over the features.</summary>
+    [Benchmark]
+    public object OnePass() => Core.Propagation.propagateForced(true, network, features, labels);
+
+    /// <summary>The plain path: two matrix-vector products.</summary>
+    [Benchmark(Baseline = true)]
+    public object TwoProducts() => Core.Propagation.propagateForced(false, network, features, labels);
+}
+
 /// <summary>Whole training steps through the public API.</summary>
 [MemoryDiagnoser]
 public class TrainingBenchmarks

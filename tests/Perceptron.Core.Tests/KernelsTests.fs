@@ -11,13 +11,13 @@ open FsCheck.Xunit
 open Perceptron.Core
 open Perceptron.Core.Tests.Helpers
 
-let providers =
-    if Kernels.nativeAvailable () then
+let internal providers =
+    if Selection.nativeAvailable () then
         [ NativeBlas; Managed ]
     else
         [ Managed ]
 
-let gemm (p: KernelProvider) (c: GemmCase) =
+let internal gemm (p: KernelProvider) (c: GemmCase) =
     let output = Array.copy c.C
 
     Kernels.gemmWith
@@ -38,7 +38,7 @@ let gemm (p: KernelProvider) (c: GemmCase) =
 
     output
 
-let gemv (p: KernelProvider) (c: GemvCase) =
+let internal gemv (p: KernelProvider) (c: GemvCase) =
     let output = Array.copy c.Y
 
     Kernels.gemvWith
@@ -98,7 +98,7 @@ let ``gemm agrees with MathNet for every provider, shape and transpose`` (c: Gem
 [<Property>]
 let ``native and managed gemm agree`` (c: GemmCase) =
     // Without libopenblas.so.0 there is nothing to compare: the MathNet property covers Managed.
-    if Kernels.nativeAvailable () then
+    if Selection.nativeAvailable () then
         let native = rowsOf c.M c.N c.Ldc (gemm NativeBlas c)
         let managed = rowsOf c.M c.N c.Ldc (gemm Managed c)
         let error = relativeError native managed
@@ -114,7 +114,7 @@ let ``gemv agrees with MathNet for every provider and shape`` (c: GemvCase) =
 
 [<Property>]
 let ``native and managed gemv agree`` (c: GemvCase) =
-    if Kernels.nativeAvailable () then
+    if Selection.nativeAvailable () then
         let error = relativeError (gemv NativeBlas c) (gemv Managed c)
         Assert.True(error <= 1e-12, $"relative error {error}")
 
@@ -285,9 +285,9 @@ let ``the start-up provider is native BLAS exactly when it loads, unless forced 
         isNull forced
         || not (forced.Equals("managed", StringComparison.OrdinalIgnoreCase))
     then
-        Assert.Equal((if Kernels.nativeAvailable () then NativeBlas else Managed), Kernels.provider)
+        Assert.Equal((if Selection.nativeAvailable () then NativeBlas else Managed), Selection.provider)
     else
-        Assert.Equal(Managed, Kernels.provider)
+        Assert.Equal(Managed, Selection.provider)
 
     Assert.Contains("OpenBLAS", Kernels.describe NativeBlas)
     Assert.Contains("managed", Kernels.describe Managed)
@@ -296,24 +296,24 @@ let ``the start-up provider is native BLAS exactly when it loads, unless forced 
 let ``matrix products stay managed only where the managed kernels are wider than OpenBLAS's`` () =
     let expected =
         if
-            Kernels.forced.IsNone
-            && Kernels.provider = NativeBlas
-            && ManagedBlas.simd = ManagedBlas.Simd512
+            Selection.forced.IsNone
+            && Selection.provider = NativeBlas
+            && Selection.simd = Simd512
             && not (NativeBlas.usesAvx512 ())
         then
             Managed
         else
-            Kernels.provider
+            Selection.provider
 
-    Assert.Equal(expected, Kernels.gemmProvider)
+    Assert.Equal(expected, Selection.gemmProvider)
 
-    if Kernels.gemmProvider <> Kernels.provider then
+    if Selection.gemmProvider <> Selection.provider then
         Assert.Contains("for matrix-vector products", Kernels.summary ())
         Assert.Contains("AVX-512", Kernels.summary ())
     else
-        Assert.Equal(Kernels.describe Kernels.provider, Kernels.summary ())
+        Assert.Equal(Kernels.describe Selection.provider, Kernels.summary ())
 
-    if Kernels.nativeAvailable () then
+    if Selection.nativeAvailable () then
         // The core OpenBLAS reports (Haswell here, where the environment sets OPENBLAS_CORETYPE) is
         // in the description.
         match NativeBlas.coreName.Force() with

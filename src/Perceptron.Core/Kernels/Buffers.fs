@@ -1,0 +1,35 @@
+/// Views of 2-D arrays as flat row-major spans, without copying: how the kernels, the engine and the
+/// input checks read a `float[,]`.
+namespace Perceptron.Core
+
+open System
+open System.Numerics.Tensors
+open System.Runtime.CompilerServices
+open System.Runtime.InteropServices
+
+/// Views of 2-D arrays as flat row-major spans, without copying.
+module Buffers =
+    /// The elements of a 2-D array, row after row, as one span (no copy).
+    let internal span2 (a: float[,]) : Span<float> =
+        if a.Length = 0 then
+            Span<float>.Empty
+        else
+            let r = &MemoryMarshal.GetArrayDataReference(a :> Array)
+            MemoryMarshal.CreateSpan(&Unsafe.As<byte, float>(&r), a.Length)
+
+    /// Read-only view of the elements of a 2-D array, row after row (no copy).
+    let internal readOnly2 (a: float[,]) : ReadOnlySpan<float> = Span<float>.op_Implicit(span2 a)
+
+    /// The flat (row-major) index of the first NaN or infinite element, or -1 when all are finite.
+    let firstNonFinite (a: float[,]) =
+        let values = readOnly2 a
+
+        if TensorPrimitives.IsFiniteAll values then
+            -1
+        else
+            let mutable i = 0
+
+            while Double.IsFinite values[i] do
+                i <- i + 1
+
+            i

@@ -1,0 +1,303 @@
+/// Managed GEMV: y = A x as dot products of rows, four rows at a time; y = A^T x as sums of scaled rows
+/// (by blocks of rows with partial sums added in a fixed order, or by blocks of columns on wide
+/// matrices). Splits depend on the shape alone, so results are bit-identical whatever the thread timing.
+/// `dotRows` and `axpyRows` are also the two halves of the one-pass logistic kernel.
+namespace Perceptron.Core
+
+#nowarn "3535" // static abstract interface members: the width is chosen by a type argument
+#nowarn "9" // native pointers: the kernels work on pinned buffers
+
+open System
+open System.Numerics.Tensors
+open System.Runtime.Intrinsics
+open System.Threading.Tasks
+open Microsoft.FSharp.NativeInterop
+open Perceptron.Core.Pointers
+
+/// The managed matrix-vector product.
+module internal ManagedGemv =
+    /// GEMV elements below this run on the calling thread.
+    let parallelThreshold = 1L <<< 18
+
+    /// y[i] <- alpha dot(A[i, :], x) + beta y[i] for rows i0 .. i1, four rows at a time. Each row
+    /// is summed the same way (vector lanes, then the lanes, then the tail) in a group or alone.
+    let dotRows<'O, 'V when 'O :> IVectorOps<'V>>
+        (a: nativeptr<float>)
+        (lda: int)
+        (x: nativeptr<float>)
+        (n: int)
+        (alpha: float)
+        (beta: float)
+        (y: nativeptr<float>)
+        (i0: int)
+        (i1: int)
+        =
+        optimizeNow ()
+        let w = 'O.Width
+        let full = n - n % w
+
+        let inline finish (i: int) (d: float) =
+            NativePtr.set
+                y
+                i
+                (if beta = 0.0 then
+                     alpha * d
+                 else
+                     alpha * d + beta * NativePtr.get y i)
+
+        let mutable i = i0
+
+        while i + 4 <= i1 do
+            let r0 = at a (i * lda)
+            let r1 = at r0 lda
+            let r2 = at r1 lda
+            let r3 = at r2 lda
+            let mutable s0 = 'O.Zero
+            let mutable s1 = 'O.Zero
+            let mutable s2 = 'O.Zero
+            let mutable s3 = 'O.Zero
+            let mutable j = 0
+
+            while j < full do
+                let xv = 'O.Load(at x j)
+                s0 <- 'O.MultiplyAdd('O.Load(at r0 j), xv, s0)
+                s1 <- 'O.MultiplyAdd('O.Load(at r1 j), xv, s1)
+                s2 <- 'O.MultiplyAdd('O.Load(at r2 j), xv, s2)
+                s3 <- 'O.MultiplyAdd('O.Load(at r3 j), xv, s3)
+                j <- j + w
+
+            let mutable d0 = 'O.Sum s0
+            let mutable d1 = 'O.Sum s1
+            let mutable d2 = 'O.Sum s2
+            let mutable d3 = 'O.Sum s3
+
+            for j in full .. n - 1 do
+                let xj = NativePtr.get x j
+                d0 <- d0 + NativePtr.get r0 j * xj
+                d1 <- d1 + NativePtr.get r1 j * xj
+                d2 <- d2 + NativePtr.get r2 j * xj
+                d3 <- d3 + NativePtr.get r3 j * xj
+
+            finish i d0
+            finish (i + 1) d1
+            finish (i + 2) d2
+            finish (i + 3) d3
+            i <- i + 4
+
+        while i < i1 do
+            let r0 = at a (i * lda)
+            let mutable s0 = 'O.Zero
+            let mutable j = 0
+
+            while j < full do
+                s0 <- 'O.MultiplyAdd('O.Load(at r0 j), 'O.Load(at x j), s0)
+                j <- j + w
+
+            let mutable d0 = 'O.Sum s0
+
+            for j in full .. n - 1 do
+                d0 <- d0 + NativePtr.get r0 j * NativePtr.get x j
+
+            finish i d0
+            i <- i + 1
+
+    /// acc[0 .. n) += x[p] A[p, :] for rows p0 .. p1 in order, four rows per pass over acc. Each
+    /// element gets the same sequence of operations in a group or alone.
+    let axpyRows<'O, 'V when 'O :> IVectorOps<'V>>
+        (a: nativeptr<float>)
+        (lda: int)
+        (x: nativeptr<float>)
+        (n: int)
+        (acc: nativeptr<float>)
+        (p0: int)
+        (p1: int)
+        =
+        optimizeNow ()
+        let w = 'O.Width
+        let full = n - n % w
+        let mutable p = p0
+
+        while p + 4 <= p1 do
+            let r0 = at a (p * lda)
+            let r1 = at r0 lda
+            let r2 = at r1 lda
+            let r3 = at r2 lda
+            let x0 = NativePtr.get x p
+            let x1 = NativePtr.get x (p + 1)
+            let x2 = NativePtr.get x (p + 2)
+            let x3 = NativePtr.get x (p + 3)
+            let v0 = 'O.Splat x0
+            let v1 = 'O.Splat x1
+            let v2 = 'O.Splat x2
+            let v3 = 'O.Splat x3
+            let mutable j = 0
+
+            while j < full do
+                let mutable s = 'O.Load(at acc j)
+                s <- 'O.MultiplyAdd(v0, 'O.Load(at r0 j), s)
+                s <- 'O.MultiplyAdd(v1, 'O.Load(at r1 j), s)
+                s <- 'O.MultiplyAdd(v2, 'O.Load(at r2 j), s)
+                s <- 'O.MultiplyAdd(v3, 'O.Load(at r3 j), s)
+                'O.Store(s, at acc j)
+                j <- j + w
+
+            for j in full .. n - 1 do
+                let mutable s = NativePtr.get acc j
+                s <- s + x0 * NativePtr.get r0 j
+                s <- s + x1 * NativePtr.get r1 j
+                s <- s + x2 * NativePtr.get r2 j
+                s <- s + x3 * NativePtr.get r3 j
+                NativePtr.set acc j s
+
+            p <- p + 4
+
+        while p < p1 do
+            let r0 = at a (p * lda)
+            let x0 = NativePtr.get x p
+            let v0 = 'O.Splat x0
+            let mutable j = 0
+
+            while j < full do
+                'O.Store('O.MultiplyAdd(v0, 'O.Load(at r0 j), 'O.Load(at acc j)), at acc j)
+                j <- j + w
+
+            for j in full .. n - 1 do
+                NativePtr.set acc j (NativePtr.get acc j + x0 * NativePtr.get r0 j)
+
+            p <- p + 1
+
+    /// Columns per block of A^T x on wide matrices: a block's sums stay in L1.
+    let transColumns = 1024
+
+    /// y[j0 .. j0+w) <- alpha A[:, j0 .. j0+w)^T x + beta y[j0 .. j0+w), summing all rows in order.
+    let private transColumnBlock<'O, 'V when 'O :> IVectorOps<'V>>
+        (a: nativeptr<float>)
+        (lda: int)
+        (x: nativeptr<float>)
+        (m: int)
+        (j0: int)
+        (w: int)
+        (alpha: float)
+        (beta: float)
+        (y: nativeptr<float>)
+        =
+        // On the stack: also makes the JIT optimize this method at once (see optimizeNow).
+        let acc = align64 (NativePtr.stackalloc<float>(transColumns + 8))
+        Span<float>(NativePtr.toVoidPtr acc, w).Clear()
+        axpyRows<'O, 'V> (at a j0) lda x w acc 0 m
+        let ys = at y j0
+
+        if beta = 0.0 then
+            for j in 0 .. w - 1 do
+                NativePtr.set ys j (alpha * NativePtr.get acc j)
+        else
+            for j in 0 .. w - 1 do
+                NativePtr.set ys j (alpha * NativePtr.get acc j + beta * NativePtr.get ys j)
+
+    /// Row blocks of A^T x: their number depends on the shape alone (about 2^18 elements each,
+    /// at most 8), so the partial sums, and their fixed-order total, do too.
+    let private transBlocks (m: int) (n: int) =
+        let target = (int64 m * int64 n + (1L <<< 18) - 1L) >>> 18
+        int (max 1L (min (min 8L target) (int64 m / 4L)))
+
+    /// y (length m for A m x n, or n when transposed) <- alpha op(A) x + beta y, with the vector operations 'O.
+    let private gemvOf<'O, 'V when 'O :> IVectorOps<'V>>
+        (trans: bool)
+        (m: int)
+        (n: int)
+        (alpha: float)
+        (a: nativeint)
+        (lda: int)
+        (x: nativeint)
+        (beta: float)
+        (y: nativeint)
+        =
+        let pa = NativePtr.ofNativeInt<float> a
+        let px = NativePtr.ofNativeInt<float> x
+        let py = NativePtr.ofNativeInt<float> y
+        let wide = int64 m * int64 n >= parallelThreshold
+
+        if alpha = 0.0 then
+            scale beta (span y 0 (if trans then n else m))
+        elif not trans then
+            // Rows are independent: any split gives the same bits.
+            let chunks =
+                if wide then
+                    min Environment.ProcessorCount ((m + 3) / 4)
+                else
+                    1
+
+            if chunks <= 1 then
+                dotRows<'O, 'V> pa lda px n alpha beta py 0 m
+            else
+                Parallel.For(
+                    0,
+                    chunks,
+                    fun t ->
+                        let i0 = (m / 4) * t / chunks * 4
+                        let i1 = if t = chunks - 1 then m else (m / 4) * (t + 1) / chunks * 4
+                        dotRows<'O, 'V> pa lda px n alpha beta py i0 i1
+                )
+                |> ignore
+        elif n >= 2 * transColumns then
+            // Wide: y = A^T x by blocks of columns, each summing every row in order (any split
+            // gives the same bits).
+            let blocks = (n + transColumns - 1) / transColumns
+
+            let body t =
+                let j0 = t * transColumns
+                transColumnBlock<'O, 'V> pa lda px m j0 (min transColumns (n - j0)) alpha beta py
+
+            if wide then
+                Parallel.For(0, blocks, body) |> ignore
+            else
+                for t in 0 .. blocks - 1 do
+                    body t
+        else
+            // y = A^T x sums scaled rows of A; each block of rows sums into its own partial
+            // vector, and the partials are added in a fixed order.
+            let blocks = transBlocks m n
+            let stride = roundUp n 8
+            let buffer = System.Buffers.ArrayPool<float>.Shared.Rent(blocks * stride + 8)
+
+            try
+                use pinned = fixed buffer
+                let partials = align64 pinned
+                let parts = Span<float>(NativePtr.toVoidPtr partials, blocks * stride)
+                parts.Clear()
+
+                let body t =
+                    let p0 = int (int64 m * int64 t / int64 blocks)
+                    let p1 = int (int64 m * int64 (t + 1) / int64 blocks)
+                    axpyRows<'O, 'V> pa lda px n (at partials (t * stride)) p0 p1
+
+                if wide && blocks > 1 then
+                    Parallel.For(0, blocks, body) |> ignore
+                else
+                    for t in 0 .. blocks - 1 do
+                        body t
+
+                for t in 1 .. blocks - 1 do
+                    let total = Span<float>(NativePtr.toVoidPtr partials, n)
+                    let part = ReadOnlySpan<float>(NativePtr.toVoidPtr (at partials (t * stride)), n)
+                    TensorPrimitives.Add(Span<float>.op_Implicit total, part, total)
+
+                let total = ReadOnlySpan<float>(NativePtr.toVoidPtr partials, n)
+                let ys = span y 0 n
+
+                if beta = 0.0 then
+                    TensorPrimitives.Multiply(total, alpha, ys)
+                else
+                    // alpha total + beta y, as two roundings like the scalar formula.
+                    for j in 0 .. n - 1 do
+                        ys[j] <- alpha * total[j] + beta * ys[j]
+            finally
+                System.Buffers.ArrayPool<float>.Shared.Return buffer
+
+    /// y (length m for A m x n, or n when transposed) <- alpha op(A) x + beta y, on the selected width.
+    let gemv trans m n alpha a lda x beta y =
+        match Selection.simd with
+        | Simd512 -> gemvOf<Ops512, Vector512<float>> trans m n alpha a lda x beta y
+        | Simd256 -> gemvOf<Ops256, Vector256<float>> trans m n alpha a lda x beta y
+        | Simd128 -> gemvOf<Ops128, Vector128<float>> trans m n alpha a lda x beta y
+        | Plain128 -> gemvOf<OpsPlain128, Vector128<float>> trans m n alpha a lda x beta y

@@ -1,0 +1,162 @@
+/// Every rule that chooses a kernel, in one place, fixed once at start-up: OpenBLAS or managed code for
+/// each kind of product, the vector width of the managed kernels, and when the one-pass logistic kernel
+/// replaces the two matrix-vector products of a perceptron. Measurements behind the rules:
+/// docs/benchmarks.md.
+///
+/// Two environment variables, read once:
+/// - PERCEPTRON_KERNELS=native: OpenBLAS for every product it has (matrix and matrix-vector products,
+///   the one-pass kernel off); =managed: managed code everywhere; unset: the automatic choice below.
+/// - PERCEPTRON_SIMD=512|256|128|nofma: the widest vectors the managed kernels may use (nofma: 128-bit
+///   without fused multiply-add), so that the AVX2 and 128-bit paths run on an AVX-512 machine too. A cap
+///   above what the hardware runs changes nothing.
+/// Any other value stops at start-up with a message naming the variable.
+///
+/// A float32 path would be a second element type behind the same seam: vector-operation types over
+/// Vector512<float32> etc. for the generic managed kernels, cblas_sgemm/sgemv beside the double ones, and
+/// a rule here per element type. The formulation only asks for products of the element type it holds.
+namespace Perceptron.Core
+
+open System
+open System.Runtime.Intrinsics
+open System.Runtime.Intrinsics.Arm
+open System.Runtime.Intrinsics.X86
+
+/// Which implementation of a matrix kernel runs.
+type internal KernelProvider =
+    /// The system's OpenBLAS (`libopenblas.so.0`) through P/Invoke.
+    | NativeBlas
+    /// Managed code: SIMD vectors and Parallel.For.
+    | Managed
+
+/// The vector width of the managed kernels.
+type internal SimdWidth =
+    /// 8 doubles per vector (AVX-512).
+    | Simd512
+    /// 4 doubles per vector with FMA (AVX2 + FMA).
+    | Simd256
+    /// 2 doubles per vector with FMA (e.g. Arm64).
+    | Simd128
+    /// 2 doubles per vector, multiply then add (no hardware FMA).
+    | Plain128
+
+module internal Selection =
+    /// PERCEPTRON_KERNELS: Some provider when forced, None when unset (or empty).
+    let parseKernels (value: string) =
+        match value with
+        | null
+        | "" -> Ok None
+        | v when v.Equals("managed", StringComparison.OrdinalIgnoreCase) -> Ok(Some Managed)
+        | v when v.Equals("native", StringComparison.OrdinalIgnoreCase) -> Ok(Some NativeBlas)
+        | v -> Error $"PERCEPTRON_KERNELS is '{v}'; expected native or managed (or unset)"
+
+    /// PERCEPTRON_SIMD: Some cap when set, None when unset (or empty).
+    let parseSimd (value: string) =
+        match value with
+        | null
+        | "" -> Ok None
+        | "512" -> Ok(Some Simd512)
+        | "256" -> Ok(Some Simd256)
+        | "128" -> Ok(Some Simd128)
+        | v when v.Equals("nofma", StringComparison.OrdinalIgnoreCase) -> Ok(Some Plain128)
+        | v -> Error $"PERCEPTRON_SIMD is '{v}'; expected 512, 256, 128 or nofma (or unset)"
+
+    let private orStop (parsed: Result<'T, string>) =
+        match parsed with
+        | Ok v -> v
+        | Error message -> invalidOp message
+
+    /// The widest vectors the hardware runs with the kernels' operations.
+    let hardwareSimd =
+        if Vector512.IsHardwareAccelerated && Avx512F.IsSupported then
+            Simd512
+        elif Vector256.IsHardwareAccelerated && Fma.IsSupported then
+            Simd256
+        elif Vector128.IsHardwareAccelerated && (Fma.IsSupported || AdvSimd.IsSupported) then
+            Simd128
+        else
+            Plain128
+
+    /// The narrower of the hardware's width and a cap (the order of the cases is widest first).
+    let capSimd (best: SimdWidth) (cap: SimdWidth option) =
+        match cap with
+        | Some c when c > best -> c
+        | _ -> best
+
+    /// The forced provider, if PERCEPTRON_KERNELS names one.
+    let forced =
+        Environment.GetEnvironmentVariable "PERCEPTRON_KERNELS"
+        |> parseKernels
+        |> orStop
+
+    /// The width of every managed kernel.
+    let simd =
+        Environment.GetEnvironmentVariable "PERCEPTRON_SIMD"
+        |> parseSimd
+        |> orStop
+        |> capSimd hardwareSimd
+
+    /// True when the system's OpenBLAS can be loaded.
+    let nativeAvailable () = NativeBlas.available.Force()
+
+    /// The provider of matrix-vector products in general: native BLAS when it loads, unless forced.
+    let chooseProvider (forced: KernelProvider option) (available: bool) =
+        match forced with
+        | Some Managed -> Managed
+        | _ -> if available then NativeBlas else Managed
+
+    /// Matrix-matrix products: the managed kernels when they run AVX-512 and OpenBLAS's chosen core does
+    /// not (wider vectors win), unless PERCEPTRON_KERNELS forces a provider.
+    let chooseGemm (forced: KernelProvider option) (provider: KernelProvider) (simd: SimdWidth) openBlasAvx512 =
+        match forced, provider with
+        | None, NativeBlas when simd = Simd512 && not openBlasAvx512 -> Managed
+        | _ -> provider
+
+    /// Matrix-vector products of an m x n matrix: the managed blocked kernel for the transposed product
+    /// of a tall matrix (OpenBLAS runs a row-major A^T x with its slower column kernel), unless
+    /// PERCEPTRON_KERNELS forces a provider.
+    let chooseGemv (forced: KernelProvider option) (provider: KernelProvider) (trans: bool) (m: int) (n: int) =
+        match forced with
+        | None when trans && m > n -> Managed
+        | _ -> provider
+
+    /// Whether the one-pass kernel can run: a network of one layer with one sigmoid unit (the perceptron).
+    let onePassFits (layers: Layer[]) =
+        layers.Length = 1 && layers[0].Units = 1 && layers[0].Activation = Sigmoid
+
+    /// Features per row up to which the one pass pays at any batch size above `onePassMinimum`: the
+    /// per-row work of two row-by-row products dominates narrow rows.
+    let onePassNarrow = 512
+
+    /// Feature values above which the one pass pays for rows of any width: the batch no longer fits a
+    /// last-level cache (32 MB), so the second product would read X from memory again.
+    let onePassLarge = 4L <<< 20
+
+    /// Feature values below which the plain path runs: the one pass saves nothing on a batch this small,
+    /// and the course's 2 x 3 example should run the formulation as written.
+    let onePassMinimum = 4096L
+
+    /// Whether propagate takes the one-pass kernel for a batch of `rows`: the network fits, the batch is
+    /// not tiny, the rows are narrow or the batch outgrows the cache, and OpenBLAS is not forced (the one
+    /// pass is managed only).
+    let chooseOnePass (forced: KernelProvider option) (layers: Layer[]) (rows: int) =
+        onePassFits layers
+        && forced <> Some NativeBlas
+        && (let values = int64 rows * int64 layers[0].Inputs
+
+            values >= onePassMinimum
+            && (layers[0].Inputs <= onePassNarrow || values > onePassLarge))
+
+    // ------------------------------------------------------------------ this process's choice
+
+    /// The provider of matrix-vector products (see chooseProvider).
+    let provider = chooseProvider forced (nativeAvailable ())
+
+    /// The provider of matrix-matrix products (see chooseGemm).
+    let gemmProvider =
+        chooseGemm forced provider simd (provider = NativeBlas && NativeBlas.usesAvx512 ())
+
+    /// The provider of one matrix-vector product (see chooseGemv).
+    let gemvProvider trans m n = chooseGemv forced provider trans m n
+
+    /// Whether propagate takes the one-pass kernel (see chooseOnePass).
+    let onePass layers rows = chooseOnePass forced layers rows

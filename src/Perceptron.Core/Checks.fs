@@ -100,6 +100,7 @@ module Checks =
     let internal labelsForNetwork (network: Network) (samples: int) (y: int[]) =
         labels "labels" samples (Some(networkClasses network)) y
 
-    /// The message for a non-finite value that the library computed from finite data (never the caller's cell).
-    let internal computedNonFinite (what: string) (column: int) (value: float) =
-        $"{what} gave {value} in column {column} from finite data; expected finite values (are some values near the limits of a double?)"
+    /// The message for a value that the library computed from finite data and that is not finite: it names
+    /// the column and what the library did, never a cell of the caller's data (whose values are all finite).
+    let internal computedNonFinite (name: string) (what: string) (column: int) =
+        $"{name} column {column} holds only finite values, but {what} it overflowed; expected values that fit the arithmetic of a double with room to spare (scale the column down)."

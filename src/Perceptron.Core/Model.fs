@@ -118,9 +118,9 @@ module Model =
         for x in derived do
             match Checks.firstNonFinite x with
             | None -> ()
-            | Some(i, j) ->
+            | Some(_, j) ->
                 Checks.finite name raw
-                invalidArg name (Checks.computedNonFinite "standardising the features" j x[i, j])
+                invalidArg name (Checks.computedNonFinite name "standardising" j)
 
     /// The features the network sees: the caller's, standardised when the model standardises, checked once.
     let private input (model: Model) (features: float[,]) =
@@ -135,10 +135,16 @@ module Model =
             checkDerived "features" features [ x ]
             x
 
-    /// Checks the data and options, splits off the validation rows, fits the standardisation on the
-    /// training rows, and draws (or warm-starts) the network: everything before the first step.
-    [<CompiledName("Prepare")>]
-    let prepare (options: TrainOptions) (features: float[,]) (labels: int[]) =
+    /// Every value that training will see is finite, checked in one scan per array; the message blames the
+    /// caller's data only for the caller's own NaN or infinity.
+    let private checkFinite (features: float[,]) (standardization: Standardization option) trainFeatures validation =
+        match standardization with
+        // Split rows are copies of the caller's values: scanning the caller's array is the one scan.
+        | None -> Checks.finite "features" features
+        | Some _ -> checkDerived "features" features (trainFeatures :: (Option.toList validation |> List.map fst))
+
+    /// prepare, with or without the finite check (train leaves it to fit's own scan of the same arrays).
+    let private prepareWith (scan: bool) (options: TrainOptions) (features: float[,]) (labels: int[]) =
         Checks.featureShape "features" None features
         let samples, columns = features.GetLength 0, features.GetLength 1
         Checks.labels "labels" samples None labels
@@ -194,18 +200,13 @@ module Model =
 
         let trainFeatures, validation =
             match standardization with
-            | None ->
-                // Split rows are copies of the caller's values: scanning the caller's array is the one scan.
-                Checks.finite "features" features
-                trainFeatures, validation
+            | None -> trainFeatures, validation
             | Some s ->
-                let x = Preprocessing.standardize s trainFeatures
+                Preprocessing.standardize s trainFeatures,
+                validation |> Option.map (fun (vx, vy) -> Preprocessing.standardize s vx, vy)
 
-                let v =
-                    validation |> Option.map (fun (vx, vy) -> Preprocessing.standardize s vx, vy)
-
-                checkDerived "features" features (x :: (Option.toList v |> List.map fst))
-                x, v
+        if scan then
+            checkFinite features standardization trainFeatures validation
 
         let network =
             match options.WarmStart with
@@ -236,6 +237,12 @@ module Model =
                 |> Option.defaultWith (fun () -> defaultClasses classes)
         }
 
+    /// Checks the data and options, splits off the validation rows, fits the standardisation on the
+    /// training rows, and draws (or warm-starts) the network: everything before the first step.
+    [<CompiledName("Prepare")>]
+    let prepare (options: TrainOptions) (features: float[,]) (labels: int[]) =
+        prepareWith true options features labels
+
     /// A model of prepared data with the given network and training record.
     let private ofPrepared (prepared: PreparedData) (network: Network) (record: TrainingRecord) : Model = {
         Network = network
@@ -251,7 +258,7 @@ module Model =
     /// The record's Reason says which; a diverged model holds the last network with a finite cost.
     [<CompiledName("Train")>]
     let train (options: TrainOptions) (features: float[,]) (labels: int[]) (proceed: EpochReport -> bool) =
-        let prepared = prepare options features labels
+        let prepared = prepareWith false options features labels
         let start = Training.init options.Optimizer prepared.Network
 
         let fit: FitOptions = {
@@ -263,7 +270,13 @@ module Model =
         }
 
         let result =
-            Training.fit options.Optimizer fit prepared.Features prepared.Labels start proceed
+            try
+                Training.fit options.Optimizer fit prepared.Features prepared.Labels start proceed
+            with :? ArgumentException as e when e.ParamName = "features" ->
+                // fit's check is the one scan of these arrays, but its message would name a cell of the
+                // split or standardised copy: say whose value is not finite, in the caller's terms.
+                checkFinite features prepared.Standardization prepared.Features prepared.Validation
+                reraise ()
 
         ofPrepared prepared result.Network {
             Costs = result.Costs

@@ -63,7 +63,7 @@ public sealed record Evaluation
             PerClass = Array.AsReadOnly(perClass),
             LogLoss = evaluation.LogLoss,
             RocAuc = roc?.Area,
-            RocCurve = Array.AsReadOnly(roc is { } r ? r.Curve.Select(p => new RocPoint(p.Item1, p.Item2)).ToArray() : []),
+            RocCurve = Array.AsReadOnly(roc?.Curve ?? []),
         };
     }
 }

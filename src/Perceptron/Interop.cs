@@ -122,10 +122,10 @@ internal static class Interop
     public static Core.Model AtState(TrainingOptions options, Core.Optimizer optimizer, Core.PreparedData prepared, Core.TrainingState state) =>
         Core.ModelModule.AtState(ToCore(options, optimizer), prepared, state);
 
-    public static (IReadOnlyList<(double, double)> Curve, double Area)? Roc(Core.ModelEvaluation evaluation) =>
+    public static (RocPoint[] Curve, double Area)? Roc(Core.ModelEvaluation evaluation) =>
         evaluation.Roc is null
             ? null
-            : (List(evaluation.Roc.Value.Item1).Select(p => (p.Item1, p.Item2)).ToArray(), evaluation.Roc.Value.Item2);
+            : (List(evaluation.Roc.Value.Item1).Select(p => new RocPoint(p.Item1, p.Item2)).ToArray(), evaluation.Roc.Value.Item2);
 
     public static IReadOnlyList<Core.ClassScores> Scores(Core.ModelEvaluation evaluation) => List(evaluation.Scores);
 
@@ -141,6 +141,10 @@ internal static class Interop
     public static IReadOnlyList<string> HiddenActivationNames => List(Core.ActivationModule.HiddenNames);
 
     public static IReadOnlyList<string> InitializationNames => List(Core.InitializationModule.Names);
+
+    /// <summary>The output layer's activation name and units for a number of classes (at least 2).</summary>
+    public static (string Activation, int Units) OutputLayer(int classes) =>
+        (Core.ActivationModule.Name(Core.NetworkModule.OutputActivation(classes)), Core.NetworkModule.OutputUnits(classes));
 
     public static Core.Activation? ParseActivation(string name) => Core.ActivationModule.TryParse(name) is { } a ? a.Value : null;
 

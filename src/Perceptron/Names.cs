@@ -21,9 +21,9 @@ public static class Names
         Core.InitializationModule.Name(Interop.ToCore(initialization, 1.0));
 
     /// <summary>The hidden-layer activation with this name (case-insensitive; "leaky-relu" accepted), or null.</summary>
-    public static Activation? ParseActivation(string name)
-    {
-        var parsed = Interop.ParseActivation(name);
-        return HiddenActivations.Values.Cast<Activation?>().FirstOrDefault(a => parsed is not null && Interop.ToCore(a!.Value).Equals(parsed));
-    }
+    public static Activation? ParseActivation(string name) =>
+        Interop.ParseActivation(name) is { } parsed
+        && HiddenActivations.TryGetValue(Core.ActivationModule.Name(parsed), out var activation)
+            ? activation
+            : null;
 }

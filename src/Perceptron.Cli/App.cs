@@ -103,7 +103,7 @@ internal static class App
         public override int Invoke(ParseResult parseResult)
         {
             parseResult.InvocationConfiguration.Output.WriteLine(
-                $"perceptron {Version} (kernels: {Perceptron.Core.Kernels.summary()})");
+                $"perceptron {Version} (kernels: {Kernels.Summary()})");
             return ExitCode.Success;
         }
     }

@@ -37,7 +37,7 @@ internal static class CommonOptions
         Description = "Hidden-layer activation: sigmoid, tanh, relu or leaky_relu.",
         HelpName = "sigmoid|tanh|relu|leaky_relu",
         DefaultValueFactory = _ => Activation.Tanh,
-        CustomParser = r => ParseName(r, "--activation", ActivationNames),
+        CustomParser = r => ParseActivation(r, "--activation"),
     };
 
     public static Option<Initialization?> Init() => new("--init")
@@ -57,23 +57,12 @@ internal static class CommonOptions
     public static Option<string?> Model(string description, bool required) =>
         new("--model") { Description = description, HelpName = "FILE", Required = required };
 
-    public static readonly IReadOnlyDictionary<string, Activation> ActivationNames = new Dictionary<string, Activation>
-    {
-        ["sigmoid"] = Activation.Sigmoid,
-        ["tanh"] = Activation.Tanh,
-        ["relu"] = Activation.Relu,
-        ["leaky_relu"] = Activation.LeakyRelu,
-        ["leaky-relu"] = Activation.LeakyRelu,
-    };
+    /// <summary>The facade's (the core's) table of hidden-layer activation names.</summary>
+    public static readonly IReadOnlyDictionary<string, Activation> ActivationNames = Names.HiddenActivations;
 
+    /// <summary>The facade's (the core's) table of initialisation names.</summary>
     public static readonly IReadOnlyDictionary<string, Initialization?> InitializationNames =
-        new Dictionary<string, Initialization?>
-        {
-            ["zeros"] = Initialization.Zeros,
-            ["normal"] = Initialization.Normal,
-            ["xavier"] = Initialization.Xavier,
-            ["he"] = Initialization.He,
-        };
+        Names.Initializations.ToDictionary(p => p.Key, p => (Initialization?)p.Value);
 
     public static readonly IReadOnlyDictionary<string, Optimizer> OptimizerNames = new Dictionary<string, Optimizer>
     {
@@ -115,6 +104,12 @@ internal static class CommonOptions
                 + "the same gradients, so the units would never differ (symmetry is not broken); use --init normal, xavier or he");
         }
     }
+
+    /// <summary>An activation by the core's parser (which also accepts "leaky-relu"), else ParseName's error.</summary>
+    public static Activation ParseActivation(ArgumentResult result, string option) =>
+        Names.ParseActivation(result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty) is Activation activation
+            ? activation
+            : ParseName(result, option, ActivationNames);
 
     public static T ParseName<T>(ArgumentResult result, string option, IReadOnlyDictionary<string, T> names)
     {

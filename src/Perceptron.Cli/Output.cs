@@ -21,43 +21,33 @@ internal static class Output
 
     public static string Percent(double fraction) => (100 * fraction).ToString("F2", CultureInfo.InvariantCulture) + " %";
 
-    /// <summary>Writes text to a file atomically (temporary file in the same folder, then rename).</summary>
+    /// <summary>Writes text to a file atomically, through the facade's <see cref="AtomicFile"/>.</summary>
     public static void WriteAtomically(string path, Action<TextWriter> write) =>
-        ReplaceAtomically(path, ".tmp", "the file", temporary =>
-        {
-            using var writer = new StreamWriter(temporary);
-            write(writer);
-        });
+        Replacing(path, "the file", () => AtomicFile.WriteText(path, write));
 
     /// <summary>
-    /// Writes a file through a temporary file in the same folder, then renames it over <paramref name="path"/>:
-    /// a failure leaves an existing file untouched and no temporary file behind.
+    /// Writes a file through a temporary file in the same folder (<see cref="AtomicFile"/>: flushed to disk, then
+    /// renamed over <paramref name="path"/>): a failure leaves an existing file untouched and no temporary file behind.
     /// </summary>
-    public static void ReplaceAtomically(string path, string extension, string what, Action<string> writeTemporary)
+    public static void ReplaceAtomically(string path, string extension, string what, Action<string> writeTemporary) =>
+        Replacing(path, what, () => AtomicFile.Replace(path, extension, writeTemporary));
+
+    /// <summary>Runs an atomic replacement, with the host's one-line errors for a missing folder or a failed write.</summary>
+    private static void Replacing(string path, string what, Action replace)
     {
-        var full = Path.GetFullPath(path);
-        var folder = Path.GetDirectoryName(full) ?? ".";
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
         if (!Directory.Exists(folder))
         {
             throw new UsageException($"{path}: the folder '{folder}' does not exist");
         }
 
-        var temporary = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}{extension}");
         try
         {
-            writeTemporary(temporary);
-            File.Move(temporary, full, overwrite: true);
+            replace();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new UsageException($"{path}: cannot write {what} ({e.Message})");
-        }
-        finally
-        {
-            if (File.Exists(temporary))
-            {
-                File.Delete(temporary);
-            }
         }
     }
 }

@@ -290,7 +290,7 @@ internal static class TrainCommand
                     trainAccuracy,
                     testAccuracy,
                     model = settings.Model,
-                    kernels = Perceptron.Core.Kernels.summary(),
+                    kernels = Kernels.Summary(),
                     seconds,
                 },
                 Output.Json));
@@ -355,7 +355,7 @@ internal static class TrainCommand
             ("final cost", classifier.Costs.Count > 0 ? Output.Number(classifier.Costs[^1]) : "-"),
             ("train accuracy", $"{Output.Percent(trainAccuracy)} ({trainSamples} samples)"),
             ("test accuracy", testAccuracy is double t ? $"{Output.Percent(t)} ({testSamples} samples)" : "no test split"),
-            ("time", $"{seconds:F2} s, kernels: {Perceptron.Core.Kernels.summary()}"),
+            ("time", $"{seconds:F2} s, kernels: {Kernels.Summary()}"),
         };
         if (settings.Model is not null)
         {

@@ -63,6 +63,10 @@ module Activation =
     [<CompiledName("IsHidden")>]
     let isHidden activation = activation <> Softmax
 
+    /// The names of the activations a hidden layer may use, in declaration order.
+    [<CompiledName("HiddenNames")>]
+    let hiddenNames = all |> List.filter isHidden |> List.map name
+
     /// Applies the activation in place to a rows x units block of pre-activations.
     let internal applyInPlace (activation: Activation) (units: int) (z: Span<float>) =
         let input = Span<float>.op_Implicit z

@@ -48,6 +48,22 @@ type Initialization =
     /// He: N(0, 2 / inputs), for ReLU layers.
     | He
 
+/// The names of initialisations.
+[<RequireQualifiedAccess; CompilationRepresentation(CompilationRepresentationFlags.ModuleSuffix)>]
+module Initialization =
+    /// The name used in model files and on the command line (Normal's scale is not part of it).
+    [<CompiledName("Name")>]
+    let name initialization =
+        match initialization with
+        | Zeros -> "zeros"
+        | Normal _ -> "normal"
+        | Xavier -> "xavier"
+        | He -> "he"
+
+    /// Every initialisation's name, in declaration order.
+    [<CompiledName("Names")>]
+    let names = [ "zeros"; "normal"; "xavier"; "he" ]
+
 /// Building and checking networks.
 [<RequireQualifiedAccess; CompilationRepresentation(CompilationRepresentationFlags.ModuleSuffix)>]
 module Network =

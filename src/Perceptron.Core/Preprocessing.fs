@@ -152,20 +152,24 @@ module Preprocessing =
 
         order
 
-    /// A seeded split of sample indices into (train, test), test holding round(fraction x samples)
-    /// samples (at least 1 when fraction > 0); both sorted.
+    /// The number of samples a fraction holds out (validation or test): round(fraction x samples), half
+    /// to even, and at least 1 when the fraction is above 0.
+    [<CompiledName("HeldOut")>]
+    let heldOut (fraction: float) (samples: int) =
+        if fraction = 0.0 then
+            0
+        else
+            max 1 (int (System.Math.Round(fraction * float samples)))
+
+    /// A seeded split of sample indices into (train, test), test holding `heldOut fraction samples`
+    /// samples; both sorted.
     [<CompiledName("Split")>]
     let split (seed: int) (fraction: float) (samples: int) =
         if not (fraction >= 0.0 && fraction < 1.0) then
             invalidArg "fraction" $"test fraction {fraction}; expected a number in [0, 1)"
 
         let order = permutation seed samples
-
-        let testCount =
-            if fraction = 0.0 then
-                0
-            else
-                max 1 (int (System.Math.Round(fraction * float samples)))
+        let testCount = heldOut fraction samples
 
         if testCount >= samples then
             invalidArg "fraction" $"a test fraction of {fraction} leaves no training samples out of {samples}"

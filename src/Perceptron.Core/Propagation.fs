@@ -45,43 +45,6 @@ type internal Workspace(network: Network, rows: int) =
 /// Forward and backward passes.
 [<RequireQualifiedAccess>]
 module Propagation =
-    /// Checks that features are samples x network inputs, finite and non-empty.
-    let internal checkFeatures (network: Network) (features: float[,]) =
-        if isNull features then
-            nullArg "features"
-
-        if features.GetLength 0 = 0 then
-            invalidArg "features" "features has 0 samples; expected at least 1 row"
-
-        if features.GetLength 1 <> network.Inputs then
-            invalidArg
-                "features"
-                $"features has {features.GetLength 1} columns; the network expects {network.Inputs} (one per input)"
-
-        let bad = Buffers.firstNonFinite features
-
-        if bad >= 0 then
-            let columns = features.GetLength 1
-
-            invalidArg
-                "features"
-                $"features[{bad / columns}, {bad % columns}] is {features[bad / columns, bad % columns]}; expected a finite number"
-
-    /// Checks labels against the samples and the output layer (0/1 for sigmoid, 0..K-1 for softmax).
-    let internal checkLabels (network: Network) (samples: int) (labels: int[]) =
-        if isNull labels then
-            nullArg "labels"
-
-        if labels.Length <> samples then
-            invalidArg "labels" $"labels has {labels.Length} values for {samples} samples; expected one per sample"
-
-        let classes = if network.Outputs = 1 then 2 else network.Outputs
-
-        labels
-        |> Array.iteri (fun i y ->
-            if y < 0 || y >= classes then
-                invalidArg "labels" $"labels[{i}] is {y}; expected a class from 0 to {classes - 1}")
-
     /// Adds the bias to every row of a rows x units block.
     let private addBias (bias: float[]) (block: Span<float>) =
         let units = bias.Length
@@ -279,11 +242,8 @@ module Propagation =
         Layers = List.init weights.Length (fun l -> { Weights = weights[l]; Bias = bias[l] })
     }
 
-    /// The output probabilities (samples x outputs: one column for sigmoid, K for softmax).
-    [<CompiledName("Forward")>]
-    let forward (network: Network) (features: float[,]) =
-        Network.validate network |> ignore
-        checkFeatures network features
+    /// The forward pass of features already checked against a valid network (the caller's duty).
+    let internal forwardUnchecked (network: Network) (features: float[,]) =
         let rows = features.GetLength 0
         let layers = List.toArray network.Layers
         let ws = Workspace(network, rows)
@@ -292,13 +252,20 @@ module Propagation =
         ReadOnlySpan<float>(Array.last ws.Activations).CopyTo(Buffers.span2 result)
         result
 
+    /// The output probabilities (samples x outputs: one column for sigmoid, K for softmax).
+    [<CompiledName("Forward")>]
+    let forward (network: Network) (features: float[,]) =
+        Network.validate network |> ignore
+        Checks.forNetwork network features
+        forwardUnchecked network features
+
     /// The seed's propagate for any depth: forward pass, mean cross-entropy cost, backward pass.
     /// Features are samples x inputs; labels are 0/1 (sigmoid output) or 0..K-1 (softmax).
     [<CompiledName("Propagate")>]
     let propagate (network: Network) (features: float[,]) (labels: int[]) : Gradients * float =
         Network.validate network |> ignore
-        checkFeatures network features
-        checkLabels network (features.GetLength 0) labels
+        Checks.forNetwork network features
+        Checks.labelsForNetwork network (features.GetLength 0) labels
         let layers = List.toArray network.Layers
         let ws = Workspace(network, labels.Length)
         let weights, bias = zeroGradients layers

@@ -236,8 +236,8 @@ module Training =
     /// mini-batches take the states of `steps`: a step on one batch cannot know where its epoch ends.)
     [<CompiledName("Step")>]
     let step (optimizer: Optimizer) (features: float[,]) (labels: int[]) (state: TrainingState) =
-        Propagation.checkFeatures state.Network features
-        Propagation.checkLabels state.Network (features.GetLength 0) labels
+        Checks.forNetwork state.Network features
+        Checks.labelsForNetwork state.Network (features.GetLength 0) labels
         let ws = Workspace(state.Network, labels.Length)
 
         let next =
@@ -287,8 +287,8 @@ module Training =
         (labels: int[])
         (start: TrainingState)
         =
-        Propagation.checkFeatures start.Network features
-        Propagation.checkLabels start.Network (features.GetLength 0) labels
+        Checks.forNetwork start.Network features
+        Checks.labelsForNetwork start.Network (features.GetLength 0) labels
         checkBatchSize batchSize
         let samples = labels.Length
         let inputs = features.GetLength 1
@@ -397,8 +397,8 @@ module Training =
         =
         validation
         |> Option.iter (fun (vx, vy) ->
-            Propagation.checkFeatures start.Network vx
-            Propagation.checkLabels start.Network (vx.GetLength 0) vy)
+            Checks.forNetwork start.Network vx
+            Checks.labelsForNetwork start.Network (vx.GetLength 0) vy)
 
         seq {
             let mutable total = 0.0

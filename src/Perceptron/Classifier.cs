@@ -1,6 +1,3 @@
-using System.Globalization;
-using Microsoft.FSharp.Collections;
-using Microsoft.FSharp.Core;
 using Core = Perceptron.Core;
 
 namespace Perceptron;
@@ -55,32 +52,23 @@ public sealed class LayerInfo
 /// </summary>
 public sealed partial class Classifier
 {
-    internal Classifier(
-        Core.Network network,
-        Core.Standardization? standardization,
-        IReadOnlyList<string> featureNames,
-        string labelName,
-        IReadOnlyList<string> classes,
-        IReadOnlyList<double> costs,
-        IReadOnlyList<double> validationCosts,
-        StopReason stopReason,
-        int epochs,
-        TrainingOptions? options)
+    internal Classifier(Core.Model model, TrainingOptions? options)
     {
-        Network = network;
-        Standardization = standardization;
-        FeatureNames = featureNames;
-        LabelName = labelName;
-        Classes = classes;
-        Costs = costs;
-        ValidationCosts = validationCosts;
-        StopReason = stopReason;
-        EpochsRun = epochs;
+        Model = model;
+        Standardization = Interop.Standardization(model);
+        FeatureNames = Array.AsReadOnly(model.FeatureNames);
+        Classes = Array.AsReadOnly(model.Classes);
+        Costs = Interop.List(model.Training.Costs);
+        ValidationCosts = Interop.List(model.Training.ValidationCosts);
+        StopReason = Interop.FromCore(model.Training.Reason);
         Options = options;
-        Layers = Array.AsReadOnly(network.Layers.Select(l => new LayerInfo(l)).ToArray());
+        Layers = Array.AsReadOnly(Interop.Layers(model.Network).Select(l => new LayerInfo(l)).ToArray());
     }
 
-    internal Core.Network Network { get; }
+    /// <summary>The core's model value, which every prediction and evaluation goes through.</summary>
+    internal Core.Model Model { get; }
+
+    internal Core.Network Network => Model.Network;
 
     internal Core.Standardization? Standardization { get; }
 
@@ -88,7 +76,7 @@ public sealed partial class Classifier
     public IReadOnlyList<string> FeatureNames { get; }
 
     /// <summary>The name of the label column.</summary>
-    public string LabelName { get; }
+    public string LabelName => Model.LabelName;
 
     /// <summary>The class names; class i of <see cref="Predict"/> is <c>Classes[i]</c>.</summary>
     public IReadOnlyList<string> Classes { get; }
@@ -103,7 +91,7 @@ public sealed partial class Classifier
     public StopReason StopReason { get; }
 
     /// <summary>The number of epochs that ran.</summary>
-    public int EpochsRun { get; }
+    public int EpochsRun => Model.Training.Epochs;
 
     /// <summary>The options the model was trained with (null for a model loaded from a file).</summary>
     public TrainingOptions? Options { get; }
@@ -134,56 +122,22 @@ public sealed partial class Classifier
         CancellationToken cancellationToken = default)
     {
         options ??= new TrainingOptions();
-        var prepared = Prepare(features, labels, options);
-        var optimizer = CoreOptimizer(options);
-        var start = Core.Training.Init(optimizer, prepared.Network);
-        var fit = new Core.FitOptions(
-            options.Epochs,
-            options.BatchSize is int b ? FSharpOption<int>.Some(b) : FSharpOption<int>.None,
-            options.Seed,
-            prepared.Validation,
-            options.Patience is int p
-                ? FSharpOption<Core.EarlyStopping>.Some(new Core.EarlyStopping(p, options.Tolerance))
-                : FSharpOption<Core.EarlyStopping>.None);
-
-        var proceed = FuncConvert.FromFunc<Core.EpochReport, bool>(report =>
+        options.Validate();
+        var trained = Interop.Train(features, labels, options, CoreOptimizer(options), report =>
         {
-            double? validation = report.ValidationCost is null ? null : report.ValidationCost.Value;
-            progress?.Report(new TrainingProgress(report.Epoch, options.Epochs, report.Cost, validation));
+            progress?.Report(new TrainingProgress(report.Epoch, options.Epochs, report.Cost, Interop.ValidationCost(report)));
             return !cancellationToken.IsCancellationRequested;
         });
 
-        var result = Core.Training.Fit(optimizer, fit, prepared.Features, prepared.Labels, start, proceed);
-        var costs = LogisticRegression.ToList(result.Costs);
-        var validationCosts = LogisticRegression.ToList(result.ValidationCosts);
-
-        if (result.Reason.IsDiverged)
+        if (trained.Training.Reason.IsDiverged)
         {
-            // Costs holds every finite epoch; the next one is where the cost stopped being finite.
-            var epoch = result.Costs.Length + 1;
+            var epoch = Core.ModelModule.DivergedEpoch(trained);
             throw new TrainingDivergedException(
-                $"Training diverged: the cost became NaN or infinite in epoch {epoch} with learning rate "
-                + $"{options.LearningRate.ToString(CultureInfo.InvariantCulture)}; try a smaller learning rate "
-                + $"(e.g. {(options.LearningRate / 10).ToString(CultureInfo.InvariantCulture)})"
-                + (options.Standardize ? "." : " or standardised features."),
-                epoch);
+                Core.ModelModule.DivergenceMessage(options.LearningRate, options.Standardize, epoch), epoch);
         }
 
-        var model = new Classifier(
-            result.Network,
-            prepared.Standardization,
-            prepared.FeatureNames,
-            prepared.LabelName,
-            prepared.Classes,
-            costs,
-            validationCosts,
-            result.Reason.IsEarlyStopped ? StopReason.EarlyStopped
-                : result.Reason.IsInterrupted ? StopReason.Canceled
-                : StopReason.Completed,
-            result.State.Epoch,
-            options);
-
-        if (result.Reason.IsInterrupted)
+        var model = new Classifier(trained, options);
+        if (trained.Training.Reason.IsInterrupted)
         {
             throw new TrainingCanceledException(model, cancellationToken);
         }
@@ -193,22 +147,17 @@ public sealed partial class Classifier
 
     /// <summary>The predicted class index of each sample (probability &gt; 0.5 for two classes, the most probable otherwise).</summary>
     /// <param name="features">samples x <see cref="FeatureCount"/>, finite.</param>
-    public int[] Predict(double[,] features) => Core.Prediction.Predict(Network, Input(features, nameof(features)));
+    public int[] Predict(double[,] features) => Core.ModelModule.Predict(Model, features);
 
     /// <summary>Class probabilities, samples x classes (each row sums to 1).</summary>
     /// <param name="features">samples x <see cref="FeatureCount"/>, finite.</param>
-    public double[,] PredictProbabilities(double[,] features) =>
-        Core.Prediction.Probabilities(Network, Input(features, nameof(features)));
+    public double[,] PredictProbabilities(double[,] features) => Core.ModelModule.Probabilities(Model, features);
 
     /// <summary>Accuracy, confusion matrix, per-class scores, log loss and (two classes) ROC AUC.</summary>
     /// <param name="features">samples x <see cref="FeatureCount"/>, finite.</param>
     /// <param name="labels">One class index per sample.</param>
-    public Evaluation Evaluate(double[,] features, int[] labels)
-    {
-        var probabilities = PredictProbabilities(features);
-        Guard.Labels(labels, nameof(labels), features.GetLength(0), Classes.Count);
-        return Evaluation.From(Classes, labels, probabilities);
-    }
+    public Evaluation Evaluate(double[,] features, int[] labels) =>
+        Evaluation.From(Classes, labels, Core.ModelModule.Evaluate(Model, features, labels));
 
     /// <summary>A copy with the names of the features, the label column and the classes (as saved in model files).</summary>
     public Classifier WithNames(IReadOnlyList<string> featureNames, string labelName, IReadOnlyList<string> classes)
@@ -228,20 +177,12 @@ public sealed partial class Classifier
                 $"classes has {classes.Count} names; the model has {Classes.Count} classes.", nameof(classes));
         }
 
-        return new Classifier(
-            Network, Standardization, featureNames.ToArray(), labelName, classes.ToArray(), Costs, ValidationCosts,
-            StopReason, EpochsRun, Options);
+        return new Classifier(Interop.WithNames(Model, featureNames, labelName, classes), Options);
     }
 
     /// <inheritdoc />
     public override string ToString() =>
         $"Classifier({string.Join(" -> ", Layers.Select(l => $"{l.Units} {l.Activation}").Prepend($"{FeatureCount} inputs"))})";
-
-    internal double[,] Input(double[,] features, string name)
-    {
-        Guard.Features(features, name, FeatureCount);
-        return Standardization is null ? features : Core.Preprocessing.Standardize(Standardization, features);
-    }
 
     internal static Core.Optimizer CoreOptimizer(TrainingOptions options)
     {
@@ -255,135 +196,22 @@ public sealed partial class Classifier
         return Core.OptimizerModule.WithL2(options.L2, optimizer);
     }
 
-    internal static Core.Activation CoreActivation(Activation activation) => activation switch
+    /// <summary>Checked, split and standardised data and the starting network, as the step sequence and the gradient check use them.</summary>
+    internal sealed record Prepared(Core.PreparedData Data, Core.Optimizer Optimizer)
     {
-        Activation.Sigmoid => Core.Activation.Sigmoid,
-        Activation.Tanh => Core.Activation.Tanh,
-        Activation.Relu => Core.Activation.Relu,
-        Activation.LeakyRelu => Core.Activation.LeakyRelu,
-        _ => throw new ArgumentException($"Activation {activation} is unknown.", nameof(activation)),
-    };
+        public double[,] Features => Data.Features;
 
-    internal static Core.Initialization CoreInitialization(TrainingOptions options) => options.EffectiveInitialization switch
-    {
-        Initialization.Zeros => Core.Initialization.Zeros,
-        Initialization.Normal => Core.Initialization.NewNormal(options.InitScale),
-        Initialization.Xavier => Core.Initialization.Xavier,
-        Initialization.He => Core.Initialization.He,
-        _ => throw new ArgumentException($"Initialization {options.Initialization} is unknown.", nameof(options)),
-    };
+        public int[] Labels => Data.Labels;
 
-    internal static string[] DefaultFeatureNames(int count) =>
-        Enumerable.Range(0, count).Select(i => $"x{i}").ToArray();
-
-    internal static string[] DefaultClasses(int count) =>
-        Enumerable.Range(0, count).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
-
-    /// <summary>Checked, split and standardised data and the starting network, as Train and the step sequence use them.</summary>
-    internal sealed record Prepared(
-        double[,] Features,
-        int[] Labels,
-        FSharpOption<Tuple<double[,], int[]>> Validation,
-        Core.Standardization? Standardization,
-        Core.Network Network,
-        IReadOnlyList<string> FeatureNames,
-        string LabelName,
-        IReadOnlyList<string> Classes);
+        public Core.Network Network => Data.Network;
+    }
 
     internal static Prepared Prepare(double[,] features, int[] labels, TrainingOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        Guard.Features(features, nameof(features));
-        var samples = features.GetLength(0);
-        Guard.Labels(labels, nameof(labels), samples);
-        var classes = labels.Max() + 1;
-        var distinct = labels.Distinct().Count();
-        if (distinct < 2)
-        {
-            throw new ArgumentException(
-                $"labels holds a single class ({labels[0]}); expected at least two classes to tell apart.", nameof(labels));
-        }
-
-        var warm = options.WarmStart;
-        if (warm is not null)
-        {
-            if (warm.FeatureCount != features.GetLength(1))
-            {
-                throw new ArgumentException(
-                    $"WarmStart has {warm.FeatureCount} features; features has {features.GetLength(1)} columns.",
-                    nameof(options));
-            }
-
-            if (classes > warm.Classes.Count)
-            {
-                throw new ArgumentException(
-                    $"labels has class {classes - 1}; the WarmStart model knows {warm.Classes.Count} classes.",
-                    nameof(options));
-            }
-
-            classes = warm.Classes.Count;
-        }
-
-        FSharpOption<Tuple<double[,], int[]>> validation = FSharpOption<Tuple<double[,], int[]>>.None;
-        double[,] trainFeatures = features;
-        int[] trainLabels = labels;
-        double[,]? validationFeatures = null;
-        int[]? validationLabels = null;
-        if (options.ValidationFraction > 0)
-        {
-            var held = Math.Max(1, (int)Math.Round(options.ValidationFraction * samples, MidpointRounding.ToEven));
-            if (held >= samples)
-            {
-                throw new ArgumentException(
-                    $"ValidationFraction {options.ValidationFraction} holds out {held} of {samples} samples and leaves none "
-                    + "for training; expected a smaller fraction or more samples.",
-                    nameof(options.ValidationFraction));
-            }
-
-            var split = Core.Preprocessing.Split(options.Seed, options.ValidationFraction, samples);
-            trainFeatures = Core.Preprocessing.TakeRows(split.Item1, features);
-            trainLabels = split.Item1.Select(i => labels[i]).ToArray();
-            validationFeatures = Core.Preprocessing.TakeRows(split.Item2, features);
-            validationLabels = split.Item2.Select(i => labels[i]).ToArray();
-        }
-
-        var standardization = warm is not null
-            ? warm.Standardization
-            : options.Standardize ? Core.Preprocessing.FitStandardization(trainFeatures) : null;
-        if (standardization is not null)
-        {
-            trainFeatures = Core.Preprocessing.Standardize(standardization, trainFeatures);
-            if (validationFeatures is not null)
-            {
-                validationFeatures = Core.Preprocessing.Standardize(standardization, validationFeatures);
-            }
-        }
-
-        if (validationFeatures is not null && validationLabels is not null)
-        {
-            validation = FSharpOption<Tuple<double[,], int[]>>.Some(Tuple.Create(validationFeatures, validationLabels));
-        }
-
-        var network = warm is not null
-            ? warm.Network
-            : Core.NetworkModule.Initialize(
-                CoreInitialization(options),
-                options.Seed,
-                features.GetLength(1),
-                ListModule.OfSeq(options.HiddenLayers),
-                CoreActivation(options.Activation),
-                classes);
-
-        return new Prepared(
-            trainFeatures,
-            trainLabels,
-            validation,
-            standardization,
-            network,
-            warm?.FeatureNames ?? DefaultFeatureNames(features.GetLength(1)),
-            warm?.LabelName ?? "label",
-            warm?.Classes ?? DefaultClasses(classes));
+        var optimizer = CoreOptimizer(options);
+        return new Prepared(Interop.Prepare(features, labels, options, optimizer), optimizer);
     }
 }
 

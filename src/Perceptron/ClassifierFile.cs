@@ -1,4 +1,3 @@
-using Microsoft.FSharp.Collections;
 using Core = Perceptron.Core;
 
 namespace Perceptron;
@@ -26,7 +25,8 @@ public sealed partial class Classifier
     /// <summary>The model as a model-file document.</summary>
     public ModelDocument ToDocument()
     {
-        var hidden = Network.Layers.Length > 1 ? Network.Layers.Head.Activation : null;
+        var layers = Interop.Layers(Network);
+        var hidden = layers.Count > 1 ? layers[0].Activation : null;
         return new ModelDocument
         {
             Features = FeatureNames,
@@ -35,7 +35,7 @@ public sealed partial class Classifier
             Standardization = Standardization is null
                 ? null
                 : new Standardization((double[])Standardization.Mean.Clone(), (double[])Standardization.Std.Clone()),
-            Layers = Network.Layers
+            Layers = layers
                 .Select(l => new LayerDocument(
                     Core.ActivationModule.Name(l.Activation), (double[,])l.Weights.Clone(), (double[])l.Bias.Clone()))
                 .ToArray(),
@@ -51,7 +51,7 @@ public sealed partial class Classifier
                 },
                 BatchSize = Options?.BatchSize,
                 L2 = Options?.L2,
-                Initialization = Options?.EffectiveInitialization.ToString().ToLowerInvariant(),
+                Initialization = Options is null ? null : Names.Of(Options.EffectiveInitialization),
                 InitScale = Options?.EffectiveInitialization == Initialization.Normal ? Options.InitScale : null,
                 Seed = Options?.Seed,
                 HiddenActivation = hidden is null ? null : Core.ActivationModule.Name(hidden),
@@ -70,22 +70,22 @@ public sealed partial class Classifier
         var layers = document.Layers.Select(l => new Core.Layer(
             (double[,])l.Weights.Clone(),
             (double[])l.Bias.Clone(),
-            Core.ActivationModule.TryParse(l.Activation).Value));
-        var network = Core.NetworkModule.Validate(new Core.Network(ListModule.OfSeq(layers)));
+            Interop.ParseActivation(l.Activation)!));
+        var network = Core.NetworkModule.Validate(Interop.Network(layers));
         var standardization = document.Standardization is null
             ? null
             : new Core.Standardization(
                 (double[])document.Standardization.Mean.Clone(), (double[])document.Standardization.Std.Clone());
-        return new Classifier(
+        var model = Interop.Model(
             network,
             standardization,
-            document.Features.ToArray(),
+            document.Features,
             document.Label,
-            document.Classes.ToArray(),
-            document.Training.Costs.ToArray(),
-            document.Training.ValidationCosts?.ToArray() ?? [],
+            document.Classes,
+            document.Training.Costs,
+            document.Training.ValidationCosts ?? [],
             document.Training.StoppedEarly == true ? StopReason.EarlyStopped : StopReason.Completed,
-            document.Training.Epochs ?? 0,
-            null);
+            document.Training.Epochs ?? 0);
+        return new Classifier(model, null);
     }
 }

@@ -42,51 +42,28 @@ public sealed record Evaluation
     /// <summary>The ROC curve (score = P(second class)) for two classes when both occur; empty otherwise.</summary>
     public IReadOnlyList<RocPoint> RocCurve { get; init; } = [];
 
-    internal static Evaluation From(IReadOnlyList<string> classes, int[] labels, double[,] probabilities)
+    internal static Evaluation From(IReadOnlyList<string> classes, int[] labels, Core.ModelEvaluation evaluation)
     {
         var k = classes.Count;
-        var predicted = new int[labels.Length];
-        for (var i = 0; i < labels.Length; i++)
-        {
-            var best = 0;
-            for (var j = 1; j < k; j++)
-            {
-                if (probabilities[i, j] > probabilities[i, best])
-                {
-                    best = j;
-                }
-            }
-
-            predicted[i] = best;
-        }
-
-        var confusion = Core.Metrics.ConfusionMatrix(k, labels, predicted);
+        var confusion = evaluation.Confusion;
         var rows = Enumerable.Range(0, k)
             .Select(a => (IReadOnlyList<int>)Array.AsReadOnly(Enumerable.Range(0, k).Select(p => confusion[a, p]).ToArray()))
             .ToArray();
-        var perClass = Core.Metrics.ClassScores(confusion)
+        var perClass = Interop.Scores(evaluation)
             .Select(s => new ClassMetrics(classes[s.Class], s.Precision, s.Recall, s.F1, s.Support))
             .ToArray();
-
-        double? auc = null;
-        RocPoint[] curve = [];
-        if (k == 2 && labels.Contains(0) && labels.Contains(1))
-        {
-            var scores = Enumerable.Range(0, labels.Length).Select(i => probabilities[i, 1]).ToArray();
-            auc = Core.Metrics.RocAuc(labels, scores);
-            curve = Core.Metrics.RocCurve(labels, scores).Select(p => new RocPoint(p.Item1, p.Item2)).ToArray();
-        }
+        var roc = Interop.Roc(evaluation);
 
         return new Evaluation
         {
-            Accuracy = Core.Metrics.Accuracy(labels, predicted),
+            Accuracy = evaluation.Accuracy,
             Samples = labels.Length,
             Classes = classes,
             ConfusionMatrix = Array.AsReadOnly(rows),
             PerClass = Array.AsReadOnly(perClass),
-            LogLoss = Core.Metrics.LogLoss(labels, probabilities),
-            RocAuc = auc,
-            RocCurve = Array.AsReadOnly(curve),
+            LogLoss = evaluation.LogLoss,
+            RocAuc = roc?.Area,
+            RocCurve = Array.AsReadOnly(roc?.Curve ?? []),
         };
     }
 }

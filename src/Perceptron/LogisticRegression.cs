@@ -1,4 +1,3 @@
-using Microsoft.FSharp.Collections;
 using Core = Perceptron.Core;
 
 namespace Perceptron;
@@ -103,9 +102,9 @@ public static class LogisticRegression
     /// <param name="labels">0 or 1, one per sample.</param>
     public static Propagation Propagate(LogisticParameters parameters, double[,] features, int[] labels)
     {
-        Check(parameters, features, labels);
-        var result = Core.LogisticRegression.Propagate(parameters.ToCore(), features, labels);
-        return new Propagation(LogisticGradients.FromCore(result.Item1), result.Item2);
+        ArgumentNullException.ThrowIfNull(parameters);
+        var (gradients, cost) = Interop.Pair(Core.LogisticRegression.Propagate(parameters.ToCore(), features, labels));
+        return new Propagation(LogisticGradients.FromCore(gradients), cost);
     }
 
     /// <summary>
@@ -115,21 +114,20 @@ public static class LogisticRegression
     public static Optimization Optimize(
         LogisticParameters parameters, double[,] features, int[] labels, int iterations, double learningRate)
     {
-        Check(parameters, features, labels);
+        ArgumentNullException.ThrowIfNull(parameters);
         Guard.Positive(iterations, nameof(iterations));
         Guard.Positive(learningRate, nameof(learningRate));
         var result = Core.LogisticRegression.Optimize(parameters.ToCore(), features, labels, iterations, learningRate);
         return new Optimization(
             LogisticParameters.FromCore(result.Parameters),
             LogisticGradients.FromCore(result.Gradients),
-            ToList(result.Costs));
+            Interop.List(result.Costs));
     }
 
     /// <summary>The predicted label of each sample: 1 when σ(w·x + b) &gt; 0.5, else 0.</summary>
     public static int[] Predict(LogisticParameters parameters, double[,] features)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        Guard.Features(features, nameof(features), parameters.W.Count);
         return Core.LogisticRegression.Predict(parameters.ToCore(), features);
     }
 
@@ -142,23 +140,15 @@ public static class LogisticRegression
         int iterations = 2000,
         double learningRate = 0.5)
     {
-        Guard.Features(trainFeatures, nameof(trainFeatures));
-        Guard.Labels(trainLabels, nameof(trainLabels), trainFeatures.GetLength(0), classes: 2);
-        Guard.Features(testFeatures, nameof(testFeatures), trainFeatures.GetLength(1));
-        Guard.Labels(testLabels, nameof(testLabels), testFeatures.GetLength(0), classes: 2);
+        // The core's own checks would name these "features" and "labels": check them here under their names.
+        Interop.CheckFeatures(trainFeatures, nameof(trainFeatures));
+        Interop.CheckLabels(trainLabels, nameof(trainLabels), trainFeatures.GetLength(0), classes: 2);
+        Interop.CheckFeatures(testFeatures, nameof(testFeatures), trainFeatures.GetLength(1));
+        Interop.CheckLabels(testLabels, nameof(testLabels), testFeatures.GetLength(0), classes: 2);
         Guard.Positive(iterations, nameof(iterations));
         Guard.Positive(learningRate, nameof(learningRate));
         var m = Core.LogisticRegression.Model(trainFeatures, trainLabels, testFeatures, testLabels, iterations, learningRate);
         return new LogisticModel(
-            LogisticParameters.FromCore(m.Parameters), ToList(m.Costs), m.TrainAccuracy, m.TestAccuracy);
+            LogisticParameters.FromCore(m.Parameters), Interop.List(m.Costs), m.TrainAccuracy, m.TestAccuracy);
     }
-
-    private static void Check(LogisticParameters parameters, double[,] features, int[] labels)
-    {
-        ArgumentNullException.ThrowIfNull(parameters);
-        Guard.Features(features, nameof(features), parameters.W.Count);
-        Guard.Labels(labels, nameof(labels), features.GetLength(0), classes: 2);
-    }
-
-    internal static IReadOnlyList<double> ToList(FSharpList<double> values) => Array.AsReadOnly(values.ToArray());
 }

@@ -101,31 +101,18 @@ public static class ModelFile
             throw new DataFormatException(path, null, null, "is a directory; expected the path of a model file to write");
         }
 
-        // Same directory as the target: a rename within one file system is atomic, across them it is a copy.
-        var full = Path.GetFullPath(path);
-        var temporary = Path.Combine(Path.GetDirectoryName(full) ?? ".", $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            AtomicFile.Write(path, file =>
             {
                 var target = wrap(file);
                 ModelJson.Write(target, model);
                 target.Flush();
-                // On disk before the rename: otherwise a crash could leave the new name on an empty file.
-                file.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, path, overwrite: true);
+            });
         }
-        catch (Exception e)
+        catch (Exception e) when (UserFiles.IsFileError(e))
         {
-            TryDelete(temporary);
-            if (UserFiles.IsFileError(e))
-            {
-                throw new DataFormatException(path, null, null, $"{UserFiles.Describe(e)}; expected a writable path for the model file", e);
-            }
-
-            throw;
+            throw new DataFormatException(path, null, null, $"{UserFiles.Describe(e)}; expected a writable path for the model file", e);
         }
     }
 
@@ -216,17 +203,5 @@ public static class ModelFile
 
         // Any other text of the file that a message may quote stays on the line too.
         return (quoted + message).ReplaceLineEndings(" ").Trim().TrimEnd('.');
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception e) when (UserFiles.IsFileError(e))
-        {
-            // Best effort: the failure being reported matters more than a leftover temporary file.
-        }
     }
 }

@@ -11,10 +11,8 @@ internal sealed class ModelProblemException(string message) : Exception(message)
 
 internal static class ModelValidation
 {
-    public const string Sigmoid = "sigmoid";
-    public const string Softmax = "softmax";
-
-    public static readonly IReadOnlyList<string> HiddenActivations = [Sigmoid, "tanh", "relu", "leaky_relu"];
+    /// <summary>The names a hidden layer's activation may have: the core's table.</summary>
+    public static readonly IReadOnlyList<string> HiddenActivations = Interop.HiddenActivationNames;
 
     /// <summary>The JSON names of the settings TrainingDocument has properties for.</summary>
     public static readonly IReadOnlyList<string> KnownTrainingNames =
@@ -151,8 +149,8 @@ internal static class ModelValidation
             return;
         }
 
-        // Two classes: one sigmoid unit, the probability of classes[1]. More: one softmax unit per class.
-        var (expected, units) = classes == 2 ? (Sigmoid, 1) : (Softmax, classes);
+        // The core's rule: two classes, one sigmoid unit (the probability of classes[1]); more, one softmax unit per class.
+        var (expected, units) = Interop.OutputLayer(classes);
         if (activation != expected)
         {
             throw Problem($"{path}.activation is {MessageText.Quote(activation)}; expected {MessageText.Quote(expected)} for the output layer of a {classes}-class model");

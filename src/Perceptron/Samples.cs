@@ -50,8 +50,7 @@ public static class Samples
     {
         Guard.Positive(samples, nameof(samples));
         Guard.Fraction(testFraction, nameof(testFraction));
-        var split = Core.Preprocessing.Split(seed, testFraction, samples);
-        return (split.Item1, split.Item2);
+        return Interop.Split(seed, testFraction, samples);
     }
 
     /// <summary>The given rows of a samples x features array, in the given order, as a new array.</summary>

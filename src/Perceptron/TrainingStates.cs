@@ -1,4 +1,3 @@
-using Microsoft.FSharp.Core;
 using Core = Perceptron.Core;
 
 namespace Perceptron;
@@ -18,7 +17,7 @@ public sealed class TrainingState
         this.state = state;
         this.prepared = prepared;
         this.options = options;
-        Layers = Array.AsReadOnly(state.Network.Layers.Select(l => new LayerInfo(l)).ToArray());
+        Layers = Array.AsReadOnly(Interop.Layers(state.Network).Select(l => new LayerInfo(l)).ToArray());
     }
 
     /// <summary>The number of updates applied so far.</summary>
@@ -35,12 +34,11 @@ public sealed class TrainingState
 
     /// <summary>The gradient of the cost with respect to each layer's weights in the last update (units x inputs copies).</summary>
     public IReadOnlyList<double[,]> WeightGradients() =>
-        state.Gradients is null ? [] : state.Gradients.Value.Layers.Select(g => (double[,])g.Weights.Clone()).ToArray();
+        Interop.Gradients(state).Select(g => (double[,])g.Weights.Clone()).ToArray();
 
     /// <summary>The model as it is after this step.</summary>
-    public Classifier ToClassifier() => new(
-        state.Network, prepared.Standardization, prepared.FeatureNames, prepared.LabelName, prepared.Classes,
-        [], [], state.Epoch >= options.Epochs ? StopReason.Completed : StopReason.Canceled, state.Epoch, options);
+    public Classifier ToClassifier() =>
+        new(Interop.AtState(options, prepared.Optimizer, prepared.Data, state), options);
 }
 
 /// <summary>The step-by-step view of training.</summary>
@@ -57,23 +55,7 @@ public sealed partial class Classifier
     {
         options ??= new TrainingOptions();
         var prepared = Prepare(features, labels, options);
-        var optimizer = CoreOptimizer(options);
-        var start = Core.Training.Init(optimizer, prepared.Network);
-        var batch = options.BatchSize is int b ? FSharpOption<int>.Some(b) : FSharpOption<int>.None;
-        var steps = Core.Training.Steps(optimizer, batch, options.Seed, prepared.Features, prepared.Labels, start);
-        return Enumerate(steps, prepared, options);
-    }
-
-    private static IEnumerable<TrainingState> Enumerate(
-        IEnumerable<Core.TrainingState> steps, Prepared prepared, TrainingOptions options)
-    {
-        foreach (var state in steps)
-        {
-            yield return new TrainingState(state, prepared, options);
-            if (state.Epoch >= options.Epochs)
-            {
-                yield break;
-            }
-        }
+        return Interop.States(options, prepared.Optimizer, prepared.Data)
+            .Select(state => new TrainingState(state, prepared, options));
     }
 }

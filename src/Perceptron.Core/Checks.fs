@@ -1,0 +1,106 @@
+/// The checks of samples-as-rows data and their messages: the one place that says what features
+/// and labels must look like. The facade calls these instead of restating them.
+namespace Perceptron.Core
+
+open System
+
+/// Counts the non-finite scans run on each thread, so that tests can see that each call scans once.
+/// A diagnostic only: no result depends on it.
+type internal ScanCount() =
+    [<ThreadStatic; DefaultValue>]
+    static val mutable private count: int
+
+    /// The scans run on the calling thread so far.
+    static member OnThisThread
+        with get () = ScanCount.count
+        and set value = ScanCount.count <- value
+
+/// Checks of features and labels; each failure is an ArgumentException naming the argument.
+[<RequireQualifiedAccess>]
+module Checks =
+
+    /// Features are non-null, have at least one row and one column, and `columns` columns when given.
+    [<CompiledName("FeatureShape")>]
+    let featureShape (name: string) (columns: int option) (features: float[,]) =
+        if isNull features then
+            nullArg name
+
+        let rows, actual = features.GetLength 0, features.GetLength 1
+
+        if rows = 0 then
+            invalidArg name $"{name} has 0 samples (rows); expected at least 1."
+
+        if actual = 0 then
+            invalidArg name $"{name} has 0 features (columns); expected at least 1."
+
+        match columns with
+        | Some expected when actual <> expected ->
+            invalidArg name $"{name} has {actual} features ({actual} columns); expected {expected}."
+        | _ -> ()
+
+    /// The row and column of the first NaN or infinite value, if any: one scan of the array.
+    let internal firstNonFinite (features: float[,]) =
+        ScanCount.OnThisThread <- ScanCount.OnThisThread + 1
+        let bad = Buffers.firstNonFinite features
+
+        if bad < 0 then
+            None
+        else
+            let columns = features.GetLength 1
+            Some(bad / columns, bad % columns)
+
+    /// Every value of the caller's features is finite; the message names the first that is not.
+    [<CompiledName("Finite")>]
+    let finite (name: string) (features: float[,]) =
+        match firstNonFinite features with
+        | Some(i, j) -> invalidArg name $"{name}[{i}, {j}] is {features[i, j]}; expected a finite number."
+        | None -> ()
+
+    /// Shape and finiteness of the caller's features (see featureShape and finite).
+    [<CompiledName("Features")>]
+    let features (name: string) (columns: int option) (features: float[,]) =
+        featureShape name columns features
+        finite name features
+
+    /// One label per sample, each a class index >= 0, and below `classes` when given.
+    [<CompiledName("Labels")>]
+    let labels (name: string) (samples: int) (classes: int option) (labels: int[]) =
+        if isNull labels then
+            nullArg name
+
+        if labels.Length <> samples then
+            invalidArg name $"{name} has {labels.Length} values for {samples} samples; expected one label per sample."
+
+        let limit = defaultArg classes Int32.MaxValue
+
+        for i in 0 .. labels.Length - 1 do
+            if labels[i] < 0 || labels[i] >= limit then
+                let expected =
+                    match classes with
+                    | Some k -> $"a class from 0 to {k - 1}"
+                    | None -> "a class index >= 0"
+
+                invalidArg name $"{name}[{i}] is {labels[i]}; expected {expected}."
+
+    /// At least two distinct classes occur among the labels (training cannot tell one class apart).
+    [<CompiledName("TwoClasses")>]
+    let twoClasses (name: string) (labels: int[]) =
+        if labels.Length > 0 && labels |> Array.forall (fun y -> y = labels[0]) then
+            invalidArg name $"{name} holds a single class ({labels[0]}); expected at least two classes to tell apart."
+
+    /// The number of classes a network's output layer tells apart: 2 for one sigmoid unit, else its units.
+    let internal networkClasses (network: Network) =
+        if network.Outputs = 1 then 2 else network.Outputs
+
+    /// Features fit the network's inputs and are finite (for the core's own entry points).
+    let internal forNetwork (network: Network) (x: float[,]) =
+        features "features" (Some network.Inputs) x
+
+    /// Labels fit the samples and the network's output layer (0/1 for sigmoid, 0..K-1 for softmax).
+    let internal labelsForNetwork (network: Network) (samples: int) (y: int[]) =
+        labels "labels" samples (Some(networkClasses network)) y
+
+    /// The message for a value that the library computed from finite data and that is not finite: it names
+    /// the column and what the library did, never a cell of the caller's data (whose values are all finite).
+    let internal computedNonFinite (name: string) (what: string) (column: int) =
+        $"{name} column {column} holds only finite values, but {what} it overflowed; expected values that fit the arithmetic of a double with room to spare (scale the column down)."

@@ -1,0 +1,369 @@
+/// The trained classifier as a value, and the whole pipeline as pure functions: split, standardise,
+/// initialise or warm-start, fit (early stopping, divergence, interruption), predict and evaluate.
+namespace Perceptron.Core
+
+open System
+open System.Globalization
+
+/// What training recorded about a model.
+type TrainingRecord = {
+    /// The mean training cost of each completed epoch.
+    Costs: float list
+    /// The validation cost after each completed epoch (empty without a validation split).
+    ValidationCosts: float list
+    /// Why training ended.
+    Reason: StopReason
+    /// The number of epochs that ran.
+    Epochs: int
+}
+
+/// A trained classifier: the network, the standardisation its inputs go through, and the names of the
+/// features, label and classes. The arrays are never written after construction.
+type Model = {
+    /// The trained network.
+    Network: Network
+    /// Applied to features before the network sees them; None when features are used as they are.
+    Standardization: Standardization option
+    /// One name per input feature.
+    FeatureNames: string[]
+    /// The name of the label column.
+    LabelName: string
+    /// One name per class; class i of a prediction is Classes[i].
+    Classes: string[]
+    /// What training recorded.
+    Training: TrainingRecord
+}
+
+/// Everything `Model.train` needs besides the data.
+[<NoEquality; NoComparison>]
+type TrainOptions = {
+    /// Widths of the hidden layers, input side first; empty for the perceptron.
+    Hidden: int list
+    /// The activation of every hidden layer.
+    HiddenActivation: Activation
+    /// How the initial weights are drawn (not used with a warm start).
+    Initialization: Initialization
+    /// How parameters are updated from gradients.
+    Optimizer: Optimizer
+    /// Passes over the training data.
+    Epochs: int
+    /// Samples per update; None for full-batch gradient descent.
+    BatchSize: int option
+    /// Seeds initialisation, shuffling and the validation split.
+    Seed: int
+    /// Standardise features with the mean and std of the training rows (ignored with a warm start,
+    /// which keeps its model's standardisation).
+    Standardize: bool
+    /// The fraction of samples held out (seeded) for the validation cost, in [0, 1).
+    ValidationFraction: float
+    /// Early stopping on the validation cost (needs ValidationFraction > 0).
+    EarlyStopping: EarlyStopping option
+    /// Continue from this model's network, standardisation and names.
+    WarmStart: Model option
+}
+
+/// Checked, split and standardised data and the starting network, as training uses them.
+type PreparedData = {
+    /// The training rows, standardised when the model standardises.
+    Features: float[,]
+    /// The labels of the training rows.
+    Labels: int[]
+    /// The validation rows and labels, when a fraction is held out.
+    Validation: (float[,] * int[]) option
+    /// The standardisation fitted on the training rows (or the warm start's).
+    Standardization: Standardization option
+    /// The network training starts from.
+    Network: Network
+    /// The feature names (the warm start's, or x0, x1, ...).
+    FeatureNames: string[]
+    /// The label name (the warm start's, or "label").
+    LabelName: string
+    /// The class names (the warm start's, or 0, 1, ...).
+    Classes: string[]
+}
+
+/// How well a model does on labelled samples.
+type ModelEvaluation = {
+    /// Class probabilities, samples x classes.
+    Probabilities: float[,]
+    /// The predicted class of each sample.
+    Predicted: int[]
+    /// The fraction of samples predicted right.
+    Accuracy: float
+    /// Counts: Confusion[actual, predicted].
+    Confusion: int[,]
+    /// Precision, recall, F1 and support per class.
+    Scores: ClassScores list
+    /// The mean of -log p(true class).
+    LogLoss: float
+    /// The ROC curve (score = P(class 1)) and its area, for two classes when both occur.
+    Roc: ((float * float) list * float) option
+}
+
+/// The training pipeline and the use of a trained model.
+[<RequireQualifiedAccess; CompilationRepresentation(CompilationRepresentationFlags.ModuleSuffix)>]
+module Model =
+    /// x0, x1, ...: the names of features that came without names.
+    [<CompiledName("DefaultFeatureNames")>]
+    let defaultFeatureNames (count: int) = Array.init count (fun j -> $"x{j}")
+
+    /// 0, 1, ...: the names of classes that came without names.
+    [<CompiledName("DefaultClasses")>]
+    let defaultClasses (count: int) =
+        Array.init count (fun i -> i.ToString(CultureInfo.InvariantCulture))
+
+    /// Checks the arrays derived from the caller's features (standardised, split) in one scan each. A
+    /// non-finite value is the caller's only when their features hold one; otherwise the library made it.
+    let private checkDerived (name: string) (raw: float[,]) (derived: float[,] list) =
+        for x in derived do
+            match Checks.firstNonFinite x with
+            | None -> ()
+            | Some(_, j) ->
+                Checks.finite name raw
+                invalidArg name (Checks.computedNonFinite name "standardising" j)
+
+    /// The features the network sees: the caller's, standardised when the model standardises, checked once.
+    let private input (model: Model) (features: float[,]) =
+        Checks.featureShape "features" (Some model.Network.Inputs) features
+
+        match model.Standardization with
+        | None ->
+            Checks.finite "features" features
+            features
+        | Some s ->
+            let x = Preprocessing.standardize s features
+            checkDerived "features" features [ x ]
+            x
+
+    /// Every value that training will see is finite, checked in one scan per array; the message blames the
+    /// caller's data only for the caller's own NaN or infinity.
+    let private checkFinite (features: float[,]) (standardization: Standardization option) trainFeatures validation =
+        match standardization with
+        // Split rows are copies of the caller's values: scanning the caller's array is the one scan.
+        | None -> Checks.finite "features" features
+        | Some _ -> checkDerived "features" features (trainFeatures :: (Option.toList validation |> List.map fst))
+
+    /// prepare, with or without the finite check (train leaves it to fit's own scan of the same arrays).
+    let private prepareWith (scan: bool) (options: TrainOptions) (features: float[,]) (labels: int[]) =
+        Checks.featureShape "features" None features
+        let samples, columns = features.GetLength 0, features.GetLength 1
+        Checks.labels "labels" samples None labels
+        Checks.twoClasses "labels" labels
+        let present = Array.max labels + 1
+
+        let classes =
+            match options.WarmStart with
+            | None -> present
+            | Some warm ->
+                if warm.Network.Inputs <> columns then
+                    invalidArg
+                        "options"
+                        $"WarmStart has {warm.Network.Inputs} features; features has {columns} columns."
+
+                if present > warm.Classes.Length then
+                    invalidArg
+                        "options"
+                        $"labels has class {present - 1}; the WarmStart model knows {warm.Classes.Length} classes."
+
+                warm.Classes.Length
+
+        let trainRows, validationRows =
+            if options.ValidationFraction > 0.0 then
+                let held = Preprocessing.heldOut options.ValidationFraction samples
+
+                if held >= samples then
+                    invalidArg
+                        "ValidationFraction"
+                        $"ValidationFraction {options.ValidationFraction} holds out {held} of {samples} samples and leaves none for training; expected a smaller fraction or more samples."
+
+                let train, validation =
+                    Preprocessing.split options.Seed options.ValidationFraction samples
+
+                Some train, Some validation
+            else
+                None, None
+
+        let rows (taken: int[] option) =
+            taken
+            |> Option.map (fun r -> Preprocessing.takeRows r features, Array.map (fun i -> labels[i]) r)
+
+        let trainFeatures, trainLabels =
+            rows trainRows |> Option.defaultValue (features, labels)
+
+        let validation = rows validationRows
+
+        let standardization =
+            match options.WarmStart with
+            | Some warm -> warm.Standardization
+            | None when options.Standardize -> Some(Preprocessing.fitStandardization trainFeatures)
+            | None -> None
+
+        let trainFeatures, validation =
+            match standardization with
+            | None -> trainFeatures, validation
+            | Some s ->
+                Preprocessing.standardize s trainFeatures,
+                validation |> Option.map (fun (vx, vy) -> Preprocessing.standardize s vx, vy)
+
+        if scan then
+            checkFinite features standardization trainFeatures validation
+
+        let network =
+            match options.WarmStart with
+            | Some warm -> warm.Network
+            | None ->
+                Network.initialize
+                    options.Initialization
+                    options.Seed
+                    columns
+                    options.Hidden
+                    options.HiddenActivation
+                    classes
+
+        {
+            Features = trainFeatures
+            Labels = trainLabels
+            Validation = validation
+            Standardization = standardization
+            Network = network
+            FeatureNames =
+                options.WarmStart
+                |> Option.map _.FeatureNames
+                |> Option.defaultWith (fun () -> defaultFeatureNames columns)
+            LabelName = options.WarmStart |> Option.map _.LabelName |> Option.defaultValue "label"
+            Classes =
+                options.WarmStart
+                |> Option.map _.Classes
+                |> Option.defaultWith (fun () -> defaultClasses classes)
+        }
+
+    /// Checks the data and options, splits off the validation rows, fits the standardisation on the
+    /// training rows, and draws (or warm-starts) the network: everything before the first step.
+    [<CompiledName("Prepare")>]
+    let prepare (options: TrainOptions) (features: float[,]) (labels: int[]) =
+        prepareWith true options features labels
+
+    /// A model of prepared data with the given network and training record.
+    let private ofPrepared (prepared: PreparedData) (network: Network) (record: TrainingRecord) : Model = {
+        Network = network
+        Standardization = prepared.Standardization
+        FeatureNames = prepared.FeatureNames
+        LabelName = prepared.LabelName
+        Classes = prepared.Classes
+        Training = record
+    }
+
+    /// Trains a model: prepare, then fit until Epochs, early stopping, divergence, or `proceed`
+    /// returning false (the caller's hook for progress and cancellation, told after every epoch).
+    /// The record's Reason says which; a diverged model holds the last network with a finite cost.
+    [<CompiledName("Train")>]
+    let train (options: TrainOptions) (features: float[,]) (labels: int[]) (proceed: EpochReport -> bool) =
+        let prepared = prepareWith false options features labels
+        let start = Training.init options.Optimizer prepared.Network
+
+        let fit: FitOptions = {
+            Epochs = options.Epochs
+            BatchSize = options.BatchSize
+            Seed = options.Seed
+            Validation = prepared.Validation
+            EarlyStopping = options.EarlyStopping
+        }
+
+        let result =
+            try
+                Training.fit options.Optimizer fit prepared.Features prepared.Labels start proceed
+            with :? ArgumentException as e when e.ParamName = "features" ->
+                // fit's check is the one scan of these arrays, but its message would name a cell of the
+                // split or standardised copy: say whose value is not finite, in the caller's terms.
+                checkFinite features prepared.Standardization prepared.Features prepared.Validation
+                reraise ()
+
+        ofPrepared prepared result.Network {
+            Costs = result.Costs
+            ValidationCosts = result.ValidationCosts
+            Reason = result.Reason
+            Epochs = result.State.Epoch
+        }
+
+    /// The states of training, one per update, lazily, up to the end of the last epoch: the steps
+    /// `train` takes (without early stopping). Each enumeration starts afresh.
+    [<CompiledName("States")>]
+    let states (options: TrainOptions) (prepared: PreparedData) =
+        let start = Training.init options.Optimizer prepared.Network
+
+        let steps =
+            Training.steps options.Optimizer options.BatchSize options.Seed prepared.Features prepared.Labels start
+
+        seq {
+            use e = steps.GetEnumerator()
+            let mutable going = true
+
+            while going && e.MoveNext() do
+                yield e.Current
+                going <- e.Current.Epoch < options.Epochs
+        }
+
+    /// The model as it is at a state of `states`: Completed once every epoch ran, Interrupted before.
+    [<CompiledName("AtState")>]
+    let atState (options: TrainOptions) (prepared: PreparedData) (state: TrainingState) =
+        ofPrepared prepared state.Network {
+            Costs = []
+            ValidationCosts = []
+            Reason =
+                if state.Epoch >= options.Epochs then
+                    Completed
+                else
+                    Interrupted
+            Epochs = state.Epoch
+        }
+
+    /// The epoch whose cost stopped being finite: the one after the last recorded cost.
+    [<CompiledName("DivergedEpoch")>]
+    let divergedEpoch (model: Model) = model.Training.Costs.Length + 1
+
+    /// What to tell a caller whose training diverged with this learning rate.
+    [<CompiledName("DivergenceMessage")>]
+    let divergenceMessage (learningRate: float) (standardized: bool) (epoch: int) =
+        let number (x: float) =
+            x.ToString(CultureInfo.InvariantCulture)
+
+        $"Training diverged: the cost became NaN or infinite in epoch {epoch} with learning rate {number learningRate}; "
+        + $"try a smaller learning rate (e.g. {number (learningRate / 10.0)})"
+        + (if standardized then "." else " or standardised features.")
+
+    /// Class probabilities, samples x classes (each row sums to 1), for the caller's features.
+    [<CompiledName("Probabilities")>]
+    let probabilities (model: Model) (features: float[,]) =
+        let network = Network.validate model.Network
+        Prediction.probabilitiesUnchecked network (input model features)
+
+    /// The predicted class of each sample (see Prediction.classesOf).
+    [<CompiledName("Predict")>]
+    let predict (model: Model) (features: float[,]) =
+        Prediction.classesOf (probabilities model features)
+
+    /// Accuracy, confusion matrix, per-class scores, log loss and (two classes, both present) the ROC curve.
+    [<CompiledName("Evaluate")>]
+    let evaluate (model: Model) (features: float[,]) (labels: int[]) =
+        let probabilities = probabilities model features
+        let k = model.Classes.Length
+        Checks.labels "labels" (features.GetLength 0) (Some k) labels
+        let predicted = Prediction.classesOf probabilities
+        let confusion = Metrics.confusionMatrix k labels predicted
+
+        let roc =
+            if k = 2 && Array.contains 0 labels && Array.contains 1 labels then
+                let scores = Array.init labels.Length (fun i -> probabilities[i, 1])
+                Some(Metrics.rocCurve labels scores, Metrics.rocAuc labels scores)
+            else
+                None
+
+        {
+            Probabilities = probabilities
+            Predicted = predicted
+            Accuracy = Metrics.accuracy labels predicted
+            Confusion = confusion
+            Scores = Metrics.classScores confusion
+            LogLoss = Metrics.logLoss labels probabilities
+            Roc = roc
+        }

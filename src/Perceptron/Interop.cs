@@ -1,0 +1,153 @@
+// The one place where the facade touches F# types (options, lists, functions, tuples) and turns the
+// facade's enums and options into the core's values. Everything else in the facade reads C#.
+
+using Microsoft.FSharp.Collections;
+using Microsoft.FSharp.Core;
+using Core = Perceptron.Core;
+
+namespace Perceptron;
+
+internal static class Interop
+{
+    public static FSharpOption<int> Option(int? value) =>
+        value is int v ? FSharpOption<int>.Some(v) : FSharpOption<int>.None;
+
+    public static FSharpOption<T> Option<T>(T? value)
+        where T : class =>
+        value is null ? FSharpOption<T>.None : FSharpOption<T>.Some(value);
+
+    public static T? OrNull<T>(FSharpOption<T>? option)
+        where T : class =>
+        option is null ? null : option.Value;
+
+    public static double? OrNull(FSharpOption<double>? option) => option is null ? null : option.Value;
+
+    public static IReadOnlyList<T> List<T>(FSharpList<T> values) => Array.AsReadOnly(values.ToArray());
+
+    public static FSharpList<T> List<T>(IEnumerable<T> values) => ListModule.OfSeq(values);
+
+    public static FSharpFunc<TIn, TOut> Function<TIn, TOut>(Func<TIn, TOut> function) =>
+        FuncConvert.FromFunc(function);
+
+    public static (T1, T2) Pair<T1, T2>(Tuple<T1, T2> pair) => (pair.Item1, pair.Item2);
+
+    /// <summary>The layers of a network, input side first.</summary>
+    public static IReadOnlyList<Core.Layer> Layers(Core.Network network) => List(network.Layers);
+
+    public static Core.Network Network(IEnumerable<Core.Layer> layers) => new(List(layers));
+
+    /// <summary>The gradients of a state's last update, per layer (empty before the first step).</summary>
+    public static IReadOnlyList<Core.LayerGradients> Gradients(Core.TrainingState state) =>
+        state.Gradients is null ? [] : List(state.Gradients.Value.Layers);
+
+    public static Core.Standardization? Standardization(Core.Model model) => OrNull(model.Standardization);
+
+    public static double? ValidationCost(Core.EpochReport report) => OrNull(report.ValidationCost);
+
+    public static Core.Activation ToCore(Activation activation) => activation switch
+    {
+        Activation.Sigmoid => Core.Activation.Sigmoid,
+        Activation.Tanh => Core.Activation.Tanh,
+        Activation.Relu => Core.Activation.Relu,
+        Activation.LeakyRelu => Core.Activation.LeakyRelu,
+        _ => throw new ArgumentException($"Activation {activation} is unknown.", nameof(activation)),
+    };
+
+    public static Core.Initialization ToCore(Initialization initialization, double scale) => initialization switch
+    {
+        Initialization.Zeros => Core.Initialization.Zeros,
+        Initialization.Normal => Core.Initialization.NewNormal(scale),
+        Initialization.Xavier => Core.Initialization.Xavier,
+        Initialization.He => Core.Initialization.He,
+        _ => throw new ArgumentException($"Initialization {initialization} is unknown.", nameof(initialization)),
+    };
+
+    public static Core.TrainOptions ToCore(TrainingOptions options, Core.Optimizer optimizer) => new(
+        List(options.HiddenLayers),
+        ToCore(options.Activation),
+        ToCore(options.EffectiveInitialization, options.InitScale),
+        optimizer,
+        options.Epochs,
+        Option(options.BatchSize),
+        options.Seed,
+        options.Standardize,
+        options.ValidationFraction,
+        options.Patience is int p
+            ? FSharpOption<Core.EarlyStopping>.Some(new Core.EarlyStopping(p, options.Tolerance))
+            : FSharpOption<Core.EarlyStopping>.None,
+        Option(options.WarmStart?.Model));
+
+    public static Core.Model Model(
+        Core.Network network,
+        Core.Standardization? standardization,
+        IReadOnlyList<string> featureNames,
+        string labelName,
+        IReadOnlyList<string> classes,
+        IReadOnlyList<double> costs,
+        IReadOnlyList<double> validationCosts,
+        StopReason reason,
+        int epochs) => new(
+        network,
+        Option(standardization),
+        featureNames.ToArray(),
+        labelName,
+        classes.ToArray(),
+        new Core.TrainingRecord(List(costs), List(validationCosts), ToCore(reason), epochs));
+
+    public static Core.Model WithNames(Core.Model model, IReadOnlyList<string> featureNames, string labelName, IReadOnlyList<string> classes) =>
+        new(model.Network, model.Standardization, featureNames.ToArray(), labelName, classes.ToArray(), model.Training);
+
+    public static Core.StopReason ToCore(StopReason reason) => reason switch
+    {
+        StopReason.EarlyStopped => Core.StopReason.EarlyStopped,
+        StopReason.Canceled => Core.StopReason.Interrupted,
+        _ => Core.StopReason.Completed,
+    };
+
+    public static StopReason FromCore(Core.StopReason reason) =>
+        reason.IsEarlyStopped ? StopReason.EarlyStopped
+        : reason.IsInterrupted ? StopReason.Canceled
+        : StopReason.Completed;
+
+    public static Core.PreparedData Prepare(double[,] features, int[] labels, TrainingOptions options, Core.Optimizer optimizer) =>
+        Core.ModelModule.Prepare(ToCore(options, optimizer), features, labels);
+
+    public static Core.Model Train(
+        double[,] features, int[] labels, TrainingOptions options, Core.Optimizer optimizer, Func<Core.EpochReport, bool> proceed) =>
+        Core.ModelModule.Train(ToCore(options, optimizer), features, labels, Function(proceed));
+
+    public static IEnumerable<Core.TrainingState> States(TrainingOptions options, Core.Optimizer optimizer, Core.PreparedData prepared) =>
+        Core.ModelModule.States(ToCore(options, optimizer), prepared);
+
+    public static Core.Model AtState(TrainingOptions options, Core.Optimizer optimizer, Core.PreparedData prepared, Core.TrainingState state) =>
+        Core.ModelModule.AtState(ToCore(options, optimizer), prepared, state);
+
+    public static (RocPoint[] Curve, double Area)? Roc(Core.ModelEvaluation evaluation) =>
+        evaluation.Roc is null
+            ? null
+            : (List(evaluation.Roc.Value.Item1).Select(p => new RocPoint(p.Item1, p.Item2)).ToArray(), evaluation.Roc.Value.Item2);
+
+    public static IReadOnlyList<Core.ClassScores> Scores(Core.ModelEvaluation evaluation) => List(evaluation.Scores);
+
+    public static void CheckFeatures(double[,] features, string name, int? columns = null) =>
+        Core.Checks.Features(name, Option(columns), features);
+
+    public static void CheckLabels(int[] labels, string name, int samples, int? classes = null) =>
+        Core.Checks.Labels(name, samples, Option(classes), labels);
+
+    public static (int[] Train, int[] Test) Split(int seed, double fraction, int samples) =>
+        Pair(Core.Preprocessing.Split(seed, fraction, samples));
+
+    public static IReadOnlyList<string> HiddenActivationNames => List(Core.ActivationModule.HiddenNames);
+
+    public static IReadOnlyList<string> InitializationNames => List(Core.InitializationModule.Names);
+
+    /// <summary>The output layer's activation name and units for a number of classes (at least 2).</summary>
+    public static (string Activation, int Units) OutputLayer(int classes) =>
+        (Core.ActivationModule.Name(Core.NetworkModule.OutputActivation(classes)), Core.NetworkModule.OutputUnits(classes));
+
+    public static Core.Activation? ParseActivation(string name) => Core.ActivationModule.TryParse(name) is { } a ? a.Value : null;
+
+    public static (Core.LogisticGradients Gradients, double Cost) Pair(Tuple<Core.LogisticGradients, double> result) =>
+        (result.Item1, result.Item2);
+}

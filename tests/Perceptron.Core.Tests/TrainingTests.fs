@@ -70,6 +70,7 @@ let ``steps are a fold of Training.step over the batches of Training.epochOrder`
             (start t)
 
     let viaSteps = steps t (start t) |> Seq.item (2 * batchesPerEpoch t - 1)
+    // Not the epoch: Training.step counts each batch it is given as an epoch (it cannot see the others).
     Assert.True(sameNetwork manual.Network viaSteps.Network, "the networks differ")
     Assert.True(sameOptimizerState manual.OptimizerState viaSteps.OptimizerState, "the optimizer states differ")
     Assert.Equal(manual.Step, viaSteps.Step)

@@ -131,7 +131,14 @@ module Model =
             Checks.finite "features" features
             features
         | Some s ->
-            let x = Preprocessing.standardize s features
+            let x =
+                try
+                    Preprocessing.standardize s features
+                with :? StandardizationException as e ->
+                    invalidArg
+                        "features"
+                        $"features column '{model.FeatureNames[e.Column]}' cannot be standardised: {e.Reason}"
+
             checkDerived "features" features [ x ]
             x
 

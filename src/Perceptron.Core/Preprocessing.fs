@@ -110,7 +110,12 @@ module Preprocessing =
             let x, mean, std = features[i, j], s.Mean[j], s.Std[j]
             let z = (x - mean) / std
 
-            if Double.IsFinite z || not (Double.IsFinite x) then
+            // A non-finite x, or a standardisation fitted on non-finite data, gives a non-finite z that the
+            // caller's finite check reports at its place in their array.
+            if
+                Double.IsFinite z
+                || not (Double.IsFinite x && Double.IsFinite mean && Double.IsFinite std)
+            then
                 z
             else
                 // x - mean overflowed (x and the mean near the limits, of opposite signs): divide first.
@@ -118,12 +123,9 @@ module Preprocessing =
 
                 if Double.IsFinite z then
                     z
-                elif not (Double.IsFinite mean && Double.IsFinite std && std > 0.0) then
+                elif not (std > 0.0) then
                     raise (
-                        StandardizationException(
-                            j,
-                            $"its mean is {show mean} and its standard deviation {show std}; expected finite numbers and a deviation above 0"
-                        )
+                        StandardizationException(j, $"its standard deviation is {show std}; expected a number above 0")
                     )
                 else
                     raise (

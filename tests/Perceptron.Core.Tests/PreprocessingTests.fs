@@ -260,7 +260,7 @@ let ``a value too far from the fitted mean is an error that names the column and
             Preprocessing.standardize broken (array2D [ [ 2.0 ] ]) |> ignore)
 
     Assert.Equal(0, e.Column)
-    Assert.Contains("standard deviation 0", e.Reason)
+    Assert.Contains("standard deviation is 0", e.Reason)
     // NaN input stays NaN: the input checks name it where it is.
     let standardized = Preprocessing.standardize s (array2D [ [ nan; 0.0 ] ])
     Assert.True(Double.IsNaN standardized[0, 0])

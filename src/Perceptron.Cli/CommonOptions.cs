@@ -64,11 +64,15 @@ internal static class CommonOptions
     public static readonly IReadOnlyDictionary<string, Initialization?> InitializationNames =
         Names.Initializations.ToDictionary(p => p.Key, p => (Initialization?)p.Value);
 
-    public static readonly IReadOnlyDictionary<string, Optimizer> OptimizerNames = new Dictionary<string, Optimizer>
+    /// <summary>The facade's (the core's) table of optimizer names.</summary>
+    public static readonly IReadOnlyDictionary<string, Optimizer> OptimizerNames = Names.Optimizers;
+
+    /// <summary>The L2 penalty, as train and gradcheck take it.</summary>
+    public static Option<double> L2(string description) => new("--l2")
     {
-        ["gd"] = Optimizer.GradientDescent,
-        ["momentum"] = Optimizer.Momentum,
-        ["adam"] = Optimizer.Adam,
+        Description = description,
+        DefaultValueFactory = _ => 0.0,
+        CustomParser = r => ParseDouble(r, "--l2", positive: false),
     };
 
     /// <summary>Checks a file the command will write before any work is done, so a typo does not cost a training run.</summary>

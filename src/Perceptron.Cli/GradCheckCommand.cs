@@ -14,12 +14,7 @@ internal static class GradCheckCommand
         var init = CommonOptions.Init();
         var initScale = CommonOptions.InitScale();
         var seed = CommonOptions.Seed();
-        var l2 = new Option<double>("--l2")
-        {
-            Description = "L2 penalty (l2 / 2) ||W||^2 on the weights, included in the cost whose gradients are checked.",
-            DefaultValueFactory = _ => 0.0,
-            CustomParser = r => CommonOptions.ParseDouble(r, "--l2", positive: false),
-        };
+        var l2 = CommonOptions.L2("L2 penalty (l2 / 2) ||W||^2 on the weights, included in the cost whose gradients are checked.");
         var json = CommonOptions.Json();
         var command = new Command(
             "gradcheck",

@@ -39,7 +39,7 @@ internal static class Plots
 
         plot.Title("Learning curve");
         plot.XLabel("epoch");
-        plot.YLabel("cross-entropy cost");
+        plot.YLabel("cost (cross-entropy + L2 penalty)");
         plot.ShowLegend(ScottPlot.Alignment.UpperRight);
         Save(plot, path);
     }

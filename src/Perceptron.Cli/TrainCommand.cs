@@ -53,12 +53,7 @@ internal static class TrainCommand
             Description = "Samples per update (default: full batch).",
             CustomParser = r => CommonOptions.ParseInt(r, "--batch-size", 1),
         };
-        var l2 = new Option<double>("--l2")
-        {
-            Description = "L2 penalty (l2 / 2) ||W||^2 on the weights.",
-            DefaultValueFactory = _ => 0.0,
-            CustomParser = r => CommonOptions.ParseDouble(r, "--l2", positive: false),
-        };
+        var l2 = CommonOptions.L2("L2 penalty (l2 / 2) ||W||^2 on the weights, included in every reported cost.");
         var init = CommonOptions.Init();
         var initScale = CommonOptions.InitScale();
         var seed = CommonOptions.Seed();

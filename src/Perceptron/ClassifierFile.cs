@@ -43,12 +43,7 @@ public sealed partial class Classifier
             {
                 Epochs = EpochsRun,
                 LearningRate = Options?.LearningRate,
-                Optimizer = Options?.Optimizer switch
-                {
-                    null => null,
-                    Optimizer.GradientDescent => "gd",
-                    Optimizer o => o.ToString().ToLowerInvariant(),
-                },
+                Optimizer = Options is null ? null : Names.Of(Options.Optimizer),
                 BatchSize = Options?.BatchSize,
                 L2 = Options?.L2,
                 Initialization = Options is null ? null : Names.Of(Options.EffectiveInitialization),

@@ -53,6 +53,14 @@ internal static class Interop
         _ => throw new ArgumentException($"Activation {activation} is unknown.", nameof(activation)),
     };
 
+    public static Core.OptimizerKind ToCore(Optimizer optimizer) => optimizer switch
+    {
+        Optimizer.GradientDescent => Core.OptimizerKind.GradientDescent,
+        Optimizer.Momentum => Core.OptimizerKind.Momentum,
+        Optimizer.Adam => Core.OptimizerKind.Adam,
+        _ => throw new ArgumentException($"Optimizer {optimizer} is unknown.", nameof(optimizer)),
+    };
+
     public static Core.Initialization ToCore(Initialization initialization, double scale) => initialization switch
     {
         Initialization.Zeros => Core.Initialization.Zeros,

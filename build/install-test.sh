@@ -5,7 +5,7 @@
 #   1. a fresh `dotnet new console` app takes `Perceptron` from artifacts/ (and its dependencies from
 #      the registry), and compiles and runs the README's C# quick start;
 #   2. `dotnet tool install Perceptron.Cli --add-source artifacts --tool-path DIR`, then
-#      `DIR/perceptron train` must print its test accuracy.
+#      `DIR/perceptron train` must print its test accuracy, and `DIR/perceptron export` write ONNX.
 # Prints "install test: passed" or the first failure, and exits non-zero on failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -127,9 +127,12 @@ timed "quick start compiled and ran against the packages"
 tools="$work/tools"
 dotnet tool install Perceptron.Cli --version "$version" --add-source "$root/artifacts" --tool-path "$tools" \
   >"$work/tool.log" 2>&1 || { cat "$work/tool.log" >&2; fail "dotnet tool install Perceptron.Cli"; }
-out=$(cd "$work" && "$tools/perceptron" train --print-every 1000) || fail "perceptron train failed: $out"
+out=$(cd "$work" && "$tools/perceptron" train --print-every 1000 --model model.json) || fail "perceptron train failed: $out"
 echo "$out" | sed 's/^/  /'
 echo "$out" | grep -q '^test accuracy: *[0-9.]* %' || fail "perceptron train printed no test accuracy"
+out=$(cd "$work" && "$tools/perceptron" export --model model.json --output model.onnx) || fail "perceptron export failed: $out"
+echo "$out" | sed 's/^/  /'
+[ -s "$work/model.onnx" ] || fail "perceptron export wrote no model.onnx"
 version_line=$("$tools/perceptron" --version) || fail "perceptron --version failed"
 case "$version_line" in "perceptron $version "*) ;; *) fail "perceptron --version printed '$version_line', expected version $version" ;; esac
 timed "tool installed and trained"

@@ -125,6 +125,17 @@ public class OnnxExportTests
         Assert.Empty(Directory.GetFileSystemEntries(scratch.Directory));
     }
 
+    [Fact]
+    public void ExportToAReadOnlyStreamNamesTheStream()
+    {
+        var model = RandomModel(new Random(7), "tanh", 1, features: 3, classes: 2, standardize: false);
+        using var readOnly = new MemoryStream(new byte[16], writable: false);
+
+        var error = Assert.Throws<ArgumentException>(() => model.ExportOnnx(readOnly));
+
+        Assert.Equal("stream", error.ParamName);
+    }
+
     /// <summary>A model with random weights large enough that its probabilities spread over (0, 1).</summary>
     internal static Classifier RandomModel(Random random, string activation, int depth, int features, int classes, bool standardize)
     {

@@ -95,6 +95,7 @@ internal static class App
         root.Subcommands.Add(PredictCommand.Build(output));
         root.Subcommands.Add(EvaluateCommand.Build(output));
         root.Subcommands.Add(GradCheckCommand.Build(output));
+        root.Subcommands.Add(ExportCommand.Build(output));
         return root;
     }
 

@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# The install test: packs the packages as a release would (`dotnet pack -c Release -o artifacts`),
+# checks what each package carries, then uses them as a new user would, with NuGet's package folder
+# and the CLI's home in empty temporary folders, so that a warm cache cannot hide a missing dependency:
+#   1. a fresh `dotnet new console` app takes `Perceptron` from artifacts/ (and its dependencies from
+#      the registry), and compiles and runs the README's C# quick start;
+#   2. `dotnet tool install Perceptron.Cli --add-source artifacts --tool-path DIR`, then
+#      `DIR/perceptron train` must print its test accuracy, and `DIR/perceptron export` write ONNX.
+# Prints "install test: passed" or the first failure, and exits non-zero on failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+fail() {
+  echo "install test: FAILED: $*" >&2
+  exit 1
+}
+
+step_started=$SECONDS
+timed() {
+  echo "install test: $* ($((SECONDS - step_started)) s)"
+  step_started=$SECONDS
+}
+
+version=$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' Directory.Build.props | head -n 1)
+[ -n "$version" ] || fail "no <Version> in Directory.Build.props"
+
+# Packing builds the repository, so it uses the usual package cache; only the user's side starts cold.
+rm -rf artifacts
+dotnet pack -c Release -o artifacts -v quiet -nologo >/dev/null || fail "dotnet pack -c Release -o artifacts"
+timed "packed version $version"
+
+# What each package carries: readme, licence, repository, XML docs, symbols, minimum-version dependencies.
+python3 - "$version" <<'EOF' || fail "package contents (see above)"
+import re, sys, zipfile
+version = sys.argv[1]
+problems = []
+for package, assembly, prefix in [("Perceptron.Core", "Perceptron.Core", "lib/net10.0/"),
+                                  ("Perceptron", "Perceptron.Facade", "lib/net10.0/"),
+                                  ("Perceptron.Cli", "perceptron", "tools/net10.0/any/")]:
+    path = f"artifacts/{package}.{version}.nupkg"
+    try:
+        files = zipfile.ZipFile(path).namelist()
+        nuspec = zipfile.ZipFile(path).read(f"{package}.nuspec").decode("utf-8-sig")
+        symbols = zipfile.ZipFile(f"artifacts/{package}.{version}.snupkg").namelist()
+    except (OSError, KeyError) as e:
+        problems.append(f"{path}: {e}")
+        continue
+    for needed in ["<readme>README.md</readme>", '<license type="expression">', "<repository ", "<description>", "<tags>"]:
+        if needed not in nuspec:
+            problems.append(f"{path}: the nuspec has no {needed}")
+    for needed in ["README.md", f"{prefix}{assembly}.dll", f"{prefix}{assembly}.xml"]:
+        if needed not in files:
+            problems.append(f"{path}: no {needed}")
+    if f"{prefix}{assembly}.pdb" not in symbols:
+        problems.append(f"{package}.{version}.snupkg: no {prefix}{assembly}.pdb")
+    # Libraries declare minimum versions: an exact "[x]" makes an application with another patch fail.
+    for dependency, range_ in re.findall(r'<dependency id="([^"]+)" version="([^"]+)"', nuspec):
+        if range_.startswith("["):
+            problems.append(f"{path}: dependency {dependency} {range_} is exact; expected a minimum version")
+    if package == "Perceptron" and f'<dependency id="Perceptron.Core" version="{version}"' not in nuspec:
+        problems.append(f"{path}: no dependency on Perceptron.Core {version}")
+    if package == "Perceptron.Cli" and '<packageType name="DotnetTool" />' not in nuspec:
+        problems.append(f"{path}: not a .NET tool package")
+for problem in problems:
+    print(f"install test: {problem}", file=sys.stderr)
+sys.exit(1 if problems else 0)
+EOF
+timed "package contents checked"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export NUGET_PACKAGES="$work/nuget-packages" DOTNET_CLI_HOME="$work/home"
+mkdir -p "$NUGET_PACKAGES" "$DOTNET_CLI_HOME"
+
+# 1. A fresh console app. Perceptron* come only from artifacts/, everything else from the registry.
+cat >"$work/nuget.config" <<EOF
+<?xml version="1.0" encoding="utf-8"?>
+<configuration>
+  <packageSources>
+    <clear />
+    <add key="artifacts" value="$root/artifacts" />
+    <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
+  </packageSources>
+  <packageSourceMapping>
+    <packageSource key="artifacts"><package pattern="Perceptron*" /></packageSource>
+    <packageSource key="nuget.org"><package pattern="*" /></packageSource>
+  </packageSourceMapping>
+</configuration>
+EOF
+app="$work/app"
+dotnet new console -o "$app" --framework net10.0 >/dev/null || fail "dotnet new console"
+dotnet add "$app" package Perceptron --version "$version" >"$work/add.log" 2>&1 \
+  || { cat "$work/add.log" >&2; fail "dotnet add package Perceptron --version $version"; }
+
+# The README's quick start, exactly as tests/Perceptron.Tests/ReadmeExamples.cs holds it (ReadmeTests
+# checks that README.md shows the same code).
+{
+  echo "using Perceptron;"
+  echo
+  echo "string trainFile = args[0];"
+  echo "string modelFile = args[1];"
+  sed -n '/\/\/ README: quick start/,/\/\/ README: end/p' tests/Perceptron.Tests/ReadmeExamples.cs \
+    | sed '1d;$d' | sed 's/^        //'
+  echo 'Console.WriteLine($"quick start ran: {probabilities.GetLength(0)} test samples");'
+} >"$app/Program.cs"
+grep -q 'Classifier.Train' "$app/Program.cs" || fail "no quick start found in tests/Perceptron.Tests/ReadmeExamples.cs"
+timed "console app created"
+
+dotnet build "$app" -c Release -v quiet -nologo >"$work/build.log" 2>&1 \
+  || { cat "$work/build.log" >&2; fail "the quick start does not compile against the packages"; }
+out=$(dotnet run --project "$app" -c Release --no-build -- "$root/data/breast-cancer.csv" "$work/model.json") \
+  || fail "the quick start failed: $out"
+echo "$out" | sed 's/^/  /'
+echo "$out" | grep -q '^test accuracy .*, AUC ' || fail "the quick start printed no test accuracy"
+echo "$out" | grep -q '^quick start ran: 114 test samples' || fail "the quick start did not reach its end"
+bin="$app/bin/Release/net10.0"
+[ -f "$bin/FSharp.Core.dll" ] || fail "FSharp.Core.dll is not in the app's output"
+[ -f "$work/model.json" ] || fail "the quick start wrote no model file"
+satellites=$(find "$bin" -name 'FSharp.Core.resources.dll' | wc -l)
+[ "$satellites" = 0 ] || fail "FSharp.Core's satellite assemblies were copied into the app's output ($satellites)"
+[ -d "$NUGET_PACKAGES/fsharp.core" ] || fail "FSharp.Core did not come through the empty package folder"
+timed "quick start compiled and ran against the packages"
+
+# 2. The tool.
+tools="$work/tools"
+dotnet tool install Perceptron.Cli --version "$version" --add-source "$root/artifacts" --tool-path "$tools" \
+  >"$work/tool.log" 2>&1 || { cat "$work/tool.log" >&2; fail "dotnet tool install Perceptron.Cli"; }
+out=$(cd "$work" && "$tools/perceptron" train --print-every 1000 --model model.json) || fail "perceptron train failed: $out"
+echo "$out" | sed 's/^/  /'
+echo "$out" | grep -q '^test accuracy: *[0-9.]* %' || fail "perceptron train printed no test accuracy"
+out=$(cd "$work" && "$tools/perceptron" export --model model.json --output model.onnx) || fail "perceptron export failed: $out"
+echo "$out" | sed 's/^/  /'
+[ -s "$work/model.onnx" ] || fail "perceptron export wrote no model.onnx"
+version_line=$("$tools/perceptron" --version) || fail "perceptron --version failed"
+case "$version_line" in "perceptron $version "*) ;; *) fail "perceptron --version printed '$version_line', expected version $version" ;; esac
+timed "tool installed and trained"
+
+echo "install test: passed"

@@ -1,0 +1,102 @@
+// ONNX export of a classifier (docs/model-format.md, "ONNX export"), for ONNX Runtime and ML.NET.
+
+using System.Reflection;
+
+namespace Perceptron;
+
+public sealed partial class Classifier
+{
+    /// <summary>The ONNX operator set (opset) of the graphs that <see cref="ExportOnnx(string)"/> writes.</summary>
+    public const int OnnxOpset = OnnxGraph.Opset;
+
+    /// <summary>
+    /// Writes the model as ONNX to <paramref name="path"/>, atomically: a new temporary file in the same
+    /// folder, flushed to disk, then renamed over <paramref name="path"/>; on failure an existing file
+    /// is left as it was. Input <c>features</c> (float32, samples x <see cref="FeatureCount"/>, in the
+    /// order of <see cref="FeatureNames"/>); outputs <c>probabilities</c> (float32, samples x classes)
+    /// and <c>label</c> (int64 class index). The standardisation is part of the graph.
+    /// </summary>
+    /// <param name="path">The ONNX file to create or replace.</param>
+    /// <exception cref="DataFormatException">The file cannot be written (no such folder, permission denied, ...).</exception>
+    public void ExportOnnx(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var onnx = OnnxGraph.Build(OnnxSource(), ProducerVersion);
+        OnnxFile.ReplaceAtomically(path, "an ONNX file", stream => OnnxGraph.Write(onnx, stream));
+    }
+
+    /// <summary>Writes the model as ONNX to <paramref name="stream"/> (see <see cref="ExportOnnx(string)"/>).</summary>
+    /// <param name="stream">A writable stream; it is left open.</param>
+    public void ExportOnnx(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (!stream.CanWrite)
+        {
+            throw new ArgumentException("stream is not writable; expected a stream to write the ONNX model to.", nameof(stream));
+        }
+
+        OnnxGraph.Write(OnnxGraph.Build(OnnxSource(), ProducerVersion), stream);
+    }
+
+    /// <summary>The one place the export reads the model: its model-file document (names, standardisation, layers).</summary>
+    private ModelDocument OnnxSource() => ToDocument();
+
+    private static string ProducerVersion =>
+        typeof(Classifier).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
+        ?? "unknown";
+}
+
+/// <summary>Writing the ONNX file.</summary>
+internal static class OnnxFile
+{
+    /// <summary>
+    /// Writes <paramref name="path"/> through a temporary file in the same folder, flushed to disk and
+    /// then renamed over it, as <see cref="ModelFile.Write(string, ModelDocument)"/> writes model files.
+    /// The export calls only this, so it can be pointed at one shared atomic replace.
+    /// </summary>
+    public static void ReplaceAtomically(string path, string what, Action<Stream> write)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            throw new DataFormatException(null, null, null, $"the file name is empty; expected the path of {what} to write");
+        }
+
+        if (Directory.Exists(path))
+        {
+            throw new DataFormatException(path, null, null, $"is a directory; expected the path of {what} to write");
+        }
+
+        // Same folder as the target: a rename within one file system is atomic, across them it is a copy.
+        var full = Path.GetFullPath(path);
+        var temporary = Path.Combine(Path.GetDirectoryName(full) ?? ".", $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                write(file);
+                // On disk before the rename: otherwise a crash could leave the new name on an empty file.
+                file.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch (Exception e)
+        {
+            try
+            {
+                File.Delete(temporary);
+            }
+            catch (Exception cleanup) when (UserFiles.IsFileError(cleanup))
+            {
+                // Best effort: the failure being reported matters more than a leftover temporary file.
+            }
+
+            if (UserFiles.IsFileError(e))
+            {
+                throw new DataFormatException(path, null, null, $"{UserFiles.Describe(e)}; expected a writable path for {what}", e);
+            }
+
+            throw;
+        }
+    }
+}

@@ -91,29 +91,12 @@ public static class ModelFile
     {
         ArgumentNullException.ThrowIfNull(path);
         Validate(model);
-        if (string.IsNullOrWhiteSpace(path))
+        UserFiles.WriteAtomically(path, "the model file", file =>
         {
-            throw new DataFormatException(null, null, null, "the file name is empty; expected the path of the model file to write");
-        }
-
-        if (Directory.Exists(path))
-        {
-            throw new DataFormatException(path, null, null, "is a directory; expected the path of a model file to write");
-        }
-
-        try
-        {
-            AtomicFile.Write(path, file =>
-            {
-                var target = wrap(file);
-                ModelJson.Write(target, model);
-                target.Flush();
-            });
-        }
-        catch (Exception e) when (UserFiles.IsFileError(e))
-        {
-            throw new DataFormatException(path, null, null, $"{UserFiles.Describe(e)}; expected a writable path for the model file", e);
-        }
+            var target = wrap(file);
+            ModelJson.Write(target, model);
+            target.Flush();
+        });
     }
 
     private static ModelDocument Parse(byte[] bytes, string source)

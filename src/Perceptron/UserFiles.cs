@@ -5,6 +5,35 @@ namespace Perceptron;
 
 internal static class UserFiles
 {
+    /// <summary>
+    /// Writes a file the user named through <see cref="AtomicFile.Write"/>: the old file stays whole on failure,
+    /// and an empty name, a folder or a file error is a <see cref="DataFormatException"/> naming the path.
+    /// </summary>
+    /// <param name="path">The path as the user gave it.</param>
+    /// <param name="what">What the file is, for the message, e.g. "the model file".</param>
+    /// <param name="write">Writes the whole content.</param>
+    public static void WriteAtomically(string path, string what, Action<Stream> write)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            throw new DataFormatException(null, null, null, $"the file name is empty; expected the path of {what} to write");
+        }
+
+        if (Directory.Exists(path))
+        {
+            throw new DataFormatException(path, null, null, $"is a directory; expected the path of {what} to write");
+        }
+
+        try
+        {
+            AtomicFile.Write(path, write);
+        }
+        catch (Exception e) when (IsFileError(e))
+        {
+            throw new DataFormatException(path, null, null, $"{Describe(e)}; expected a writable path for {what}", e);
+        }
+    }
+
     /// <summary>Opens <paramref name="path"/> for sequential reading.</summary>
     /// <param name="path">The path as the user gave it.</param>
     /// <param name="expected">What the file should be, for the message, e.g. "a CSV file".</param>

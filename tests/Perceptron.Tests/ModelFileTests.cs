@@ -551,7 +551,7 @@ public class ModelFileTests
             $"{missing}: no such directory; expected a writable path for the model file",
             Assert.Throws<DataFormatException>(() => ModelFile.Write(missing, Perceptron())).Message);
         Assert.Equal(
-            $"{scratch.Directory}: is a directory; expected the path of a model file to write",
+            $"{scratch.Directory}: is a directory; expected the path of the model file to write",
             Assert.Throws<DataFormatException>(() => ModelFile.Write(scratch.Directory, Perceptron())).Message);
         Assert.Empty(Directory.GetFileSystemEntries(scratch.Directory));
     }

@@ -22,7 +22,7 @@ public sealed partial class Classifier
     {
         ArgumentNullException.ThrowIfNull(path);
         var onnx = OnnxGraph.Build(OnnxSource(), ProducerVersion);
-        OnnxFile.ReplaceAtomically(path, "an ONNX file", stream => OnnxGraph.Write(onnx, stream));
+        UserFiles.WriteAtomically(path, "the ONNX file", stream => OnnxGraph.Write(onnx, stream));
     }
 
     /// <summary>Writes the model as ONNX to <paramref name="stream"/> (see <see cref="ExportOnnx(string)"/>).</summary>
@@ -44,59 +44,4 @@ public sealed partial class Classifier
     private static string ProducerVersion =>
         typeof(Classifier).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
         ?? "unknown";
-}
-
-/// <summary>Writing the ONNX file.</summary>
-internal static class OnnxFile
-{
-    /// <summary>
-    /// Writes <paramref name="path"/> through a temporary file in the same folder, flushed to disk and
-    /// then renamed over it, as <see cref="ModelFile.Write(string, ModelDocument)"/> writes model files.
-    /// The export calls only this, so it can be pointed at one shared atomic replace.
-    /// </summary>
-    public static void ReplaceAtomically(string path, string what, Action<Stream> write)
-    {
-        if (string.IsNullOrWhiteSpace(path))
-        {
-            throw new DataFormatException(null, null, null, $"the file name is empty; expected the path of {what} to write");
-        }
-
-        if (Directory.Exists(path))
-        {
-            throw new DataFormatException(path, null, null, $"is a directory; expected the path of {what} to write");
-        }
-
-        // Same folder as the target: a rename within one file system is atomic, across them it is a copy.
-        var full = Path.GetFullPath(path);
-        var temporary = Path.Combine(Path.GetDirectoryName(full) ?? ".", $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                write(file);
-                // On disk before the rename: otherwise a crash could leave the new name on an empty file.
-                file.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, path, overwrite: true);
-        }
-        catch (Exception e)
-        {
-            try
-            {
-                File.Delete(temporary);
-            }
-            catch (Exception cleanup) when (UserFiles.IsFileError(cleanup))
-            {
-                // Best effort: the failure being reported matters more than a leftover temporary file.
-            }
-
-            if (UserFiles.IsFileError(e))
-            {
-                throw new DataFormatException(path, null, null, $"{UserFiles.Describe(e)}; expected a writable path for {what}", e);
-            }
-
-            throw;
-        }
-    }
 }

@@ -188,16 +188,11 @@ module LogisticRegression =
         (iterations: int)
         (learningRate: float)
         =
-        if isNull trainFeatures then
-            nullArg "trainFeatures"
-
-        if isNull testFeatures then
-            nullArg "testFeatures"
-
-        if testFeatures.GetLength 1 <> trainFeatures.GetLength 1 then
-            invalidArg
-                "testFeatures"
-                $"testFeatures has {testFeatures.GetLength 1} columns; trainFeatures has {trainFeatures.GetLength 1}"
+        // Checked here under the caller's names; the steps below would call them "features" and "labels".
+        Checks.features "trainFeatures" None trainFeatures
+        Checks.labels "trainLabels" (trainFeatures.GetLength 0) (Some 2) trainLabels
+        Checks.features "testFeatures" (Some(trainFeatures.GetLength 1)) testFeatures
+        Checks.labels "testLabels" (testFeatures.GetLength 0) (Some 2) testLabels
 
         let start = initializeWithZeros (trainFeatures.GetLength 1)
         let result = optimize start trainFeatures trainLabels iterations learningRate

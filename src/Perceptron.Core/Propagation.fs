@@ -259,13 +259,8 @@ module Propagation =
         Checks.forNetwork network features
         forwardUnchecked network features
 
-    /// The seed's propagate for any depth: forward pass, mean cross-entropy cost, backward pass.
-    /// Features are samples x inputs; labels are 0/1 (sigmoid output) or 0..K-1 (softmax).
-    [<CompiledName("Propagate")>]
-    let propagate (network: Network) (features: float[,]) (labels: int[]) : Gradients * float =
-        Network.validate network |> ignore
-        Checks.forNetwork network features
-        Checks.labelsForNetwork network (features.GetLength 0) labels
+    /// propagate without the input checks, for data that its caller has checked already.
+    let internal propagateUnchecked (network: Network) (features: float[,]) (labels: int[]) =
         let layers = List.toArray network.Layers
         let ws = Workspace(network, labels.Length)
         let weights, bias = zeroGradients layers
@@ -274,6 +269,15 @@ module Propagation =
             propagateInto ws layers (Buffers.readOnly2 features) (ReadOnlySpan<int>(labels)) weights bias
 
         toGradients weights bias, cost
+
+    /// The seed's propagate for any depth: forward pass, mean cross-entropy cost, backward pass.
+    /// Features are samples x inputs; labels are 0/1 (sigmoid output) or 0..K-1 (softmax).
+    [<CompiledName("Propagate")>]
+    let propagate (network: Network) (features: float[,]) (labels: int[]) : Gradients * float =
+        Network.validate network |> ignore
+        Checks.forNetwork network features
+        Checks.labelsForNetwork network (features.GetLength 0) labels
+        propagateUnchecked network features labels
 
     /// propagate with the one-pass kernel on (it must fit the network) or off, whatever the batch size:
     /// for tests that compare the two paths.

@@ -416,7 +416,14 @@ module Training =
                     yield {
                         Epoch = state.Epoch
                         Cost = total / float weight
-                        ValidationCost = validation |> Option.map (fun (vx, vy) -> cost optimizer state.Network vx vy)
+                        // Checked once above, not once per epoch.
+                        ValidationCost =
+                            validation
+                            |> Option.map (fun (vx, vy) ->
+                                penalised
+                                    (Optimizer.l2 optimizer)
+                                    state.Network.Layers
+                                    (snd (Propagation.propagateUnchecked state.Network vx vy)))
                         State = state
                     }
 

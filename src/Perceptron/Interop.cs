@@ -137,12 +137,6 @@ internal static class Interop
 
     public static IReadOnlyList<Core.ClassScores> Scores(Core.ModelEvaluation evaluation) => List(evaluation.Scores);
 
-    public static void CheckFeatures(double[,] features, string name, int? columns = null) =>
-        Core.Checks.Features(name, Option(columns), features);
-
-    public static void CheckLabels(int[] labels, string name, int samples, int? classes = null) =>
-        Core.Checks.Labels(name, samples, Option(classes), labels);
-
     public static (int[] Train, int[] Test) Split(int seed, double fraction, int samples) =>
         Pair(Core.Preprocessing.Split(seed, fraction, samples));
 

@@ -140,11 +140,6 @@ public static class LogisticRegression
         int iterations = 2000,
         double learningRate = 0.5)
     {
-        // The core's own checks would name these "features" and "labels": check them here under their names.
-        Interop.CheckFeatures(trainFeatures, nameof(trainFeatures));
-        Interop.CheckLabels(trainLabels, nameof(trainLabels), trainFeatures.GetLength(0), classes: 2);
-        Interop.CheckFeatures(testFeatures, nameof(testFeatures), trainFeatures.GetLength(1));
-        Interop.CheckLabels(testLabels, nameof(testLabels), testFeatures.GetLength(0), classes: 2);
         Guard.Positive(iterations, nameof(iterations));
         Guard.Positive(learningRate, nameof(learningRate));
         var m = Core.LogisticRegression.Model(trainFeatures, trainLabels, testFeatures, testLabels, iterations, learningRate);

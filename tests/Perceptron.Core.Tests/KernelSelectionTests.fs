@@ -86,6 +86,18 @@ let ``PERCEPTRON_KERNELS and PERCEPTRON_SIMD accept their values and name themse
     | Ok _ -> Assert.Fail "accepted avx2"
 
 [<Fact>]
+let ``an environment value that was ignored is named in the kernel summary`` () =
+    Assert.Equal("managed SIMD (AVX2)", Kernels.withIgnored "managed SIMD (AVX2)" [])
+
+    Assert.Equal(
+        "managed SIMD (AVX2); ignored: PERCEPTRON_SIMD is 'x'; expected 512",
+        Kernels.withIgnored "managed SIMD (AVX2)" [ "PERCEPTRON_SIMD is 'x'; expected 512" ]
+    )
+
+    // This process: a summary without a note exactly when both variables parsed.
+    Assert.Equal(Selection.ignored.IsEmpty, not (Kernels.summary().Contains "ignored:"))
+
+[<Fact>]
 let ``PERCEPTRON_SIMD caps the width and never widens it`` () =
     Assert.Equal(Simd512, Selection.capSimd Simd512 None)
     Assert.Equal(Simd256, Selection.capSimd Simd512 (Some Simd256))

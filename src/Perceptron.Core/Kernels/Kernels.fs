@@ -25,13 +25,22 @@ module Kernels =
             | Simd128
             | Plain128 -> "managed SIMD (128-bit vectors)"
 
+    /// The description of a selection, followed by the environment values it ignored.
+    let internal withIgnored (description: string) (ignored: string list) =
+        match ignored with
+        | [] -> description
+        | problems -> $"""{description}; ignored: {String.Join("; ", problems)}"""
+
     /// What the start-up selection uses, per kind of product, for `--version` and training output.
     let summary () =
-        if Selection.gemmProvider = Selection.provider then
-            describe Selection.provider
-        else
-            $"{describe Selection.provider} for matrix-vector products, {describe Selection.gemmProvider} "
-            + "for matrix products and the transposed product of a tall matrix"
+        let description =
+            if Selection.gemmProvider = Selection.provider then
+                describe Selection.provider
+            else
+                $"{describe Selection.provider} for matrix-vector products, {describe Selection.gemmProvider} "
+                + "for matrix products and the transposed product of a tall matrix"
+
+        withIgnored description Selection.ignored
 
     let private check name (needed: int64) (actual: int) =
         if int64 actual < needed then

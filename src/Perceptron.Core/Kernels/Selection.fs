@@ -9,7 +9,7 @@
 /// - PERCEPTRON_SIMD=512|256|128|nofma: the widest vectors the managed kernels may use (nofma: 128-bit
 ///   without fused multiply-add), so that the AVX2 and 128-bit paths run on an AVX-512 machine too. A cap
 ///   above what the hardware runs changes nothing.
-/// Any other value stops at start-up with a message naming the variable.
+/// Any other value is ignored, and Kernels.summary says so.
 ///
 /// A float32 path would be a second element type behind the same seam: vector-operation types over
 /// Vector512<float32> etc. for the generic managed kernels, cblas_sgemm/sgemv beside the double ones, and
@@ -60,10 +60,11 @@ module internal Selection =
         | v when v.Equals("nofma", StringComparison.OrdinalIgnoreCase) -> Ok(Some Plain128)
         | v -> Error $"PERCEPTRON_SIMD is '{v}'; expected 512, 256, 128 or nofma (or unset)"
 
-    let private orStop (parsed: Result<'T, string>) =
+    /// The parsed value, or the default and the message when the value is not one of those accepted.
+    let private orDefault (fallback: 'T) (parsed: Result<'T, string>) =
         match parsed with
-        | Ok v -> v
-        | Error message -> invalidOp message
+        | Ok v -> v, None
+        | Error message -> fallback, Some message
 
     /// The widest vectors the hardware runs with the kernels' operations.
     let hardwareSimd =
@@ -82,18 +83,24 @@ module internal Selection =
         | Some c when c > best -> c
         | _ -> best
 
-    /// The forced provider, if PERCEPTRON_KERNELS names one.
-    let forced =
+    let private forcedAndProblem =
         Environment.GetEnvironmentVariable "PERCEPTRON_KERNELS"
         |> parseKernels
-        |> orStop
+        |> orDefault None
 
-    /// The width of every managed kernel.
-    let simd =
+    let private capAndProblem =
         Environment.GetEnvironmentVariable "PERCEPTRON_SIMD"
         |> parseSimd
-        |> orStop
-        |> capSimd hardwareSimd
+        |> orDefault None
+
+    /// The forced provider, if PERCEPTRON_KERNELS names one.
+    let forced = fst forcedAndProblem
+
+    /// The width of every managed kernel.
+    let simd = capSimd hardwareSimd (fst capAndProblem)
+
+    /// Why a variable's value was ignored, for the summary (a typo must not stop an application).
+    let ignored = List.choose id [ snd forcedAndProblem; snd capAndProblem ]
 
     /// True when the system's OpenBLAS can be loaded.
     let nativeAvailable () = NativeBlas.available.Force()

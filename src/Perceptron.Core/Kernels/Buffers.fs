@@ -8,7 +8,7 @@ open System.Runtime.CompilerServices
 open System.Runtime.InteropServices
 
 /// Views of 2-D arrays as flat row-major spans, without copying.
-module Buffers =
+module internal Buffers =
     /// The elements of a 2-D array, row after row, as one span (no copy).
     let internal span2 (a: float[,]) : Span<float> =
         if a.Length = 0 then
@@ -21,7 +21,7 @@ module Buffers =
     let internal readOnly2 (a: float[,]) : ReadOnlySpan<float> = Span<float>.op_Implicit(span2 a)
 
     /// The flat (row-major) index of the first NaN or infinite element, or -1 when all are finite.
-    let firstNonFinite (a: float[,]) =
+    let internal firstNonFinite (a: float[,]) =
         let values = readOnly2 a
 
         if TensorPrimitives.IsFiniteAll values then

@@ -125,11 +125,6 @@ module Network =
     let outputUnits (classes: int) =
         if outputActivation classes = Sigmoid then 1 else classes
 
-    /// The number of trainable parameters.
-    [<CompiledName("ParameterCount")>]
-    let parameterCount (network: Network) =
-        network.Layers |> List.sumBy (fun l -> l.Weights.Length + l.Bias.Length)
-
     /// Draws a network: inputs, hidden layer widths, classes; weights from the seed, biases zero.
     /// Pure: the same arguments always give the same network.
     [<CompiledName("Initialize")>]

@@ -35,7 +35,7 @@ let resolvable (c: Case) =
     let scale = max 1.0 (max cost largestLogit)
 
     norm (flatten gradients)
-    >= 1e-3 * sqrt (float (Network.parameterCount c.Network)) * scale
+    >= 1e-3 * sqrt (float (parameterCount c.Network)) * scale
 
 [<Property(MaxRejected = 10000)>]
 let ``analytic gradients agree with central finite differences`` (c: Case) =

@@ -118,3 +118,7 @@ let flat2 (a: float[,]) = Seq.cast<float> a |> Array.ofSeq
 /// The gradients of Formulation.backward in the order of `flatten`: each layer's dW row by row, then its db.
 let flattenBackward (backward: LayerBackward list) =
     backward |> List.map (fun l -> Array.append (flat2 l.DW) l.Db) |> Array.concat
+
+/// The number of trainable parameters: every weight and bias.
+let parameterCount (network: Network) =
+    network.Layers |> List.sumBy (fun l -> l.Weights.Length + l.Bias.Length)

@@ -172,7 +172,8 @@ internal static class PublicApi
         {
             var owner = Name(type);
             lines.Add($"{owner}: {TypeDeclaration(type)}");
-            foreach (var member in type.GetMembers(Declared))
+            // Names with '@' are the F# compiler's (e.g. inlined helpers of a Debug build), not API.
+            foreach (var member in type.GetMembers(Declared).Where(m => !m.Name.Contains('@', StringComparison.Ordinal)))
             {
                 if (Member(member, context) is string line)
                 {

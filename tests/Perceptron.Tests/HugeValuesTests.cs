@@ -97,7 +97,7 @@ public sealed class HugeValuesTests : IDisposable
     }
 
     [Fact]
-    public async Task A_test_value_too_far_from_the_training_data_is_a_one_line_error_that_does_not_say_NaN()
+    public async Task A_test_value_too_far_from_the_training_data_is_a_one_line_error_naming_its_column_without_NaN()
     {
         // a is constant at 1e308 in training (std 1): -1e308 in the test file lies 2e308 deviations away.
         var train = CliFiles.Write(Folder, "constant.csv", "a,b,y\n1e308,0,0\n1e308,1,1\n1e308,0.2,0\n1e308,0.9,1\n");
@@ -107,20 +107,8 @@ public sealed class HugeValuesTests : IDisposable
 
         Assert.True(result.ExitCode == 2, result.ToString());
         var line = Assert.Single(result.StderrLines);
-        Assert.Contains("cannot be standardised", line, StringComparison.Ordinal);
+        Assert.Contains("column 'a' cannot be standardised", line, StringComparison.Ordinal);
         Assert.DoesNotContain("NaN", line, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task A_test_value_too_far_from_the_training_data_is_an_error_naming_its_column()
-    {
-        var train = CliFiles.Write(Folder, "constant.csv", "a,b,y\n1e308,0,0\n1e308,1,1\n1e308,0.2,0\n1e308,0.9,1\n");
-        var test = CliFiles.Write(Folder, "far.csv", "a,b,y\n-1e308,0,0\n1e308,1,1\n");
-
-        var result = await CliHost.RunAsync(Folder, "train", "--data", train, "--test", test, "--epochs", "10");
-
-        Assert.True(result.ExitCode == 2, result.ToString());
-        Assert.Contains("'a'", Assert.Single(result.StderrLines), StringComparison.Ordinal);
     }
 
     [Fact]

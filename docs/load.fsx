@@ -1,0 +1,14 @@
+// Loads the built library into F# Interactive. Build it first, from the repository root:
+//     dotnet build -c Release
+// then start a script with   #load "docs/load.fsx"   (the path relative to your script).
+//
+// `#r` on Perceptron.Core.dll alone is not enough: F# Interactive does not read a library's
+// deps.json, so the first `propagate` fails with FileNotFoundException: System.Numerics.Tensors.
+// The console host's build folder holds the library together with every dependency, so the
+// references below resolve with no network and no NuGet cache paths.
+#I "../src/Perceptron.Cli/bin/Release/net10.0"
+#r "System.Numerics.Tensors.dll"
+#r "MathNet.Numerics.dll"
+#r "Perceptron.Core.dll"
+#r "Sylvan.Data.Csv.dll"
+#r "Perceptron.Facade.dll"

@@ -1,3 +1,20 @@
+(**
+---
+title: Using the library from F# scripts
+category: Getting started
+categoryindex: 0
+index: 1
+---
+
+# Using the library from F# scripts
+
+Build once from the repository root with `dotnet build -c Release`, then start your script with
+a `#load` of this file (its path relative to your script, e.g. `docs/load.fsx` for a script at the
+repository root) and `open Perceptron.Core`.
+
+Every tutorial on this site starts that way. The script is below.
+*)
+
 // Loads the built library into F# Interactive. Build it first, from the repository root:
 //     dotnet build -c Release
 // then start a script with   #load "docs/load.fsx"   (the path relative to your script).

@@ -173,19 +173,33 @@ The picture is drawn with ScottPlot (which the console host uses for its plots) 
 let boundaryPng (network: Network) =
     let lo, hi = -4.5, 4.5
     let steps = 150
-    let at k = lo + (hi - lo) * float k / float (steps - 1)
+
+    let at k =
+        lo + (hi - lo) * float k / float (steps - 1)
     // Grid row r is y = at (steps - 1 - r), so the picture is upright.
-    let grid = Array2D.init (steps * steps) 2 (fun p j -> if j = 0 then at (p % steps) else at (steps - 1 - p / steps))
+    let grid =
+        Array2D.init (steps * steps) 2 (fun p j -> if j = 0 then at (p % steps) else at (steps - 1 - p / steps))
+
     let classOf = Prediction.predict network grid
     let plot = new ScottPlot.Plot()
-    let heatmap = plot.Add.Heatmap(Array2D.init steps steps (fun r c -> float classOf[r * steps + c]))
+
+    let heatmap =
+        plot.Add.Heatmap(Array2D.init steps steps (fun r c -> float classOf[r * steps + c]))
+
     heatmap.Extent <- ScottPlot.CoordinateRect(lo, hi, lo, hi)
     heatmap.Colormap <- ScottPlot.Colormaps.Viridis()
     heatmap.Opacity <- 0.35
 
     for label, color in [ 0, ScottPlot.Colors.Purple; 1, ScottPlot.Colors.GoldenRod ] do
-        let rows = [| for i in 0 .. y.Length - 1 do if y[i] = label then i |]
-        let points = plot.Add.ScatterPoints(rows |> Array.map (fun i -> x[i, 0]), rows |> Array.map (fun i -> x[i, 1]))
+        let rows = [|
+            for i in 0 .. y.Length - 1 do
+                if y[i] = label then
+                    i
+        |]
+
+        let points =
+            plot.Add.ScatterPoints(rows |> Array.map (fun i -> x[i, 0]), rows |> Array.map (fun i -> x[i, 1]))
+
         points.Color <- color
         points.MarkerSize <- 5.0f
         points.LegendText <- $"petal = {label}"

@@ -35,14 +35,19 @@ On the seed's example (see [the seed, step by step](seed-step-by-step.html)):
 let x = array2D [ [ 1.0; 3.0 ]; [ 2.0; 4.0 ]; [ -1.0; -3.2 ] ]
 let y = [| 1; 0; 1 |]
 let parameters = { W = [| 1.0; 2.0 |]; B = 2.0 }
-let costAt (p: LogisticParameters) = snd (LogisticRegression.propagate p x y)
+
+let costAt (p: LogisticParameters) =
+    snd (LogisticRegression.propagate p x y)
 
 let epsilon = 1e-5
 
 let numericDw =
     Array.init 2 (fun j ->
         let shifted delta =
-            costAt { parameters with W = Array.mapi (fun k w -> if k = j then w + delta else w) parameters.W }
+            costAt {
+                parameters with
+                    W = Array.mapi (fun k w -> if k = j then w + delta else w) parameters.W
+            }
 
         (shifted epsilon - shifted -epsilon) / (2.0 * epsilon))
 
@@ -90,7 +95,14 @@ let brokenDw (p: LogisticParameters) =
         ))
 
 let broken = GradientCheck.relativeDifference (brokenDw parameters) numericDw
-printfn "broken gradient: relative difference %.3g (threshold %g): %s" broken GradientCheck.Threshold (if broken < GradientCheck.Threshold then "passed" else "FAILED")
+
+let verdict =
+    if broken < GradientCheck.Threshold then
+        "passed"
+    else
+        "FAILED"
+
+printfn "broken gradient: relative difference %.3g (threshold %g): %s" broken GradientCheck.Threshold verdict
 (*** include-output ***)
 
 (**
@@ -116,8 +128,11 @@ let loadCsv (path: string) =
     let columns = rows[0].Length - 1
     Array2D.init rows.Length columns (fun i j -> rows[i][j]), rows |> Array.map (fun r -> int r[columns])
 
-let flowerX, flowerY = loadCsv (Path.Combine(__SOURCE_DIRECTORY__, "../data/flower.csv"))
-let shallow seed = Network.initialize (Normal 0.01) seed 2 [ 4 ] Tanh 2
+let flowerX, flowerY =
+    loadCsv (Path.Combine(__SOURCE_DIRECTORY__, "../data/flower.csv"))
+
+let shallow seed =
+    Network.initialize (Normal 0.01) seed 2 [ 4 ] Tanh 2
 
 let report = GradientCheck.check 1e-5 (shallow 0) flowerX flowerY
 
@@ -138,7 +153,9 @@ let epsilons = [ 1e-7; 1e-6; 1e-5 ]
 
 let table = [
     for seed in 0..4 ->
-        seed, epsilons |> List.map (fun e -> (GradientCheck.check e (shallow seed) flowerX flowerY).RelativeDifference)
+        seed,
+        epsilons
+        |> List.map (fun e -> (GradientCheck.check e (shallow seed) flowerX flowerY).RelativeDifference)
 ]
 
 printfn "seed  %s" (epsilons |> List.map (sprintf "eps = %-8g") |> String.concat "  ")
@@ -168,7 +185,8 @@ it. Hence 1e-5 or 1e-6 rather than the course's 1e-7.
 function that checks any network with that ε:
 *)
 
-let checkWith1e5: Network -> float[,] -> int[] -> GradientCheckReport = GradientCheck.check 1e-5
+let checkWith1e5: Network -> float[,] -> int[] -> GradientCheckReport =
+    GradientCheck.check 1e-5
 
 (**
 The C# facade's `GradientCheck.Run(features, labels, options)` and the console's `perceptron gradcheck`
@@ -191,7 +209,10 @@ Here is what it prints, run when this page was built:
 (*** hide ***)
 let runConsole (arguments: string) =
     let root = Path.GetFullPath(Path.Combine(__SOURCE_DIRECTORY__, ".."))
-    let start = Diagnostics.ProcessStartInfo("dotnet", $"src/Perceptron.Cli/bin/Release/net10.0/perceptron.dll {arguments}")
+
+    let start =
+        Diagnostics.ProcessStartInfo("dotnet", $"src/Perceptron.Cli/bin/Release/net10.0/perceptron.dll {arguments}")
+
     start.WorkingDirectory <- root
     start.RedirectStandardOutput <- true
     start.RedirectStandardError <- true

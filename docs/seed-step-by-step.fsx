@@ -186,7 +186,9 @@ let loadCsv (path: string) =
     let columns = rows[0].Length - 1
     Array2D.init rows.Length columns (fun i j -> rows[i][j]), rows |> Array.map (fun r -> int r[columns])
 
-let features, labels = loadCsv (Path.Combine(__SOURCE_DIRECTORY__, "../data/breast-cancer.csv"))
+let features, labels =
+    loadCsv (Path.Combine(__SOURCE_DIRECTORY__, "../data/breast-cancer.csv"))
+
 printfn "%d samples x %d features" (features.GetLength 0) (features.GetLength 1)
 (*** include-output ***)
 
@@ -197,8 +199,13 @@ The course's images are scaled to [0, 1] by dividing by 255. These features rang
 *)
 
 let trainRows, testRows = Preprocessing.split 0 0.2 (features.GetLength 0)
-let scaling = Preprocessing.fitStandardization (Preprocessing.takeRows trainRows features)
-let prepare rows = Preprocessing.standardize scaling (Preprocessing.takeRows rows features)
+
+let scaling =
+    Preprocessing.fitStandardization (Preprocessing.takeRows trainRows features)
+
+let prepare rows =
+    Preprocessing.standardize scaling (Preprocessing.takeRows rows features)
+
 let pick rows = rows |> Array.map (fun i -> labels[i])
 
 let result =

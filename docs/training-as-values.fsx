@@ -83,8 +83,7 @@ in the epoch it stopped, the resumed run sees exactly the batches the uninterrup
 let after100 = states |> Seq.item 99 // the state after 100 updates
 let uninterrupted = states |> Seq.item 299 // 300 updates in one go
 
-let resumed =
-    Training.steps optimizer (Some 32) seed x y after100 |> Seq.item 199 // 100 + 200 updates
+let resumed = Training.steps optimizer (Some 32) seed x y after100 |> Seq.item 199 // 100 + 200 updates
 
 /// True when two networks hold the same bits in every weight and bias.
 let bitIdentical (a: Network) (b: Network) =
@@ -153,7 +152,10 @@ let viaSteps =
         |> ignore)
 
 let viaEpochs =
-    allocatedBy (fun () -> Training.epochs optimizer (Some 32) seed x y None wideStart |> Seq.item 99 |> ignore)
+    allocatedBy (fun () ->
+        Training.epochs optimizer (Some 32) seed x y None wideStart
+        |> Seq.item 99
+        |> ignore)
 
 printfn "Training.steps:  %6.1f MB allocated for %d updates" viaSteps (100 * batchesPerEpoch)
 printfn "Training.epochs: %6.1f MB allocated for the same updates" viaEpochs

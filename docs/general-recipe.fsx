@@ -113,35 +113,68 @@ for i in range(num_iterations):
     parameters = update_parameters(parameters, grads, learning_rate=1.2)
 ```
 
-The forward pass alone is `Propagation.forward`, which returns the output layer's activations, one row
-per sample (samples are rows, so Z = X Wᵀ + b where the course writes W X + b):
+`Formulation` writes each of these steps like the math, with plain arrays and loops, one function
+each. Samples are rows, so a layer computes Z = A_prev Wᵀ + b where the course writes W X + b.
+
+**Forward.** `Formulation.forward` returns Z and A for every layer, input layer first:
 *)
 
-let firstOutputs = Propagation.forward network x |> Array2D.map (sprintf "%.6f")
-printfn "A2 of the first three samples: %s %s %s" firstOutputs[0, 0] firstOutputs[1, 0] firstOutputs[2, 0]
-printfn "cost before training: %.6f (log 2 = %.6f)" (Propagation.cost network x y) (log 2.0)
+let values = Formulation.forward network x
+
+for l, layer in List.indexed values do
+    printfn
+        "layer %d: Z and A are %d x %d; A[0, 0] = %.6f"
+        (l + 1)
+        (layer.A.GetLength 0)
+        (layer.A.GetLength 1)
+        layer.A[0, 0]
 (*** include-output ***)
 
 (**
-`Propagation.propagate` runs forward pass, cost and backward pass together and returns the gradients,
-shaped like the network's parameters, with the cost. The update is an optimizer's pure `Update`: here
-plain gradient descent, W ← W − α dW. One iteration is therefore a function from network to network,
-and training is a fold of it:
+**Cost.** The mean cross-entropy, computed from the output layer's Z (so it is finite for any input).
+With weights of 0.01 every output is close to 0.5, so the cost starts close to log 2:
 *)
 
-let optimizer = Optimizer.gradientDescent 1.2
+let cost0 = Formulation.cost values y
+printfn "cost %.6f, log 2 = %.6f" cost0 (log 2.0)
+(*** include-output ***)
 
-let iteration (network: Network, optimizerState: OptimizerState) (i: int) =
-    let gradients, cost = Propagation.propagate network x y // forward, cost, backward
+(**
+**Backward.** dZ, dW and db per layer, from the output layer's dZ = A − Y back to the first layer;
+each dW has the shape of the layer's W:
+*)
+
+let gradients = Formulation.backward network x values y
+
+for l, g in List.indexed gradients do
+    printfn "layer %d: dW %d x %d, db %d" (l + 1) (g.DW.GetLength 0) (g.DW.GetLength 1) g.Db.Length
+(*** include-output ***)
+
+(**
+**Update.** W ← W − α dW and b ← b − α db, as a new network; `network` itself is unchanged.
+One iteration is therefore a function from network to network, and training is a fold of it:
+*)
+
+let learningRate = 1.2
+
+let iteration (network: Network) (i: int) =
+    let values = Formulation.forward network x
+    let gradients = Formulation.backward network x values y
 
     if i % 1000 = 0 then
-        printfn "Cost after iteration %d: %.6f" i cost
+        printfn "Cost after iteration %d: %.6f" i (Formulation.cost values y)
 
-    optimizer.Update gradients optimizerState network // update
+    Formulation.update learningRate network gradients
 
-let trained, _ =
-    ((network, optimizer.Init network), [ 0..9999 ]) ||> List.fold iteration
+let trained = (network, [ 0..9999 ]) ||> List.fold iteration
 (*** include-output ***)
+
+(**
+`Formulation.trace` runs one such step and keeps every intermediate value, for when you want to look
+inside. The library trains with the same mathematics in `Propagation.propagate` and the optimizers,
+written for speed and tested against `Formulation`; `Training.steps` and `Training.epochs` run this
+very loop for you, with mini-batches and any optimizer (see [training as values](training-as-values.html)).
+*)
 
 (**
 ## Accuracy
@@ -158,9 +191,21 @@ printfn "logistic regression:             %.2f %%" (100.0 * logistic.TrainAccura
 
 (**
 The same run from the console is
-`perceptron train --data data/flower.csv --test-fraction 0 --hidden 4 --activation tanh --init normal --learning-rate 1.2 --epochs 10000 --no-standardize`.
-`Training.steps` and `Training.epochs` run this very loop for you, with mini-batches and any
-optimizer; see [training as values](training-as-values.html).
+`perceptron train --data data/flower.csv --test-fraction 0 --hidden 4 --activation tanh --init normal --learning-rate 1.2 --epochs 10000 --no-standardize`,
+which trains through the fast path. From F#, the fast path is `Training.epochs` with gradient descent:
+*)
+
+let optimizer = Optimizer.gradientDescent learningRate
+
+let fast =
+    (Training.epochs optimizer None 0 x y None (Training.init optimizer network)
+     |> Seq.item 9999)
+        .State.Network
+
+printfn "fast path, training accuracy: %.2f %%" (100.0 * Metrics.accuracy y (Prediction.predict fast x))
+(*** include-output ***)
+
+(**
 
 ## The decision boundary
 

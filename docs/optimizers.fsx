@@ -8,20 +8,19 @@ index: 4
 
 # Optimizers as pure pairs
 
-An optimizer here is a record of two pure functions, in the manner of Optax's
+An optimizer here is a value with two pure functions, in the manner of Optax's
 `GradientTransformation`:
 
-```fsharp
-type Optimizer = {
-    Name: string
-    Init: Network -> OptimizerState
-    Update: Gradients -> OptimizerState -> Network -> Network * OptimizerState
-}
+```text
+optimizer.Init   : Network -> OptimizerState
+optimizer.Update : Gradients -> OptimizerState -> Network -> Network * OptimizerState
 ```
 
 `Init` makes the state an optimizer carries between steps; `Update` takes gradients, that state and
-the network and returns a new network and a new state. Nothing is mutated. All output below is
-computed when the page is built.
+the network and returns a new network and a new state. Nothing is mutated. The built-in optimizers
+are cases of the `Optimizer` union (`GradientDescent`, `Momentum`, `Adam`, `WithL2`), so that
+training can recognise them; your own is a `Custom` case made by `Optimizer.custom`. All output
+below is computed when the page is built.
 *)
 
 #load "load.fsx"
@@ -125,20 +124,22 @@ for optimizer in
 
 (**
 `Optimizer.withL2` wraps any optimizer: it adds the penalty's gradient λW to the weights' gradients
-before the wrapped update.
+before the wrapped update, and training reports the cost with the penalty (λ/2)‖W‖² included.
 
 ## Your own optimizer, in a few lines
 
-An optimizer is only the record. Here is sign descent, which moves each parameter by a fixed step
-against the sign of its gradient. It needs no state of its own, so it uses `Stateless`:
+`Optimizer.custom name init update` makes an optimizer from two pure functions over a state of
+any type you choose. Here is gradient descent whose learning rate decays with the number of steps
+taken, α / (1 + decay × t); its state is that number, an `int`:
 *)
 
-let signDescent (learningRate: float) : Optimizer = {
-    Name = $"sign descent(lr={learningRate})"
-    Init = fun _ -> Stateless
-    Update =
-        fun gradients state network ->
-            let step (theta: float) (g: float) = theta - learningRate * float (sign g)
+let decayingDescent (learningRate: float) (decay: float) : Optimizer =
+    Optimizer.custom
+        $"decaying gd(lr={learningRate}, decay={decay})"
+        (fun _ -> 0) // init: no steps taken yet
+        (fun gradients (steps: int) network ->
+            let rate = learningRate / (1.0 + decay * float steps)
+            let step (theta: float) (g: float) = theta - rate * g
 
             let layers =
                 List.map2
@@ -150,10 +151,9 @@ let signDescent (learningRate: float) : Optimizer = {
                     network.Layers
                     gradients.Layers
 
-            { Layers = layers }, state
-}
+            { Layers = layers }, steps + 1)
 
-let mine = signDescent 0.01
+let mine = decayingDescent 0.5 0.01
 printfn "%-50s cost of epoch 200: %.4f" mine.Name (finalCost mine)
 printfn "%-50s cost of epoch 200: %.4f" (Optimizer.withL2 1e-3 mine).Name (finalCost (Optimizer.withL2 1e-3 mine))
 (*** include-output ***)

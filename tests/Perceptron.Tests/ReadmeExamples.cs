@@ -61,6 +61,16 @@ internal static partial class ReadmeExamples
     public static IReadOnlyList<CodeBlock> ReadmeBlocks() =>
         Blocks(File.ReadAllText(RepositoryFiles.Path("README.md")));
 
+    /// <summary>
+    /// The namespaces a block imports that neither the framework nor the facade provides (e.g.
+    /// Microsoft.ML.OnnxRuntime): such a block needs a package this test project does not reference.
+    /// </summary>
+    public static IReadOnlyList<string> ForeignNamespaces(CodeBlock block) =>
+        UsingDirective().Matches(block.Code)
+            .Select(m => m.Groups[1].Value)
+            .Where(name => name != "Perceptron" && name != "System" && !name.StartsWith("System.", StringComparison.Ordinal))
+            .ToArray();
+
     /// <summary>Compiles <paramref name="code"/> as a console program; the image, or the errors and warnings.</summary>
     public static (byte[]? Image, IReadOnlyList<string> Problems) Compile(string code)
     {
@@ -146,4 +156,7 @@ internal static partial class ReadmeExamples
 
     [GeneratedRegex(@"^```csharp\n(.*?)^```$", RegexOptions.Singleline | RegexOptions.Multiline)]
     private static partial Regex CSharpFence();
+
+    [GeneratedRegex(@"^using\s+([A-Za-z][\w.]*)\s*;", RegexOptions.Multiline)]
+    private static partial Regex UsingDirective();
 }

@@ -8,7 +8,12 @@ namespace Perceptron.Tests;
 /// </summary>
 public class ReadmeTests
 {
-    public static TheoryData<int> ReadmeBlockIndexes() => [.. Enumerable.Range(0, ReadmeExamples.ReadmeBlocks().Count)];
+    /// <summary>The blocks that need only the framework and the facade (see <see cref="BlocksNeedingOtherPackagesAreRunElsewhere"/>).</summary>
+    public static TheoryData<int> ReadmeBlockIndexes()
+    {
+        var blocks = ReadmeExamples.ReadmeBlocks();
+        return [.. Enumerable.Range(0, blocks.Count).Where(i => ReadmeExamples.ForeignNamespaces(blocks[i]).Count == 0)];
+    }
 
     [Theory]
     [MemberData(nameof(ReadmeBlockIndexes))]
@@ -30,6 +35,31 @@ public class ReadmeTests
         Assert.True(blocks.Count >= 2, $"README.md has {blocks.Count} C# blocks; expected the quick start and the training states");
         Assert.Contains(blocks, b => b.Code.Contains("Classifier.Train(", StringComparison.Ordinal));
         Assert.Contains(blocks, b => b.Code.Contains("LogisticRegression.Propagate(", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void BlocksNeedingOtherPackagesAreRunElsewhere()
+    {
+        // The ONNX Runtime example needs Microsoft.ML.OnnxRuntime, which tests/Perceptron.Onnx.Tests
+        // references and this project does not; that project compiles and runs it.
+        foreach (var block in ReadmeExamples.ReadmeBlocks())
+        {
+            var foreign = ReadmeExamples.ForeignNamespaces(block);
+            Assert.True(
+                foreign.All(name => name == "Microsoft.ML.OnnxRuntime"),
+                $"{block} imports {string.Join(", ", foreign)}, which no test project compiles it with");
+            if (foreign.Count > 0)
+            {
+                Assert.True(File.Exists(RepositoryFiles.Path("tests/Perceptron.Onnx.Tests/OnnxReadmeExamples.cs")), $"{block} is run by no test");
+            }
+        }
+    }
+
+    [Fact]
+    public void ForeignNamespacesAreTheImportsOutsideTheFrameworkAndTheFacade()
+    {
+        var block = new CodeBlock(1, "using Microsoft.ML.OnnxRuntime;\nusing Perceptron;\nusing System.Text;\n\nConsole.WriteLine();\n");
+        Assert.Equal(["Microsoft.ML.OnnxRuntime"], ReadmeExamples.ForeignNamespaces(block));
     }
 
     [Fact]

@@ -1,90 +1,162 @@
-using Xunit;
+// Compiles a C# code block of README.md as a program of its own (top-level statements, the implicit
+// usings and nullable context of a new console project, warnings as errors) against the built facade,
+// and runs it as a child process in a directory of the caller's choosing.
+
+using System.Diagnostics;
+using System.Reflection;
+using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 
 namespace Perceptron.Tests;
 
-/// <summary>
-/// The C# examples of README.md, compiled and run here. ReadmeTests checks that README.md shows
-/// exactly the code between the "README" markers, so the README cannot drift from code that compiles.
-/// </summary>
-public class ReadmeExamples
+/// <summary>A ```csharp block of a Markdown file and the line its code starts on.</summary>
+internal sealed record CodeBlock(int Line, string Code)
 {
-    [Fact]
-    public void QuickStartRuns()
+    public override string ToString() => $"README.md line {Line}";
+}
+
+/// <summary>What running a compiled block left behind.</summary>
+internal sealed record ProgramRun(int ExitCode, string Stdout, string Stderr)
+{
+    public override string ToString() => $"exit code {ExitCode}\n--- stdout\n{Stdout}\n--- stderr\n{Stderr}";
+}
+
+internal static partial class ReadmeExamples
+{
+    /// <summary>The usings that `dotnet new console` gives every file (ImplicitUsings).</summary>
+    private const string ImplicitUsings = """
+        global using System;
+        global using System.Collections.Generic;
+        global using System.IO;
+        global using System.Linq;
+        global using System.Net.Http;
+        global using System.Threading;
+        global using System.Threading.Tasks;
+        """;
+
+    /// <summary>A run that takes longer than this has hung.</summary>
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
+
+    private static readonly Lazy<MetadataReference[]> References = new(() =>
+    {
+        // The framework's assemblies, and the facade with what it references (the core, FSharp.Core, ...).
+        var framework = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
+            .Split(Path.PathSeparator)
+            .Where(path => Path.GetDirectoryName(path) == Path.GetDirectoryName(typeof(object).Assembly.Location));
+        return framework.Concat(FacadeClosure()).Select(path => MetadataReference.CreateFromFile(path)).ToArray<MetadataReference>();
+    });
+
+    /// <summary>Every ```csharp block of <paramref name="markdown"/>, in order.</summary>
+    public static IReadOnlyList<CodeBlock> Blocks(string markdown)
+    {
+        var text = markdown.Replace("\r\n", "\n", StringComparison.Ordinal);
+        return CSharpFence().Matches(text)
+            .Select(m => new CodeBlock(text[..m.Groups[1].Index].Count(c => c == '\n') + 1, m.Groups[1].Value))
+            .ToArray();
+    }
+
+    /// <summary>The C# blocks of the repository's README.md.</summary>
+    public static IReadOnlyList<CodeBlock> ReadmeBlocks() =>
+        Blocks(File.ReadAllText(RepositoryFiles.Path("README.md")));
+
+    /// <summary>
+    /// The namespaces a block imports that neither the framework nor the facade provides (e.g.
+    /// Microsoft.ML.OnnxRuntime): such a block needs a package this test project does not reference.
+    /// </summary>
+    public static IReadOnlyList<string> ForeignNamespaces(CodeBlock block) =>
+        UsingDirective().Matches(block.Code)
+            .Select(m => m.Groups[1].Value)
+            .Where(name => name != "Perceptron" && name != "System" && !name.StartsWith("System.", StringComparison.Ordinal))
+            .ToArray();
+
+    /// <summary>Compiles <paramref name="code"/> as a console program; the image, or the errors and warnings.</summary>
+    public static (byte[]? Image, IReadOnlyList<string> Problems) Compile(string code)
+    {
+        var parse = new CSharpParseOptions(LanguageVersion.Latest);
+        var compilation = CSharpCompilation.Create(
+            "ReadmeBlock",
+            [CSharpSyntaxTree.ParseText(ImplicitUsings, parse), CSharpSyntaxTree.ParseText(code, parse, path: "README.md")],
+            References.Value,
+            new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable));
+        using var image = new MemoryStream();
+        var result = compilation.Emit(image);
+        var problems = result.Diagnostics
+            .Where(d => d.Severity >= DiagnosticSeverity.Warning)
+            .Select(d => d.ToString())
+            .ToArray();
+        return (result.Success && problems.Length == 0 ? image.ToArray() : null, problems);
+    }
+
+    /// <summary>Runs a compiled program with `dotnet` in <paramref name="workingDirectory"/>; fails after a timeout.</summary>
+    public static async Task<ProgramRun> RunAsync(byte[] image, string workingDirectory)
     {
         using var scratch = new ScratchDirectory();
-        var trainFile = RepositoryFiles.Path("data/breast-cancer.csv");
-        var modelFile = scratch.Path("model.json");
-        var (accuracy, reloaded) = QuickStart(trainFile, modelFile);
-        Assert.InRange(accuracy, 0.9, 1.0);
-        Assert.Equal(0.5, reloaded, 12);
-    }
-
-    [Fact]
-    public void StepByStepRuns()
-    {
-        var costs = StepByStep();
-        Assert.Equal(10, costs.Count);
-        Assert.True(costs[^1] < costs[0]);
-    }
-
-    private static (double Accuracy, double Sigmoid) QuickStart(string trainFile, string modelFile)
-    {
-        // README: quick start
-        // The seed perceptron, step by step, as in the course.
-        double[,] x = { { 1, 3 }, { 2, 4 }, { -1, -3.2 } };   // 3 samples as rows, 2 features
-        int[] y = { 1, 0, 1 };
-        var p = new LogisticParameters(new[] { 1.0, 2.0 }, 2.0);
-        Propagation pr = LogisticRegression.Propagate(p, x, y);  // pr.Gradients.Dw, pr.Gradients.Db, pr.Cost
-        Optimization o = LogisticRegression.Optimize(p, x, y, iterations: 100, learningRate: 0.009);
-        int[] yhat = LogisticRegression.Predict(o.Parameters, x);
-
-        // A classifier from a CSV file: a hidden layer, Adam, mini-batches.
-        Table data = Table.Load(trainFile);                     // label: the last column
-        IReadOnlyList<string> classes = Table.Classes(data.Labels!);
-        int[] labels = data.EncodeLabels(classes);
-        var (train, test) = Samples.Split(data.Rows, testFraction: 0.2, seed: 42);
-        var options = new TrainingOptions
+        File.WriteAllBytes(scratch.Path("ReadmeBlock.dll"), image);
+        var version = Environment.Version;
+        File.WriteAllText(
+            scratch.Path("ReadmeBlock.runtimeconfig.json"),
+            $$"""{ "runtimeOptions": { "tfm": "net{{version.Major}}.{{version.Minor}}", "framework": { "name": "Microsoft.NETCore.App", "version": "{{version.Major}}.{{version.Minor}}.0" } } }""");
+        foreach (var dependency in FacadeClosure())
         {
-            HiddenLayers = new[] { 16 },
-            Activation = Activation.Tanh,
-            Optimizer = Optimizer.Adam,
-            LearningRate = 0.01,
-            Epochs = 50,
-            BatchSize = 32,
-            Seed = 42,
-        };
-        Classifier model = Classifier.Train(
-            Samples.TakeRows(data.Features, train), Samples.TakeRows(labels, train), options);
-        Evaluation evaluation = model.Evaluate(
-            Samples.TakeRows(data.Features, test), Samples.TakeRows(labels, test));
-        Console.WriteLine($"test accuracy {evaluation.Accuracy:P1}, AUC {evaluation.RocAuc:F3}");
-
-        model.WithNames(data.FeatureNames, data.LabelName!, classes).Save(modelFile);
-        Classifier loaded = Classifier.Load(modelFile);
-        double[,] probabilities = loaded.PredictProbabilities(Samples.TakeRows(data.Features, test));
-        // README: end
-        Assert.Equal(model.Predict(Samples.TakeRows(data.Features, test)), loaded.Predict(Samples.TakeRows(data.Features, test)));
-        Assert.Equal(test.Length, probabilities.GetLength(0));
-        Assert.Equal(new[] { 1, 1, 0 }.Length, yhat.Length);
-        Assert.True(pr.Cost > 0);
-        return (evaluation.Accuracy, LogisticRegression.Sigmoid(0));
-    }
-
-    private static IReadOnlyList<double> StepByStep()
-    {
-        // README: step by step
-        double[,] features = { { 0, 0 }, { 0, 1 }, { 1, 0 }, { 1, 1 } };
-        int[] labels = { 0, 1, 1, 0 };                           // XOR: needs a hidden layer
-        var options = new TrainingOptions { HiddenLayers = new[] { 4 }, LearningRate = 0.5, Epochs = 10, Seed = 1 };
-
-        var costs = new List<double>();
-        foreach (TrainingState state in Classifier.TrainingStates(features, labels, options))
-        {
-            // Each state is an immutable value: keep it, inspect it, or turn it into a model.
-            costs.Add(state.Cost);
-            Console.WriteLine($"step {state.Step}: cost {state.Cost:F4}, w[0,0] = {state.Layers[0].Weight(0, 0):F4}");
+            File.Copy(dependency, scratch.Path(Path.GetFileName(dependency)));
         }
-        // README: end
-        return costs;
+
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(scratch.Path("ReadmeBlock.dll"));
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment.TryAdd("OPENBLAS_NUM_THREADS", "1");
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cancellation = new CancellationTokenSource(Timeout);
+        try
+        {
+            await process.WaitForExitAsync(cancellation.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"The program did not finish within {Timeout.TotalSeconds} s.");
+        }
+
+        return new ProgramRun(process.ExitCode, await stdout, await stderr);
     }
+
+    /// <summary>The files of the facade's assembly and of every non-framework assembly it needs, from the test's folder.</summary>
+    private static IEnumerable<string> FacadeClosure()
+    {
+        var runtime = Path.GetDirectoryName(typeof(object).Assembly.Location);
+        var seen = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var pending = new Stack<Assembly>([typeof(Classifier).Assembly]);
+        while (pending.TryPop(out var assembly))
+        {
+            if (Path.GetDirectoryName(assembly.Location) == runtime || !seen.TryAdd(assembly.GetName().Name!, assembly.Location))
+            {
+                continue;
+            }
+
+            foreach (var name in assembly.GetReferencedAssemblies())
+            {
+                pending.Push(Assembly.Load(name));
+            }
+        }
+
+        return seen.Values;
+    }
+
+    [GeneratedRegex(@"^```csharp\n(.*?)^```$", RegexOptions.Singleline | RegexOptions.Multiline)]
+    private static partial Regex CSharpFence();
+
+    [GeneratedRegex(@"^using\s+([A-Za-z][\w.]*)\s*;", RegexOptions.Multiline)]
+    private static partial Regex UsingDirective();
 }

@@ -14,15 +14,7 @@ public class OnnxReadmeExamples
     [Fact]
     public void OnnxRuntimeExampleRuns()
     {
-        using var scratch = new ScratchDirectory();
-        var modelFile = scratch.Path("model.json");
-        var onnxFile = scratch.Path("model.onnx");
-        var model = Classifier.Train(
-            new double[,] { { 0, 0 }, { 0, 1 }, { 1, 0 }, { 1, 1 } }, new[] { 0, 1, 1, 1 },
-            new TrainingOptions { Epochs = 300, LearningRate = 1, Seed = 1 });
-        model.Save(modelFile);
-
-        var (probabilities, labels) = OnnxRuntime(modelFile, onnxFile);
+        var (model, probabilities, labels) = OnnxRuntime();
 
         var expected = model.PredictProbabilities(new double[,] { { 1, 0 }, { 0, 0 } });
         Assert.Equal(expected[0, 1], probabilities[1], 1e-5);
@@ -42,10 +34,13 @@ public class OnnxReadmeExamples
         Assert.Contains(expected, readme, StringComparison.Ordinal);
     }
 
-    private static (float[] Probabilities, long[] Labels) OnnxRuntime(string modelFile, string onnxFile)
+    private static (Classifier Model, float[] Probabilities, long[] Labels) OnnxRuntime()
     {
         // README: onnx runtime
-        Classifier.Load(modelFile).ExportOnnx(onnxFile);      // or: perceptron export --model ... --output ...
+        double[,] x = { { 0, 0 }, { 0, 1 }, { 1, 0 }, { 1, 1 } };
+        var model = Classifier.Train(x, new[] { 0, 1, 1, 1 }, new TrainingOptions { Epochs = 300, LearningRate = 1, Seed = 1 });
+        string onnxFile = Path.Combine(Path.GetTempPath(), $"perceptron-{Guid.NewGuid():N}.onnx");
+        model.ExportOnnx(onnxFile);                            // or: perceptron export --model model.json --output model.onnx
 
         using var session = new InferenceSession(onnxFile);
         float[] features = { 1, 0, 0, 0 };                     // 2 samples x 2 features, row after row
@@ -55,7 +50,9 @@ public class OnnxReadmeExamples
             runOptions, new Dictionary<string, OrtValue> { ["features"] = input }, new[] { "probabilities", "label" });
         float[] probabilities = outputs[0].GetTensorDataAsSpan<float>().ToArray();   // 2 x K, row after row
         long[] labels = outputs[1].GetTensorDataAsSpan<long>().ToArray();            // class indices
+        Console.WriteLine($"p(1) of the first sample: {probabilities[1]:F3}, labels: {string.Join(", ", labels)}");
+        File.Delete(onnxFile);
         // README: end
-        return (probabilities, labels);
+        return (model, probabilities, labels);
     }
 }

@@ -26,7 +26,7 @@ public sealed class TrainingState
     /// <summary>The number of completed epochs.</summary>
     public int Epoch => state.Epoch;
 
-    /// <summary>The cost of the batch of the last update, computed before it.</summary>
+    /// <summary>The cost of the batch of the last update, computed before it, the L2 penalty included (see <see cref="TrainingOptions.L2"/>).</summary>
     public double Cost => state.Cost;
 
     /// <summary>The layers after this step.</summary>

@@ -40,7 +40,7 @@ public class ReadmeExamples
 
         // A classifier from a CSV file: a hidden layer, Adam, mini-batches.
         Table data = Table.Load(trainFile);                     // label: the last column
-        IReadOnlyList<string> classes = Table.Classes(data.Labels!);
+        IReadOnlyList<string> classes = Table.Classes(data.Labels);
         int[] labels = data.EncodeLabels(classes);
         var (train, test) = Samples.Split(data.Rows, testFraction: 0.2, seed: 42);
         var options = new TrainingOptions
@@ -59,12 +59,14 @@ public class ReadmeExamples
             Samples.TakeRows(data.Features, test), Samples.TakeRows(labels, test));
         Console.WriteLine($"test accuracy {evaluation.Accuracy:P1}, AUC {evaluation.RocAuc:F3}");
 
-        model.WithNames(data.FeatureNames, data.LabelName!, classes).Save(modelFile);
+        model.WithNames(data.FeatureNames, data.LabelName, classes).Save(modelFile);
         Classifier loaded = Classifier.Load(modelFile);
         double[,] probabilities = loaded.PredictProbabilities(Samples.TakeRows(data.Features, test));
+        string[] predicted = loaded.PredictClassNames(Samples.TakeRows(data.Features, test));  // "0" or "1"
         // README: end
         Assert.Equal(model.Predict(Samples.TakeRows(data.Features, test)), loaded.Predict(Samples.TakeRows(data.Features, test)));
         Assert.Equal(test.Length, probabilities.GetLength(0));
+        Assert.Equal(loaded.Predict(Samples.TakeRows(data.Features, test)).Select(c => classes[c]), predicted);
         Assert.Equal(new[] { 1, 1, 0 }.Length, yhat.Length);
         Assert.True(pr.Cost > 0);
         return (evaluation.Accuracy, LogisticRegression.Sigmoid(0));

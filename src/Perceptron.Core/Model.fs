@@ -186,7 +186,13 @@ module Model =
         | Some _ -> checkDerived "features" features (trainFeatures :: (Option.toList validation |> List.map fst))
 
     /// prepare, with or without the finite check (train leaves it to fit's own scan of the same arrays).
-    let private prepareWith (scan: bool) (options: TrainOptions) (features: float[,]) (labels: int[]) =
+    let private prepareWith
+        (scan: bool)
+        (stopRequested: unit -> bool)
+        (options: TrainOptions)
+        (features: float[,])
+        (labels: int[])
+        =
         checkArchitecture options
         Checks.featureShape "features" None features
         let samples, columns = features.GetLength 0, features.GetLength 1
@@ -252,6 +258,8 @@ module Model =
         let trainFeatures, validation =
             match standardization with
             | None -> trainFeatures, validation
+            // A caller who stopped training will not use the standardised rows: skip the pass over the data.
+            | Some _ when stopRequested () -> trainFeatures, validation
             | Some s ->
                 Preprocessing.standardize s trainFeatures,
                 validation |> Option.map (fun (vx, vy) -> Preprocessing.standardize s vx, vy)
@@ -293,7 +301,7 @@ module Model =
     /// training rows, and draws (or warm-starts) the network: everything before the first step.
     [<CompiledName("Prepare")>]
     let prepare (options: TrainOptions) (features: float[,]) (labels: int[]) =
-        prepareWith true options features labels
+        prepareWith true (fun () -> false) options features labels
 
     /// A model of prepared data with the given network and training record.
     let private ofPrepared (prepared: PreparedData) (network: Network) (record: TrainingRecord) : Model = {
@@ -317,7 +325,14 @@ module Model =
         (proceed: EpochReport -> bool)
         (stopRequested: unit -> bool)
         =
-        let prepared = prepareWith false options features labels
+        // Once asked, always stopped: prepare may have skipped work that only training would use.
+        let mutable stopped = false
+
+        let stopRequested () =
+            stopped <- stopped || stopRequested ()
+            stopped
+
+        let prepared = prepareWith false stopRequested options features labels
         let start = Training.init options.Optimizer prepared.Network
 
         let fit: FitOptions = {
@@ -329,13 +344,32 @@ module Model =
         }
 
         let result =
-            try
-                Training.fitUntil options.Optimizer fit prepared.Features prepared.Labels start proceed stopRequested
-            with :? ArgumentException as e when e.ParamName = "features" ->
-                // fit's check is the one scan of these arrays, but its message would name a cell of the
-                // split or standardised copy: say whose value is not finite, in the caller's terms.
-                checkFinite features prepared.Standardization prepared.Features prepared.Validation
-                reraise ()
+            if stopRequested () then
+                // Stopped before the first step: the start state is the last one reached.
+                {
+                    Network = start.Network
+                    State = start
+                    Costs = []
+                    ValidationCosts = []
+                    Reason = Interrupted
+                    BestEpoch = 0
+                    Batch = 0
+                }
+            else
+                try
+                    Training.fitUntil
+                        options.Optimizer
+                        fit
+                        prepared.Features
+                        prepared.Labels
+                        start
+                        proceed
+                        stopRequested
+                with :? ArgumentException as e when e.ParamName = "features" ->
+                    // fit's check is the one scan of these arrays, but its message would name a cell of the
+                    // split or standardised copy: say whose value is not finite, in the caller's terms.
+                    checkFinite features prepared.Standardization prepared.Features prepared.Validation
+                    reraise ()
 
         ofPrepared prepared result.Network {
             Costs = result.Costs

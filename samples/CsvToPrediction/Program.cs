@@ -50,7 +50,7 @@ Console.CancelKeyPress += (_, e) =>
 try
 {
     Table table = Table.Load(positional[0]);
-    IReadOnlyList<string> classes = Table.Classes(table.Labels!);
+    IReadOnlyList<string> classes = Table.Classes(table.Labels);
     int[] labels = table.EncodeLabels(classes);
     var (train, test) = Samples.Split(table.Rows, testFraction: 0.2, seed: 42);
 
@@ -72,13 +72,13 @@ try
         model = Classifier.Train(
             Samples.TakeRows(table.Features, train), Samples.TakeRows(labels, train), options, progress, cancellation.Token);
     }
-    catch (TrainingCanceledException canceled) when (canceled.Model.EpochsRun > 0)
+    catch (TrainingCanceledException canceled) when (canceled.Model is { EpochsRun: > 0 } last)
     {
-        Console.Error.WriteLine($"interrupted: using the model after epoch {canceled.Model.EpochsRun} of {epochs}");
-        model = canceled.Model;
+        Console.Error.WriteLine($"interrupted: using the model after epoch {last.EpochsRun} of {epochs}");
+        model = last;
     }
 
-    model = model.WithNames(table.FeatureNames, table.LabelName!, classes);
+    model = model.WithNames(table.FeatureNames, table.LabelName, classes);
     Evaluation evaluation = model.Evaluate(Samples.TakeRows(table.Features, test), Samples.TakeRows(labels, test));
     Console.WriteLine($"held-out accuracy: {evaluation.Accuracy:P2} on {test.Length} samples");
 
@@ -105,6 +105,11 @@ catch (TrainingCanceledException)
 catch (DataFormatException e)
 {
     // The message names the file, line and column, and what was expected.
+    return Fail(BadInput, e.Message);
+}
+catch (IOException e)
+{
+    // A missing or unreadable file: the message starts with its path.
     return Fail(BadInput, e.Message);
 }
 catch (ArgumentException e)

@@ -36,7 +36,7 @@ Console.WriteLine($"predict: [{string.Join(", ", predictions)}]");
 // The model on real data: standardised features, a seeded 80/20 split, 2000 iterations at 0.5.
 string path = args.Length > 0 ? args[0] : FindData("breast-cancer.csv");
 Table data = Table.Load(path);
-int[] labels = data.EncodeLabels(Table.Classes(data.Labels!));
+int[] labels = data.EncodeLabels(Table.Classes(data.Labels));
 var (train, test) = Samples.Split(data.Rows, testFraction: 0.2, seed: 0);
 double[,] trainFeatures = Samples.TakeRows(data.Features, train);
 double[,] testFeatures = Samples.TakeRows(data.Features, test);

@@ -114,7 +114,7 @@ internal static class App
 internal static class Errors
 {
     public static bool IsUserError(Exception e) =>
-        e is DataFormatException or UsageException or ArgumentException;
+        e is DataFormatException or UsageException or ArgumentException or IOException;
 
     public static string Describe(Exception e) => OneLine(e switch
     {

@@ -232,16 +232,26 @@ internal static class TrainCommand
         }
         catch (TrainingCanceledException stopped)
         {
-            var partial = stopped.Model.WithNames(table.FeatureNames, table.LabelName ?? "label", classes);
+            // Ctrl+C is checked between batches; the model is that of the last completed batch.
+            if (stopped.Model is null)
+            {
+                error.WriteLine("interrupted: training had not started; no model was saved");
+                return ExitCode.Interrupted;
+            }
+
+            var partial = stopped.Model.WithNames(table.FeatureNames, table.LabelName, classes);
             var saved = settings.Model is not null;
             if (saved)
             {
                 partial.Save(settings.Model!);
             }
 
+            var where = stopped.Batch == 0
+                ? $"after epoch {stopped.Epoch} of {options.Epochs}"
+                : $"in epoch {stopped.Epoch + 1} of {options.Epochs}, after batch {stopped.Batch}";
             error.WriteLine(
-                $"interrupted: training stopped after epoch {partial.EpochsRun} of {options.Epochs}"
-                + (saved ? $"; the model of that epoch was saved to {settings.Model}" : "; no model was saved (no --model given)"));
+                $"interrupted: training stopped {where}"
+                + (saved ? $"; the model of that {(stopped.Batch == 0 ? "epoch" : "batch")} was saved to {settings.Model}" : "; no model was saved (no --model given)"));
             return ExitCode.Interrupted;
         }
         catch (TrainingDivergedException diverged)
@@ -251,7 +261,7 @@ internal static class TrainCommand
         }
 
         var seconds = clock.Elapsed.TotalSeconds;
-        var classifier = trained.WithNames(table.FeatureNames, table.LabelName ?? "label", classes);
+        var classifier = trained.WithNames(table.FeatureNames, table.LabelName, classes);
         var trainAccuracy = classifier.Evaluate(features, labels).Accuracy;
         double? testAccuracy = testFeatures is null ? null : classifier.Evaluate(testFeatures, testLabels!).Accuracy;
         if (settings.Model is not null)
@@ -279,6 +289,7 @@ internal static class TrainCommand
                     learningRate = options.LearningRate,
                     epochs = classifier.EpochsRun,
                     stopReason = classifier.StopReason.ToString(),
+                    warnings = classifier.Warnings,
                     printEvery = settings.PrintEvery,
                     costs = printed.Select(p => p.Cost),
                     validationCosts = classifier.ValidationCosts,
@@ -362,6 +373,7 @@ internal static class TrainCommand
             rows.Add(("plot", settings.Plot));
         }
 
+        rows.AddRange(classifier.Warnings.Select(w => ("warning", w)));
         Tables.Print(output, plain, rows);
     }
 }

@@ -18,16 +18,18 @@ type internal ScanCount() =
 /// Checks of features and labels; each failure is an ArgumentException naming the argument.
 [<RequireQualifiedAccess>]
 module Checks =
+    /// "1 sample", "3 samples": messages agree with their numbers.
+    let internal count (n: int) (singular: string) (plural: string) =
+        if n = 1 then $"1 {singular}" else $"{n} {plural}"
 
-    /// Features are non-null, have at least one row and one column, and `columns` columns when given.
-    [<CompiledName("FeatureShape")>]
-    let featureShape (name: string) (columns: int option) (features: float[,]) =
+    /// The shape check of featureShape; `allowEmpty` accepts 0 rows (prediction on no samples).
+    let internal shape (name: string) (columns: int option) (allowEmpty: bool) (features: float[,]) =
         if isNull features then
             nullArg name
 
         let rows, actual = features.GetLength 0, features.GetLength 1
 
-        if rows = 0 then
+        if rows = 0 && not allowEmpty then
             invalidArg name $"{name} has 0 samples (rows); expected at least 1."
 
         if actual = 0 then
@@ -35,8 +37,14 @@ module Checks =
 
         match columns with
         | Some expected when actual <> expected ->
-            invalidArg name $"{name} has {actual} features ({actual} columns); expected {expected}."
+            let features = count actual "feature" "features"
+            let columns = count actual "column" "columns"
+            invalidArg name $"{name} has {features} ({columns}); expected {expected}."
         | _ -> ()
+
+    /// Features are non-null, have at least one row and one column, and `columns` columns when given.
+    [<CompiledName("FeatureShape")>]
+    let featureShape (name: string) (columns: int option) (features: float[,]) = shape name columns false features
 
     /// The row and column of the first NaN or infinite value, if any: one scan of the array.
     let internal firstNonFinite (features: float[,]) =
@@ -69,7 +77,9 @@ module Checks =
             nullArg name
 
         if labels.Length <> samples then
-            invalidArg name $"{name} has {labels.Length} values for {samples} samples; expected one label per sample."
+            let values = count labels.Length "value" "values"
+            let samples = count samples "sample" "samples"
+            invalidArg name $"{name} has {values} for {samples}; expected one label per sample."
 
         let limit = defaultArg classes Int32.MaxValue
 
@@ -87,6 +97,31 @@ module Checks =
     let twoClasses (name: string) (labels: int[]) =
         if labels.Length > 0 && labels |> Array.forall (fun y -> y = labels[0]) then
             invalidArg name $"{name} holds a single class ({labels[0]}); expected at least two classes to tell apart."
+
+    /// Every class from 0 to classes - 1 occurs among the labels: a class index that skips classes (a label 7
+    /// among 0, 1, 2) would otherwise make a model with classes that never occur.
+    [<CompiledName("EveryClassOccurs")>]
+    let everyClassOccurs (name: string) (classes: int) (labels: int[]) =
+        let seen = Array.zeroCreate<bool> classes
+
+        for y in labels do
+            if y >= 0 && y < classes then
+                seen[y] <- true
+
+        let missing = [| 0 .. classes - 1 |] |> Array.filter (fun c -> not seen[c])
+
+        if missing.Length > 0 then
+            let shown =
+                if missing.Length <= 8 then
+                    String.Join(", ", missing)
+                else
+                    String.Join(", ", Array.truncate 6 missing) + $", ... ({missing.Length} in all)"
+
+            let which = if missing.Length = 1 then "class" else "classes"
+
+            invalidArg
+                name
+                $"{name} has no sample of {which} {shown}; expected every class from 0 to {classes - 1} to occur (labels are class indices), or the classes declared with TrainingOptions.Classes."
 
     /// The number of classes a network's output layer tells apart: 2 for one sigmoid unit, else its units.
     let internal networkClasses (network: Network) =

@@ -136,3 +136,21 @@ module Metrics =
         rocCurve expected scores
         |> List.pairwise
         |> List.sumBy (fun ((x0, y0), (x1, y1)) -> (x1 - x0) * (y0 + y1) / 2.0)
+
+    /// The macro one-vs-rest ROC AUC of several classes, as scikit-learn's roc_auc_score(multi_class="ovr"):
+    /// the unweighted mean over classes c of the AUC of "class c against the rest" scored by P(class c).
+    /// Every class must occur (its AUC is undefined otherwise).
+    [<CompiledName("RocAucOneVsRest")>]
+    let rocAucOneVsRest (expected: int[]) (probabilities: float[,]) =
+        if isNull probabilities then
+            nullArg "probabilities"
+
+        if probabilities.GetLength 0 <> expected.Length then
+            invalidArg "probabilities" $"{probabilities.GetLength 0} rows for {expected.Length} labels"
+
+        let classes = probabilities.GetLength 1
+
+        Array.init classes (fun c ->
+            let isClass = expected |> Array.map (fun y -> if y = c then 1 else 0)
+            rocAuc isClass (Array.init expected.Length (fun i -> probabilities[i, c])))
+        |> Array.average

@@ -13,8 +13,11 @@ type TrainingRecord = {
     ValidationCosts: float list
     /// Why training ended.
     Reason: StopReason
-    /// The number of epochs that ran.
+    /// The number of epochs that ran to their end.
     Epochs: int
+    /// The batches of the unfinished epoch that ran before training was interrupted between batches (0
+    /// when it stopped at the end of an epoch, and for every reason but Interrupted).
+    Batch: int
 }
 
 /// A trained classifier: the network, the standardisation its inputs go through, and the names of the
@@ -60,6 +63,9 @@ type TrainOptions = {
     EarlyStopping: EarlyStopping option
     /// Continue from this model's network, standardisation and names.
     WarmStart: Model option
+    /// The class names, declared for data in which some class does not occur (labels index them). None:
+    /// the classes are 0 to the largest label, and every one of them must occur.
+    Classes: string[] option
 }
 
 /// Checked, split and standardised data and the starting network, as training uses them.
@@ -98,6 +104,9 @@ type ModelEvaluation = {
     LogLoss: float
     /// The ROC curve (score = P(class 1)) and its area, for two classes when both occur.
     Roc: ((float * float) list * float) option
+    /// The ROC AUC: for two classes that of Roc, for more the macro one-vs-rest AUC (as scikit-learn's
+    /// roc_auc_score(multi_class="ovr")); None unless every class occurs.
+    RocAuc: float option
 }
 
 /// The training pipeline and the use of a trained model.
@@ -121,6 +130,32 @@ module Model =
             | Some(_, j) ->
                 Checks.finite name raw
                 invalidArg name (Checks.computedNonFinite name "standardising" j)
+
+    /// The architecture options that no data can fix, named as the C# facade names them.
+    let private checkArchitecture (options: TrainOptions) =
+        options.Hidden
+        |> List.iteri (fun i width ->
+            if width < 1 then
+                invalidArg "HiddenLayers" $"HiddenLayers[{i}] is {width}; expected a width of at least 1 unit.")
+
+        if options.Initialization = Zeros && not options.Hidden.IsEmpty then
+            invalidArg
+                "Initialization"
+                "Initialization Zeros with hidden layers gives every hidden unit the same weights and gradients, so they never differ (symmetry is not broken); use Normal, Xavier or He."
+
+    /// Declared class names: at least two, none null, no two alike.
+    let private checkClassNames (names: string[]) =
+        if names.Length < 2 then
+            let count = Checks.count names.Length "name" "names"
+            invalidArg "Classes" $"Classes has {count}; expected at least 2 classes."
+
+        names
+        |> Array.iteri (fun i name ->
+            if isNull name then
+                invalidArg "Classes" $"Classes[{i}] is null; expected a class name."
+
+            if Array.IndexOf(names, name) < i then
+                invalidArg "Classes" $"Classes[{i}] is '{name}' again; expected distinct class names.")
 
     /// The features the network sees: the caller's, standardised when the model standardises, checked once.
     let private input (model: Model) (features: float[,]) =
@@ -151,7 +186,14 @@ module Model =
         | Some _ -> checkDerived "features" features (trainFeatures :: (Option.toList validation |> List.map fst))
 
     /// prepare, with or without the finite check (train leaves it to fit's own scan of the same arrays).
-    let private prepareWith (scan: bool) (options: TrainOptions) (features: float[,]) (labels: int[]) =
+    let private prepareWith
+        (scan: bool)
+        (stopRequested: unit -> bool)
+        (options: TrainOptions)
+        (features: float[,])
+        (labels: int[])
+        =
+        checkArchitecture options
         Checks.featureShape "features" None features
         let samples, columns = features.GetLength 0, features.GetLength 1
         Checks.labels "labels" samples None labels
@@ -159,9 +201,17 @@ module Model =
         let present = Array.max labels + 1
 
         let classes =
-            match options.WarmStart with
-            | None -> present
-            | Some warm ->
+            match options.WarmStart, options.Classes with
+            | Some _, Some _ ->
+                invalidArg "Classes" "Classes cannot be declared with a WarmStart, whose model keeps its own classes."
+            | None, Some names ->
+                checkClassNames names
+                Checks.labels "labels" samples (Some names.Length) labels
+                names.Length
+            | None, None ->
+                Checks.everyClassOccurs "labels" present labels
+                present
+            | Some warm, None ->
                 if warm.Network.Inputs <> columns then
                     invalidArg
                         "options"
@@ -208,6 +258,8 @@ module Model =
         let trainFeatures, validation =
             match standardization with
             | None -> trainFeatures, validation
+            // A caller who stopped training will not use the standardised rows: skip the pass over the data.
+            | Some _ when stopRequested () -> trainFeatures, validation
             | Some s ->
                 Preprocessing.standardize s trainFeatures,
                 validation |> Option.map (fun (vx, vy) -> Preprocessing.standardize s vx, vy)
@@ -239,16 +291,17 @@ module Model =
                 |> Option.defaultWith (fun () -> defaultFeatureNames columns)
             LabelName = options.WarmStart |> Option.map _.LabelName |> Option.defaultValue "label"
             Classes =
-                options.WarmStart
-                |> Option.map _.Classes
-                |> Option.defaultWith (fun () -> defaultClasses classes)
+                match options.WarmStart, options.Classes with
+                | Some warm, _ -> warm.Classes
+                | None, Some names -> Array.copy names
+                | None, None -> defaultClasses classes
         }
 
     /// Checks the data and options, splits off the validation rows, fits the standardisation on the
     /// training rows, and draws (or warm-starts) the network: everything before the first step.
     [<CompiledName("Prepare")>]
     let prepare (options: TrainOptions) (features: float[,]) (labels: int[]) =
-        prepareWith true options features labels
+        prepareWith true (fun () -> false) options features labels
 
     /// A model of prepared data with the given network and training record.
     let private ofPrepared (prepared: PreparedData) (network: Network) (record: TrainingRecord) : Model = {
@@ -260,12 +313,26 @@ module Model =
         Training = record
     }
 
-    /// Trains a model: prepare, then fit until Epochs, early stopping, divergence, or `proceed`
-    /// returning false (the caller's hook for progress and cancellation, told after every epoch).
-    /// The record's Reason says which; a diverged model holds the last network with a finite cost.
-    [<CompiledName("Train")>]
-    let train (options: TrainOptions) (features: float[,]) (labels: int[]) (proceed: EpochReport -> bool) =
-        let prepared = prepareWith false options features labels
+    /// Trains a model: prepare, then fit until Epochs, early stopping, divergence, `proceed` returning
+    /// false (the caller's hook for progress, told after every epoch) or `stopRequested` returning true
+    /// (the caller's cancellation, asked before every batch). The record's Reason says which; a diverged
+    /// model holds the last network with a finite cost, an interrupted one the last completed step.
+    [<CompiledName("TrainUntil")>]
+    let trainUntil
+        (options: TrainOptions)
+        (features: float[,])
+        (labels: int[])
+        (proceed: EpochReport -> bool)
+        (stopRequested: unit -> bool)
+        =
+        // Once asked, always stopped: prepare may have skipped work that only training would use.
+        let mutable stopped = false
+
+        let stopRequested () =
+            stopped <- stopped || stopRequested ()
+            stopped
+
+        let prepared = prepareWith false stopRequested options features labels
         let start = Training.init options.Optimizer prepared.Network
 
         let fit: FitOptions = {
@@ -277,20 +344,47 @@ module Model =
         }
 
         let result =
-            try
-                Training.fit options.Optimizer fit prepared.Features prepared.Labels start proceed
-            with :? ArgumentException as e when e.ParamName = "features" ->
-                // fit's check is the one scan of these arrays, but its message would name a cell of the
-                // split or standardised copy: say whose value is not finite, in the caller's terms.
-                checkFinite features prepared.Standardization prepared.Features prepared.Validation
-                reraise ()
+            if stopRequested () then
+                // Stopped before the first step: the start state is the last one reached.
+                {
+                    Network = start.Network
+                    State = start
+                    Costs = []
+                    ValidationCosts = []
+                    Reason = Interrupted
+                    BestEpoch = 0
+                    Batch = 0
+                }
+            else
+                try
+                    Training.fitUntil
+                        options.Optimizer
+                        fit
+                        prepared.Features
+                        prepared.Labels
+                        start
+                        proceed
+                        stopRequested
+                with :? ArgumentException as e when e.ParamName = "features" ->
+                    // fit's check is the one scan of these arrays, but its message would name a cell of the
+                    // split or standardised copy: say whose value is not finite, in the caller's terms.
+                    checkFinite features prepared.Standardization prepared.Features prepared.Validation
+                    reraise ()
 
         ofPrepared prepared result.Network {
             Costs = result.Costs
             ValidationCosts = result.ValidationCosts
             Reason = result.Reason
             Epochs = result.State.Epoch
+            Batch = result.Batch
         }
+
+    /// Trains a model: prepare, then fit until Epochs, early stopping, divergence, or `proceed`
+    /// returning false (the caller's hook for progress and cancellation, told after every epoch).
+    /// The record's Reason says which; a diverged model holds the last network with a finite cost.
+    [<CompiledName("Train")>]
+    let train (options: TrainOptions) (features: float[,]) (labels: int[]) (proceed: EpochReport -> bool) =
+        trainUntil options features labels proceed (fun () -> false)
 
     /// The states of training, one per update, lazily, up to the end of the last epoch: the steps
     /// `train` takes (without early stopping). Each enumeration starts afresh.
@@ -322,6 +416,7 @@ module Model =
                 else
                     Interrupted
             Epochs = state.Epoch
+            Batch = 0
         }
 
     /// The epoch whose cost stopped being finite: the one after the last recorded cost.
@@ -338,11 +433,37 @@ module Model =
         + $"try a smaller learning rate (e.g. {number (learningRate / 10.0)})"
         + (if standardized then "." else " or standardised features.")
 
-    /// Class probabilities, samples x classes (each row sums to 1), for the caller's features.
+    /// What training warns about without failing: a training cost that ended above the first epoch's (a
+    /// learning rate too large can blow the cost up while it stays finite). Empty when all is well.
+    [<CompiledName("Warnings")>]
+    let warnings (model: Model) =
+        match model.Training.Costs with
+        | first :: (_ :: _ as rest) ->
+            let last = List.last rest
+
+            if last > first then
+                let number (x: float) =
+                    x.ToString("G6", CultureInfo.InvariantCulture)
+
+                [
+                    $"the training cost rose from {number first} in epoch 1 to {number last} in epoch {model.Training.Costs.Length}: "
+                    + "training did not converge; try a smaller learning rate."
+                ]
+            else
+                []
+        | _ -> []
+
+    /// Class probabilities, samples x classes (each row sums to 1), for the caller's features; no rows
+    /// give no rows.
     [<CompiledName("Probabilities")>]
     let probabilities (model: Model) (features: float[,]) =
         let network = Network.validate model.Network
-        Prediction.probabilitiesUnchecked network (input model features)
+        Checks.shape "features" (Some network.Inputs) true features
+
+        if features.GetLength 0 = 0 then
+            Array2D.zeroCreate 0 (Checks.networkClasses network)
+        else
+            Prediction.probabilitiesUnchecked network (input model features)
 
     /// The predicted class of each sample (see Prediction.classesOf).
     [<CompiledName("Predict")>]
@@ -352,18 +473,29 @@ module Model =
     /// Accuracy, confusion matrix, per-class scores, log loss and (two classes, both present) the ROC curve.
     [<CompiledName("Evaluate")>]
     let evaluate (model: Model) (features: float[,]) (labels: int[]) =
+        Checks.featureShape "features" (Some model.Network.Inputs) features
         let probabilities = probabilities model features
         let k = model.Classes.Length
         Checks.labels "labels" (features.GetLength 0) (Some k) labels
         let predicted = Prediction.classesOf probabilities
         let confusion = Metrics.confusionMatrix k labels predicted
 
+        let everyClass =
+            labels.Length > 0
+            && Array.forall (fun c -> Array.contains c labels) [| 0 .. k - 1 |]
+
         let roc =
-            if k = 2 && Array.contains 0 labels && Array.contains 1 labels then
+            if k = 2 && everyClass then
                 let scores = Array.init labels.Length (fun i -> probabilities[i, 1])
                 Some(Metrics.rocCurve labels scores, Metrics.rocAuc labels scores)
             else
                 None
+
+        let rocAuc =
+            match roc with
+            | Some(_, area) -> Some area
+            | None when k > 2 && everyClass -> Some(Metrics.rocAucOneVsRest labels probabilities)
+            | None -> None
 
         {
             Probabilities = probabilities
@@ -373,4 +505,5 @@ module Model =
             Scores = Metrics.classScores confusion
             LogLoss = Metrics.logLoss labels probabilities
             Roc = roc
+            RocAuc = rocAuc
         }

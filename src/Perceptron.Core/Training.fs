@@ -79,7 +79,19 @@ type FitResult = {
     Reason: StopReason
     /// The epoch whose network is returned.
     BestEpoch: int
+    /// The batches of the unfinished epoch that ran before an interruption between batches (0 when
+    /// training stopped at the end of an epoch): State is the state after the last of them.
+    Batch: int
 }
+
+/// What a run of epochs that can be interrupted between batches produces.
+[<NoComparison>]
+type internal EpochEvent =
+    /// An epoch completed.
+    | Finished of EpochReport
+    /// The caller asked to stop before the next batch: the state reached and the batches of the
+    /// unfinished epoch that ran.
+    | Stopped of TrainingState * int
 
 /// Advances a training run one batch at a time. Internal to one enumeration of a training sequence:
 /// it never escapes it, so the functions built on it stay pure.
@@ -383,6 +395,76 @@ module Training =
         batchSteps (fun start -> PureStepper(optimizer, start)) batchSize seed features labels start
         |> Seq.map (fun struct (stepper, _, _, _) -> stepper.State)
 
+    /// The epochs of `epochs`, checking `stopRequested` before every batch: when it says true, the
+    /// sequence yields Stopped with the last completed state and ends.
+    let internal epochEvents
+        (optimizer: Optimizer)
+        (batchSize: int option)
+        (seed: int)
+        (features: float[,])
+        (labels: int[])
+        (validation: (float[,] * int[]) option)
+        (stopRequested: unit -> bool)
+        (start: TrainingState)
+        =
+        validation
+        |> Option.iter (fun (vx, vy) ->
+            Checks.forNetwork start.Network vx
+            Checks.labelsForNetwork start.Network (vx.GetLength 0) vy)
+
+        // Called here, so that its checks run when the sequence is made, not when it is first read.
+        let batches = batchSteps (stepper optimizer) batchSize seed features labels start
+
+        seq {
+            let mutable total = 0.0
+            let mutable weight = 0
+            let mutable batch = 0
+            let mutable last = start
+            let mutable current: Stepper option = None
+            let mutable running = true
+            use steps = batches.GetEnumerator()
+
+            while running do
+                if stopRequested () then
+                    running <- false
+                    // Mid-epoch, the state is copied out of the stepper only now, as training stops here.
+                    yield Stopped((if batch = 0 then last else current.Value.State), batch)
+                else
+                    steps.MoveNext() |> ignore
+                    let struct (stepper, batchCost, count, ended) = steps.Current
+                    // One stepper serves the whole enumeration.
+                    if current.IsNone then
+                        current <- Some stepper
+
+                    // Weighted by batch size, so that the epoch cost is the mean over samples.
+                    total <- total + batchCost * float count
+                    weight <- weight + count
+                    batch <- batch + 1
+
+                    if ended then
+                        let state = stepper.State
+                        last <- state
+
+                        yield
+                            Finished {
+                                Epoch = state.Epoch
+                                Cost = total / float weight
+                                // Checked once above, not once per epoch.
+                                ValidationCost =
+                                    validation
+                                    |> Option.map (fun (vx, vy) ->
+                                        penalised
+                                            (Optimizer.l2 optimizer)
+                                            state.Network.Layers
+                                            (snd (Propagation.propagateUnchecked state.Network vx vy)))
+                                State = state
+                            }
+
+                        total <- 0.0
+                        weight <- 0
+                        batch <- 0
+        }
+
     /// A summary per completed epoch, lazily and without end; the validation cost is computed when
     /// validation data is given.
     [<CompiledName("Epochs")>]
@@ -395,52 +477,24 @@ module Training =
         (validation: (float[,] * int[]) option)
         (start: TrainingState)
         =
-        validation
-        |> Option.iter (fun (vx, vy) ->
-            Checks.forNetwork start.Network vx
-            Checks.labelsForNetwork start.Network (vx.GetLength 0) vy)
+        epochEvents optimizer batchSize seed features labels validation (fun () -> false) start
+        |> Seq.choose (function
+            | Finished report -> Some report
+            | Stopped _ -> None)
 
-        seq {
-            let mutable total = 0.0
-            let mutable weight = 0
-
-            for struct (stepper, batchCost, count, ended) in
-                batchSteps (stepper optimizer) batchSize seed features labels start do
-                // Weighted by batch size, so that the epoch cost is the mean over samples.
-                total <- total + batchCost * float count
-                weight <- weight + count
-
-                if ended then
-                    let state = stepper.State
-
-                    yield {
-                        Epoch = state.Epoch
-                        Cost = total / float weight
-                        // Checked once above, not once per epoch.
-                        ValidationCost =
-                            validation
-                            |> Option.map (fun (vx, vy) ->
-                                penalised
-                                    (Optimizer.l2 optimizer)
-                                    state.Network.Layers
-                                    (snd (Propagation.propagateUnchecked state.Network vx vy)))
-                        State = state
-                    }
-
-                    total <- 0.0
-                    weight <- 0
-        }
-
-    /// Runs epochs until Epochs, early stopping, divergence, or `proceed` returning false
-    /// (the caller's hook for progress and cancellation; it sees each epoch's report).
-    [<CompiledName("Fit")>]
-    let fit
+    /// Runs epochs until Epochs, early stopping, divergence, `proceed` returning false after an epoch
+    /// (the caller's hook for progress; it sees each epoch's report) or `stopRequested` returning true
+    /// before a batch (the caller's cancellation, checked between batches). An interrupted run's State is
+    /// the last completed step, and Batch says how far into its epoch it got.
+    [<CompiledName("FitUntil")>]
+    let fitUntil
         (optimizer: Optimizer)
         (options: FitOptions)
         (features: float[,])
         (labels: int[])
         (start: TrainingState)
         (proceed: EpochReport -> bool)
+        (stopRequested: unit -> bool)
         =
         if options.Epochs < 1 then
             invalidArg "options" $"Epochs is {options.Epochs}; expected at least 1"
@@ -452,11 +506,12 @@ module Training =
         | _ -> ()
 
         use reports =
-            (epochs optimizer options.BatchSize options.Seed features labels options.Validation start).GetEnumerator()
+            (epochEvents optimizer options.BatchSize options.Seed features labels options.Validation stopRequested start)
+                .GetEnumerator()
 
         // Under early stopping a run that completes or stops early returns the best network by
         // validation cost; an interrupted run returns its last state, as the caller asked to stop there.
-        let result (last: TrainingState) costs validationCosts (best: (float * TrainingState) option) reason =
+        let result (last: TrainingState) costs validationCosts (best: (float * TrainingState) option) reason batch =
             let chosen =
                 match best, reason with
                 | Some(_, b), (Completed | EarlyStopped) when options.EarlyStopping.IsSome -> b
@@ -469,6 +524,7 @@ module Training =
                 ValidationCosts = List.rev validationCosts
                 Reason = reason
                 BestEpoch = chosen.Epoch
+                Batch = batch
             }
 
         let tolerance =
@@ -478,32 +534,47 @@ module Training =
         // network it was measured on (`last`) is suspect, and `prior` is the last one known to be sound.
         let rec loop (last: TrainingState) (prior: TrainingState) costs validationCosts best waited =
             if last.Epoch - start.Epoch >= options.Epochs then
-                result last costs validationCosts best Completed
+                result last costs validationCosts best Completed 0
             else
                 reports.MoveNext() |> ignore
-                let report = reports.Current
 
-                let finite =
-                    Double.IsFinite report.Cost
-                    && report.ValidationCost |> Option.forall Double.IsFinite
+                match reports.Current with
+                | Stopped(state, batch) -> result state costs validationCosts best Interrupted batch
+                | Finished report ->
+                    let finite =
+                        Double.IsFinite report.Cost
+                        && report.ValidationCost |> Option.forall Double.IsFinite
 
-                if not finite then
-                    result prior costs validationCosts best Diverged
-                else
-                    let costs = report.Cost :: costs
-                    let validationCosts = (Option.toList report.ValidationCost) @ validationCosts
-
-                    let best, waited =
-                        match report.ValidationCost, best with
-                        | Some v, Some(b, _) when v >= b - tolerance -> best, waited + 1
-                        | Some v, _ -> Some(v, report.State), 0
-                        | None, _ -> best, 0
-
-                    if not (proceed report) then
-                        result report.State costs validationCosts best Interrupted
-                    elif options.EarlyStopping |> Option.exists (fun e -> waited >= e.Patience) then
-                        result report.State costs validationCosts best EarlyStopped
+                    if not finite then
+                        result prior costs validationCosts best Diverged 0
                     else
-                        loop report.State last costs validationCosts best waited
+                        let costs = report.Cost :: costs
+                        let validationCosts = (Option.toList report.ValidationCost) @ validationCosts
+
+                        let best, waited =
+                            match report.ValidationCost, best with
+                            | Some v, Some(b, _) when v >= b - tolerance -> best, waited + 1
+                            | Some v, _ -> Some(v, report.State), 0
+                            | None, _ -> best, 0
+
+                        if not (proceed report) then
+                            result report.State costs validationCosts best Interrupted 0
+                        elif options.EarlyStopping |> Option.exists (fun e -> waited >= e.Patience) then
+                            result report.State costs validationCosts best EarlyStopped 0
+                        else
+                            loop report.State last costs validationCosts best waited
 
         loop start start [] [] None 0
+
+    /// Runs epochs until Epochs, early stopping, divergence, or `proceed` returning false
+    /// (the caller's hook for progress and cancellation; it sees each epoch's report).
+    [<CompiledName("Fit")>]
+    let fit
+        (optimizer: Optimizer)
+        (options: FitOptions)
+        (features: float[,])
+        (labels: int[])
+        (start: TrainingState)
+        (proceed: EpochReport -> bool)
+        =
+        fitUntil optimizer options features labels start proceed (fun () -> false)

@@ -54,6 +54,7 @@ public sealed partial class Classifier
 {
     internal Classifier(Core.Model model, TrainingOptions? options)
     {
+        Warnings = Interop.Warnings(model);
         Model = model;
         Standardization = Interop.Standardization(model);
         FeatureNames = Array.AsReadOnly(model.FeatureNames);
@@ -78,22 +79,36 @@ public sealed partial class Classifier
     /// <summary>The name of the label column.</summary>
     public string LabelName => Model.LabelName;
 
-    /// <summary>The class names; class i of <see cref="Predict"/> is <c>Classes[i]</c>.</summary>
+    /// <summary>The class names; class i of <see cref="Predict(double[,])"/> is <c>Classes[i]</c>.</summary>
     public IReadOnlyList<string> Classes { get; }
 
-    /// <summary>The mean training cost of each epoch.</summary>
+    /// <summary>The mean training cost of each completed epoch, the L2 penalty included (see <see cref="TrainingOptions.L2"/>).</summary>
     public IReadOnlyList<double> Costs { get; }
 
-    /// <summary>The validation cost after each epoch (empty without a validation split).</summary>
+    /// <summary>The validation cost after each completed epoch, the L2 penalty included (empty without a validation split).</summary>
     public IReadOnlyList<double> ValidationCosts { get; }
+
+    /// <summary>
+    /// What training warns about without failing, one sentence each; empty when all is well. For example a
+    /// training cost that ended above the first epoch's: a learning rate too large can blow the cost up while
+    /// it stays finite (a cost that becomes NaN or infinite is an error: <see cref="TrainingDivergedException"/>).
+    /// Computed from <see cref="Costs"/>, so a loaded model warns as the trained one did.
+    /// </summary>
+    public IReadOnlyList<string> Warnings { get; }
 
     /// <summary>Why training ended.</summary>
     public StopReason StopReason { get; }
 
-    /// <summary>The number of epochs that ran.</summary>
+    /// <summary>The number of epochs that ran to their end.</summary>
     public int EpochsRun => Model.Training.Epochs;
 
-    /// <summary>The options the model was trained with (null for a model loaded from a file).</summary>
+    /// <summary>
+    /// The options the model was trained with. For a model read by <see cref="Load"/> or <see cref="FromDocument"/>,
+    /// the settings the model file records (hidden layers, activation, optimizer, learning rate, batch size, L2,
+    /// initialisation and its scale, seed, standardisation, and the epochs that ran as <see cref="TrainingOptions.Epochs"/>);
+    /// the file does not record Momentum, Beta1, Beta2, ValidationFraction, Patience, Tolerance or Classes, which show
+    /// their defaults. Null when the file records no optimizer or learning rate (a file not written by this library).
+    /// </summary>
     public TrainingOptions? Options { get; }
 
     /// <summary>The layers, input side first; the last is the sigmoid or softmax output layer.</summary>
@@ -107,12 +122,16 @@ public sealed partial class Classifier
 
     /// <summary>Trains a classifier on samples-as-rows features and labels 0..K-1 (K &gt;= 2).</summary>
     /// <param name="features">samples x features, finite.</param>
-    /// <param name="labels">One class index per sample, 0..K-1; at least two classes must occur.</param>
+    /// <param name="labels">One class index per sample, 0..K-1; every class from 0 to K-1 must occur, unless
+    /// <see cref="TrainingOptions.Classes"/> declares them.</param>
     /// <param name="options">Architecture, optimizer and schedule; null for the defaults.</param>
     /// <param name="progress">Told after every epoch.</param>
-    /// <param name="cancellationToken">Checked after every epoch; see <see cref="TrainingCanceledException"/>.</param>
-    /// <exception cref="ArgumentException">Bad data or options; the message names the argument.</exception>
-    /// <exception cref="TrainingCanceledException">Cancelled; it carries the model of the last completed epoch.</exception>
+    /// <param name="cancellationToken">Checked before training starts and between batches; see <see cref="TrainingCanceledException"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="features"/> or <paramref name="labels"/> is null.</exception>
+    /// <exception cref="ArgumentException">Bad data or options (an <see cref="ArgumentOutOfRangeException"/> for a value out of range);
+    /// the message names the argument or the options property.</exception>
+    /// <exception cref="TrainingCanceledException">Cancelled; it carries the model of the last completed batch
+    /// (no model when it was cancelled before the first batch).</exception>
     /// <exception cref="TrainingDivergedException">The cost became NaN or infinite.</exception>
     public static Classifier Train(
         double[,] features,
@@ -121,13 +140,24 @@ public sealed partial class Classifier
         IProgress<TrainingProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            throw new TrainingCanceledException(null, 0, 0, cancellationToken);
+        }
+
         options ??= new TrainingOptions();
         options.Validate();
-        var trained = Interop.Train(features, labels, options, CoreOptimizer(options), report =>
-        {
-            progress?.Report(new TrainingProgress(report.Epoch, options.Epochs, report.Cost, Interop.ValidationCost(report)));
-            return !cancellationToken.IsCancellationRequested;
-        });
+        var trained = Interop.Train(
+            features,
+            labels,
+            options,
+            CoreOptimizer(options),
+            report =>
+            {
+                progress?.Report(new TrainingProgress(report.Epoch, options.Epochs, report.Cost, Interop.ValidationCost(report)));
+                return !cancellationToken.IsCancellationRequested;
+            },
+            () => cancellationToken.IsCancellationRequested);
 
         if (trained.Training.Reason.IsDiverged)
         {
@@ -139,27 +169,84 @@ public sealed partial class Classifier
         var model = new Classifier(trained, options);
         if (trained.Training.Reason.IsInterrupted)
         {
-            throw new TrainingCanceledException(model, cancellationToken);
+            // Cancelled before the first step (while the data was prepared): there is no trained model to hand back.
+            var started = trained.Training.Epochs > 0 || trained.Training.Batch > 0;
+            throw new TrainingCanceledException(started ? model : null, trained.Training.Epochs, trained.Training.Batch, cancellationToken);
         }
 
         return model;
     }
 
     /// <summary>The predicted class index of each sample (probability &gt; 0.5 for two classes, the most probable otherwise).</summary>
-    /// <param name="features">samples x <see cref="FeatureCount"/>, finite.</param>
+    /// <param name="features">samples x <see cref="FeatureCount"/>, finite; 0 samples give an empty result.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="features"/> is null.</exception>
+    /// <exception cref="ArgumentException">Not <see cref="FeatureCount"/> columns, or a value that is not finite.</exception>
     public int[] Predict(double[,] features) => Core.ModelModule.Predict(Model, features);
 
+    /// <summary>The predicted class index of one sample.</summary>
+    /// <param name="features">The sample's <see cref="FeatureCount"/> features, finite.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="features"/> is null.</exception>
+    /// <exception cref="ArgumentException">Not <see cref="FeatureCount"/> values, or a value that is not finite.</exception>
+    public int Predict(double[] features) => Predict(Row(features))[0];
+
+    /// <summary>The predicted class name (<c>Classes[Predict(...)]</c>) of each sample.</summary>
+    /// <param name="features">samples x <see cref="FeatureCount"/>, finite; 0 samples give an empty result.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="features"/> is null.</exception>
+    /// <exception cref="ArgumentException">Not <see cref="FeatureCount"/> columns, or a value that is not finite.</exception>
+    public string[] PredictClassNames(double[,] features) => Array.ConvertAll(Predict(features), c => Classes[c]);
+
+    /// <summary>The predicted class name of one sample.</summary>
+    /// <param name="features">The sample's <see cref="FeatureCount"/> features, finite.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="features"/> is null.</exception>
+    /// <exception cref="ArgumentException">Not <see cref="FeatureCount"/> values, or a value that is not finite.</exception>
+    public string PredictClassName(double[] features) => Classes[Predict(features)];
+
     /// <summary>Class probabilities, samples x classes (each row sums to 1).</summary>
-    /// <param name="features">samples x <see cref="FeatureCount"/>, finite.</param>
+    /// <param name="features">samples x <see cref="FeatureCount"/>, finite; 0 samples give 0 rows.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="features"/> is null.</exception>
+    /// <exception cref="ArgumentException">Not <see cref="FeatureCount"/> columns, or a value that is not finite.</exception>
     public double[,] PredictProbabilities(double[,] features) => Core.ModelModule.Probabilities(Model, features);
 
-    /// <summary>Accuracy, confusion matrix, per-class scores, log loss and (two classes) ROC AUC.</summary>
-    /// <param name="features">samples x <see cref="FeatureCount"/>, finite.</param>
+    /// <summary>The class probabilities of one sample (they sum to 1); element i is that of <c>Classes[i]</c>.</summary>
+    /// <param name="features">The sample's <see cref="FeatureCount"/> features, finite.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="features"/> is null.</exception>
+    /// <exception cref="ArgumentException">Not <see cref="FeatureCount"/> values, or a value that is not finite.</exception>
+    public double[] PredictProbabilities(double[] features)
+    {
+        var probabilities = PredictProbabilities(Row(features));
+        var result = new double[probabilities.GetLength(1)];
+        for (var c = 0; c < result.Length; c++)
+        {
+            result[c] = probabilities[0, c];
+        }
+
+        return result;
+    }
+
+    /// <summary>Accuracy, confusion matrix, per-class scores, log loss and ROC AUC (one-vs-rest for several classes).</summary>
+    /// <param name="features">samples x <see cref="FeatureCount"/>, finite, at least one sample.</param>
     /// <param name="labels">One class index per sample.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="features"/> or <paramref name="labels"/> is null.</exception>
+    /// <exception cref="ArgumentException">Bad shapes, a value that is not finite, or a label that is not a class of the model.</exception>
     public Evaluation Evaluate(double[,] features, int[] labels) =>
         Evaluation.From(Classes, labels, Core.ModelModule.Evaluate(Model, features, labels));
 
+    /// <summary>One sample as a 1 x features matrix, for the single-sample overloads.</summary>
+    private static double[,] Row(double[] features)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        var row = new double[1, features.Length];
+        for (var j = 0; j < features.Length; j++)
+        {
+            row[0, j] = features[j];
+        }
+
+        return row;
+    }
+
     /// <summary>A copy with the names of the features, the label column and the classes (as saved in model files).</summary>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">Not one name per feature, or not one per class.</exception>
     public Classifier WithNames(IReadOnlyList<string> featureNames, string labelName, IReadOnlyList<string> classes)
     {
         ArgumentNullException.ThrowIfNull(featureNames);
@@ -168,13 +255,13 @@ public sealed partial class Classifier
         if (featureNames.Count != FeatureCount)
         {
             throw new ArgumentException(
-                $"featureNames has {featureNames.Count} names; the model has {FeatureCount} features.", nameof(featureNames));
+                $"featureNames has {MessageText.Count(featureNames.Count, "name", "names")}; the model has {MessageText.Count(FeatureCount, "feature", "features")}.", nameof(featureNames));
         }
 
         if (classes.Count != Classes.Count)
         {
             throw new ArgumentException(
-                $"classes has {classes.Count} names; the model has {Classes.Count} classes.", nameof(classes));
+                $"classes has {MessageText.Count(classes.Count, "name", "names")}; the model has {Classes.Count} classes.", nameof(classes));
         }
 
         return new Classifier(Interop.WithNames(Model, featureNames, labelName, classes), Options);
@@ -213,24 +300,4 @@ public sealed partial class Classifier
         var optimizer = CoreOptimizer(options);
         return new Prepared(Interop.Prepare(features, labels, options, optimizer), optimizer);
     }
-}
-
-/// <summary>Thrown when training is cancelled; <see cref="Model"/> holds the last completed epoch's model.</summary>
-public sealed class TrainingCanceledException : OperationCanceledException
-{
-    internal TrainingCanceledException(Classifier model, CancellationToken token)
-        : base($"Training was cancelled after epoch {model.EpochsRun}.", token) => Model = model;
-
-    /// <summary>The model after the last completed epoch.</summary>
-    public Classifier Model { get; }
-}
-
-/// <summary>Thrown when the cost becomes NaN or infinite; no model with non-finite weights is ever returned.</summary>
-public sealed class TrainingDivergedException : InvalidOperationException
-{
-    internal TrainingDivergedException(string message, int epoch)
-        : base(message) => Epoch = epoch;
-
-    /// <summary>The epoch in which the cost stopped being finite.</summary>
-    public int Epoch { get; }
 }

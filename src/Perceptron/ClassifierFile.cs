@@ -7,19 +7,43 @@ public sealed partial class Classifier
 {
     /// <summary>Writes the model to a JSON model file atomically: an existing file is replaced only by a complete one.</summary>
     /// <param name="path">The model file to write.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="DirectoryNotFoundException">The folder does not exist; the message names the path.</exception>
+    /// <exception cref="IOException">The file cannot be written (a directory in its place, no permission, disk full, ...); the message names it.</exception>
+    /// <exception cref="DataFormatException"><paramref name="path"/> is empty.</exception>
     public void Save(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        ModelFile.Write(path, ToDocument());
+        const string Expected = "expected a writable path for the model file";
+        if (Directory.Exists(path))
+        {
+            throw new IOException($"{path}: is a directory; expected the path of a model file to write");
+        }
+
+        try
+        {
+            ModelFile.Write(path, ToDocument());
+        }
+        catch (DataFormatException e) when (e.InnerException is { } error && UserFiles.IsFileError(error))
+        {
+            // ModelFile.Write reports file-system errors as a DataFormatException: give C# callers the IOException.
+            throw FileErrors.ForPath(path, error, Expected);
+        }
     }
 
     /// <summary>Reads a model file written by <see cref="Save"/> (or by the console host).</summary>
     /// <param name="path">The model file.</param>
-    /// <exception cref="DataFormatException">The file is missing, not JSON, or not a valid model; the message says where.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist; the message names it.</exception>
+    /// <exception cref="DirectoryNotFoundException">Its folder does not exist; the message names the file.</exception>
+    /// <exception cref="IOException">The file cannot be read (a directory, no permission, ...); the message names it.</exception>
+    /// <exception cref="DataFormatException">The file is not JSON or not a valid model; the message says where.</exception>
     public static Classifier Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return FromDocument(ModelFile.Read(path));
+        using var stream = FileErrors.OpenRead(path, "a perceptron model file");
+        return FromDocument(ModelFile.Read(stream, path));
     }
 
     /// <summary>The model as a model-file document.</summary>
@@ -58,6 +82,8 @@ public sealed partial class Classifier
     }
 
     /// <summary>A classifier from a model-file document (checked with <see cref="ModelFile.Validate"/>).</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="document"/> is null.</exception>
+    /// <exception cref="ArgumentException">The document is not a valid model; the message names the element.</exception>
     public static Classifier FromDocument(ModelDocument document)
     {
         ArgumentNullException.ThrowIfNull(document);
@@ -81,6 +107,34 @@ public sealed partial class Classifier
             document.Training.ValidationCosts ?? [],
             document.Training.StoppedEarly == true ? StopReason.EarlyStopped : StopReason.Completed,
             document.Training.Epochs ?? 0);
-        return new Classifier(model, null);
+        return new Classifier(model, RecordedOptions(document));
+    }
+
+    /// <summary>The options a model file records, or null when it records no optimizer or learning rate.</summary>
+    private static TrainingOptions? RecordedOptions(ModelDocument document)
+    {
+        var training = document.Training;
+        Optimizer? optimizer = training.Optimizer is { } recorded && Names.Optimizers.TryGetValue(recorded, out var o) ? o : null;
+        if (optimizer is null || training.LearningRate is not double learningRate)
+        {
+            return null;
+        }
+
+        var defaults = new TrainingOptions();
+        var initialization = training.Initialization is { } name && Names.Initializations.TryGetValue(name, out var i) ? i : (Initialization?)null;
+        return defaults with
+        {
+            HiddenLayers = document.Layers.Take(document.Layers.Count - 1).Select(l => l.Units).ToArray(),
+            Activation = training.HiddenActivation is { } hidden && Names.ParseActivation(hidden) is Activation a ? a : defaults.Activation,
+            Optimizer = optimizer.Value,
+            LearningRate = learningRate,
+            Epochs = training.Epochs is int epochs and > 0 ? epochs : defaults.Epochs,
+            BatchSize = training.BatchSize,
+            L2 = training.L2 ?? 0,
+            Initialization = initialization,
+            InitScale = training.InitScale ?? defaults.InitScale,
+            Seed = training.Seed ?? 0,
+            Standardize = document.Standardization is not null,
+        };
     }
 }

@@ -10,10 +10,33 @@ namespace Perceptron;
 /// </summary>
 /// <remarks>
 /// This is a user error, not a programming error: a console host prints <see cref="Exception.Message"/>
-/// and exits with a non-zero code, without a stack trace.
+/// and exits with a non-zero code, without a stack trace. It is a <see cref="FormatException"/>: the
+/// content is malformed. A file that is missing or cannot be read is an <see cref="IOException"/>
+/// (<see cref="FileNotFoundException"/>, <see cref="DirectoryNotFoundException"/>) instead.
 /// </remarks>
-public sealed class DataFormatException : Exception
+public sealed class DataFormatException : FormatException
 {
+    /// <summary>Creates the exception with a generic message and no location.</summary>
+    public DataFormatException()
+        : this(null, null, null, "the data is not in the expected format")
+    {
+    }
+
+    /// <summary>Creates the exception with a message and no location.</summary>
+    /// <param name="message">What was found and what was expected.</param>
+    public DataFormatException(string? message)
+        : this(null, null, null, message ?? "the data is not in the expected format")
+    {
+    }
+
+    /// <summary>Creates the exception with a message, no location, and the exception that caused it.</summary>
+    /// <param name="message">What was found and what was expected.</param>
+    /// <param name="innerException">The underlying exception, if any.</param>
+    public DataFormatException(string? message, Exception? innerException)
+        : this(null, null, null, message ?? "the data is not in the expected format", innerException)
+    {
+    }
+
     /// <summary>Creates the exception for a problem at a known place in a file.</summary>
     /// <param name="file">The file name as the user gave it, or null when unknown.</param>
     /// <param name="line">The 1-based physical line (a CSV header is line 1), or null.</param>

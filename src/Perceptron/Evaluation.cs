@@ -16,6 +16,8 @@ public sealed record ClassMetrics(string Class, double Precision, double Recall,
 public readonly record struct RocPoint(double FalsePositiveRate, double TruePositiveRate);
 
 /// <summary>How well a classifier does on labelled samples.</summary>
+/// <remarks>Equality compares the lists (<see cref="Classes"/>, <see cref="ConfusionMatrix"/>, <see cref="PerClass"/>,
+/// <see cref="RocCurve"/>) by reference, not element by element.</remarks>
 public sealed record Evaluation
 {
     /// <summary>The fraction of samples predicted right, in [0, 1].</summary>
@@ -36,7 +38,11 @@ public sealed record Evaluation
     /// <summary>The mean of -log p(true class), probabilities clipped at 1e-15.</summary>
     public required double LogLoss { get; init; }
 
-    /// <summary>The area under the ROC curve for two classes when both occur; null otherwise.</summary>
+    /// <summary>
+    /// The area under the ROC curve: for two classes that of <see cref="RocCurve"/>; for more, the macro
+    /// one-vs-rest AUC (the mean over classes of the AUC of that class against the rest, scored by its
+    /// probability), as scikit-learn's <c>roc_auc_score(multi_class="ovr")</c>. Null unless every class occurs.
+    /// </summary>
     public double? RocAuc { get; init; }
 
     /// <summary>The ROC curve (score = P(second class)) for two classes when both occur; empty otherwise.</summary>
@@ -62,7 +68,7 @@ public sealed record Evaluation
             ConfusionMatrix = Array.AsReadOnly(rows),
             PerClass = Array.AsReadOnly(perClass),
             LogLoss = evaluation.LogLoss,
-            RocAuc = roc?.Area,
+            RocAuc = Interop.RocAuc(evaluation),
             RocCurve = Array.AsReadOnly(roc?.Curve ?? []),
         };
     }

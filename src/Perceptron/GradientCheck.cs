@@ -35,6 +35,9 @@ public static class GradientCheck
     /// <param name="labels">One class index per sample, 0..K-1.</param>
     /// <param name="options">The architecture, seed and L2 penalty; null for the defaults.</param>
     /// <param name="epsilon">The finite-difference step.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="features"/> or <paramref name="labels"/> is null.</exception>
+    /// <exception cref="ArgumentException">Bad data or options (an <see cref="ArgumentOutOfRangeException"/> for a value
+    /// out of range, <paramref name="epsilon"/> included); the message names the argument or the options property.</exception>
     public static GradientCheckResult Run(
         double[,] features, int[] labels, TrainingOptions? options = null, double epsilon = 1e-6)
     {

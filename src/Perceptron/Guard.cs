@@ -1,13 +1,16 @@
 namespace Perceptron;
 
-/// <summary>Checks of the facade's own option values (data checks are the core's: Checks.fs); each failure names the argument.</summary>
+/// <summary>
+/// Checks of the facade's own option values (data checks are the core's: Checks.fs); each failure names the
+/// argument and states the value once (no "Actual value was" suffix: the message already says it).
+/// </summary>
 internal static class Guard
 {
     public static void Positive(int value, string name)
     {
         if (value <= 0)
         {
-            throw new ArgumentOutOfRangeException(name, value, $"{name} is {value}; expected a whole number > 0.");
+            throw new ArgumentOutOfRangeException(name, $"{name} is {value}; expected > 0.");
         }
     }
 
@@ -15,7 +18,7 @@ internal static class Guard
     {
         if (!double.IsFinite(value) || value <= 0)
         {
-            throw new ArgumentOutOfRangeException(name, value, $"{name} is {value}; expected a finite number > 0.");
+            throw new ArgumentOutOfRangeException(name, $"{name} is {MessageText.Number(value)}; expected a finite number > 0.");
         }
     }
 
@@ -23,7 +26,7 @@ internal static class Guard
     {
         if (!double.IsFinite(value) || value < 0)
         {
-            throw new ArgumentOutOfRangeException(name, value, $"{name} is {value}; expected a finite number >= 0.");
+            throw new ArgumentOutOfRangeException(name, $"{name} is {MessageText.Number(value)}; expected a finite number >= 0.");
         }
     }
 
@@ -31,7 +34,7 @@ internal static class Guard
     {
         if (!(value >= 0 && value < 1))
         {
-            throw new ArgumentOutOfRangeException(name, value, $"{name} is {value}; expected a number in [0, 1).");
+            throw new ArgumentOutOfRangeException(name, $"{name} is {MessageText.Number(value)}; expected a number in [0, 1).");
         }
     }
 }

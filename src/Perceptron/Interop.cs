@@ -83,7 +83,8 @@ internal static class Interop
         options.Patience is int p
             ? FSharpOption<Core.EarlyStopping>.Some(new Core.EarlyStopping(p, options.Tolerance))
             : FSharpOption<Core.EarlyStopping>.None,
-        Option(options.WarmStart?.Model));
+        Option(options.WarmStart?.Model),
+        options.Classes is null ? FSharpOption<string[]>.None : FSharpOption<string[]>.Some(options.Classes.ToArray()));
 
     public static Core.Model Model(
         Core.Network network,
@@ -100,7 +101,7 @@ internal static class Interop
         featureNames.ToArray(),
         labelName,
         classes.ToArray(),
-        new Core.TrainingRecord(List(costs), List(validationCosts), ToCore(reason), epochs));
+        new Core.TrainingRecord(List(costs), List(validationCosts), ToCore(reason), epochs, 0));
 
     public static Core.Model WithNames(Core.Model model, IReadOnlyList<string> featureNames, string labelName, IReadOnlyList<string> classes) =>
         new(model.Network, model.Standardization, featureNames.ToArray(), labelName, classes.ToArray(), model.Training);
@@ -121,8 +122,18 @@ internal static class Interop
         Core.ModelModule.Prepare(ToCore(options, optimizer), features, labels);
 
     public static Core.Model Train(
-        double[,] features, int[] labels, TrainingOptions options, Core.Optimizer optimizer, Func<Core.EpochReport, bool> proceed) =>
-        Core.ModelModule.Train(ToCore(options, optimizer), features, labels, Function(proceed));
+        double[,] features,
+        int[] labels,
+        TrainingOptions options,
+        Core.Optimizer optimizer,
+        Func<Core.EpochReport, bool> proceed,
+        Func<bool> stopRequested) =>
+        Core.ModelModule.TrainUntil(
+            ToCore(options, optimizer), features, labels, Function(proceed), FuncConvert.FromFunc(stopRequested));
+
+    public static IReadOnlyList<string> Warnings(Core.Model model) => List(Core.ModelModule.Warnings(model));
+
+    public static double? RocAuc(Core.ModelEvaluation evaluation) => OrNull(evaluation.RocAuc);
 
     public static IEnumerable<Core.TrainingState> States(TrainingOptions options, Core.Optimizer optimizer, Core.PreparedData prepared) =>
         Core.ModelModule.States(ToCore(options, optimizer), prepared);

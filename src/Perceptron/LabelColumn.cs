@@ -10,7 +10,7 @@ public enum LabelColumn
     Required,
 
     /// <summary>The named label column is read when the file has it; otherwise every column is a feature
-    /// and <see cref="Table.Labels"/> is null. A name must be given (for prediction, the model's label).</summary>
+    /// and <see cref="Table.HasLabels"/> is false. A name must be given (for prediction, the model's label).</summary>
     Optional,
 
     /// <summary>The file has no label column: every column is a feature. No name may be given.</summary>

@@ -8,8 +8,10 @@ namespace Perceptron;
 
 /// <summary>A trained model as stored in a model file: the network, and what is needed to use it on new data.</summary>
 /// <remarks>
-/// Arrays inside the document are not copied: treat them as read-only. Equality of the records is
-/// reference equality for the arrays. <see cref="ModelFile.Validate"/> tells whether a document is consistent.
+/// Arrays inside the document are not copied: treat them as read-only. <see cref="Standardization"/> and
+/// <see cref="LayerDocument"/> compare their arrays element by element; the lists of this record and of
+/// <see cref="TrainingDocument"/> (features, classes, layers, costs, extra settings) compare by reference.
+/// <see cref="ModelFile.Validate"/> tells whether a document is consistent.
 /// </remarks>
 public sealed record ModelDocument
 {
@@ -36,15 +38,36 @@ public sealed record ModelDocument
 /// <summary>Per-feature standardization: the network sees <c>(x - Mean[j]) / Std[j]</c> for feature j.</summary>
 /// <param name="Mean">One mean per feature.</param>
 /// <param name="Std">One standard deviation per feature, each greater than zero.</param>
-public sealed record Standardization(double[] Mean, double[] Std);
+/// <remarks>Equality compares the arrays element by element.</remarks>
+public sealed record Standardization(double[] Mean, double[] Std)
+{
+    /// <inheritdoc />
+    public bool Equals(Standardization? other) =>
+        other is not null && ValueEquality.Same(Mean, other.Mean) && ValueEquality.Same(Std, other.Std);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(ValueEquality.Hash(Mean), ValueEquality.Hash(Std));
+}
 
 /// <summary>One dense layer: <c>activation(Weights · input + Bias)</c>.</summary>
 /// <param name="Activation">"sigmoid", "tanh", "relu" or "leaky_relu" for a hidden layer; "sigmoid" (two classes)
 /// or "softmax" (more) for the output layer.</param>
 /// <param name="Weights">Units x inputs: row i holds the weights of unit i.</param>
 /// <param name="Bias">One bias per unit.</param>
+/// <remarks>Equality compares the arrays element by element.</remarks>
 public sealed record LayerDocument(string Activation, double[,] Weights, double[] Bias)
 {
+    /// <inheritdoc />
+    public bool Equals(LayerDocument? other) =>
+        other is not null
+        && Activation == other.Activation
+        && ValueEquality.Same(Weights, other.Weights)
+        && ValueEquality.Same(Bias, other.Bias);
+
+    /// <inheritdoc />
+    public override int GetHashCode() =>
+        HashCode.Combine(Activation, ValueEquality.Hash(Weights), ValueEquality.Hash(Bias));
+
     /// <summary>The number of units (outputs) of the layer: the rows of <see cref="Weights"/>.</summary>
     public int Units => Weights.GetLength(0);
 
@@ -53,7 +76,7 @@ public sealed record LayerDocument(string Activation, double[,] Weights, double[
 }
 
 /// <summary>
-/// How a model was trained. Every known setting is optional (null when not recorded); settings the
+/// How a model was trained (its lists compare by reference). Every known setting is optional (null when not recorded); settings the
 /// format does not name go in <see cref="Extra"/>.
 /// </summary>
 public sealed record TrainingDocument

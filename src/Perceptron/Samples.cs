@@ -29,7 +29,7 @@ public static class Samples
             if (row.Length != columns)
             {
                 throw new ArgumentException(
-                    $"rows[{i}] has {row.Length} values; expected {columns} like rows[0] (rows must not be ragged).",
+                    $"rows[{i}] has {MessageText.Count(row.Length, "value", "values")}; expected {columns} like rows[0] (rows must not be ragged).",
                     nameof(rows));
             }
 

@@ -11,14 +11,17 @@ namespace Perceptron;
 /// </summary>
 /// <remarks>
 /// Load one with <see cref="Load"/> (a file) or <see cref="Read"/> (any <see cref="TextReader"/>).
-/// Every problem with the file is a <see cref="DataFormatException"/> whose message names the file,
-/// the line and the column. See docs/data-files.md for the rules.
+/// Every problem with the file's content is a <see cref="DataFormatException"/> whose message names the
+/// file, the line and the column; a file that is missing or unreadable is an <see cref="IOException"/>.
+/// See docs/data-files.md for the rules.
 /// </remarks>
 public sealed class Table
 {
     private readonly int[] _featureColumns;
     private readonly int? _labelColumn;
     private readonly int[] _rowLines;
+    private readonly IReadOnlyList<string>? _labels;
+    private readonly string? _labelName;
 
     internal Table(
         string source,
@@ -33,10 +36,10 @@ public sealed class Table
         Source = source;
         FeatureNames = Array.AsReadOnly(featureNames);
         _featureColumns = featureColumns;
-        LabelName = labelName;
+        _labelName = labelName;
         _labelColumn = labelColumn;
         Features = features;
-        Labels = labels;
+        _labels = labels;
         _rowLines = rowLines;
     }
 
@@ -46,14 +49,20 @@ public sealed class Table
     /// <summary>The names of the feature columns, in file order (the label column left out).</summary>
     public IReadOnlyList<string> FeatureNames { get; }
 
-    /// <summary>The name of the label column, or null when the table has no labels.</summary>
-    public string? LabelName { get; }
+    /// <summary>Whether the table has a label column: always with <see cref="LabelColumn.Required"/> (the default),
+    /// when the file has it with <see cref="LabelColumn.Optional"/>, never with <see cref="LabelColumn.None"/>.</summary>
+    public bool HasLabels => _labels is not null;
+
+    /// <summary>The name of the label column.</summary>
+    /// <exception cref="InvalidOperationException">The table has no label column (see <see cref="HasLabels"/>).</exception>
+    public string LabelName => _labelName ?? throw NoLabels();
 
     /// <summary>The feature values, samples x features (rows are samples). Every value is finite.</summary>
     public double[,] Features { get; }
 
-    /// <summary>The label of each row as written in the file, or null when the table has no label column.</summary>
-    public IReadOnlyList<string>? Labels { get; }
+    /// <summary>The label of each row as written in the file.</summary>
+    /// <exception cref="InvalidOperationException">The table has no label column (see <see cref="HasLabels"/>).</exception>
+    public IReadOnlyList<string> Labels => _labels ?? throw NoLabels();
 
     /// <summary>The number of samples (data rows).</summary>
     public int Rows => Features.GetLength(0);
@@ -62,13 +71,17 @@ public sealed class Table
     /// <param name="path">The CSV file; messages name it as given.</param>
     /// <param name="labelColumn">The name of the label column; null means the last column (with <see cref="LabelColumn.Required"/>).</param>
     /// <param name="mode">Whether the label column must, may or must not be there.</param>
-    /// <exception cref="DataFormatException">The file is missing, unreadable or not a valid data file.</exception>
-    /// <exception cref="ArgumentException"><paramref name="labelColumn"/> and <paramref name="mode"/> do not fit together.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty, or <paramref name="labelColumn"/> and <paramref name="mode"/> do not fit together.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist; the message names it.</exception>
+    /// <exception cref="DirectoryNotFoundException">Its folder does not exist; the message names the file.</exception>
+    /// <exception cref="IOException">The file cannot be read (a directory, no permission, ...); the message names it.</exception>
+    /// <exception cref="DataFormatException">The file is not a valid data file; the message names the file, line and column.</exception>
     public static Table Load(string path, string? labelColumn = null, LabelColumn mode = LabelColumn.Required)
     {
         ArgumentNullException.ThrowIfNull(path);
         CheckLabelArguments(labelColumn, mode);
-        using var stream = UserFiles.OpenRead(path, "a CSV file");
+        using var stream = FileErrors.OpenRead(path, "a CSV file");
         using var reader = new StreamReader(stream, detectEncodingFromByteOrderMarks: true);
         return CsvTableReader.Read(reader, path, labelColumn, mode);
     }
@@ -127,7 +140,7 @@ public sealed class Table
     /// <exception cref="ArgumentException"><paramref name="classes"/> holds a class twice.</exception>
     public int[] EncodeLabels(IReadOnlyList<string> classes)
     {
-        var labels = Labels ?? throw new InvalidOperationException($"{Source} has no label column, so it has no labels to encode.");
+        var labels = _labels ?? throw new InvalidOperationException($"{Source} has no label column, so it has no labels to encode.");
         return Encode(labels, classes, row => (Source, _rowLines[row], _labelColumn));
     }
 
@@ -176,6 +189,9 @@ public sealed class Table
                 + $"{expectedBy} expects {expectedNames.Count}, the first missing one is {MessageText.Quote(expectedNames[common])}");
         }
     }
+
+    private InvalidOperationException NoLabels() =>
+        new($"{Source} has no label column; HasLabels tells whether a table has one (LabelColumn.Optional or None).");
 
     private static int[] Encode(
         IReadOnlyList<string> labels,

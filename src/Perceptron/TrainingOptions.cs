@@ -49,10 +49,33 @@ public enum Initialization
 /// Everything <see cref="Classifier.Train"/> needs besides the data. Immutable: use <c>with</c> to vary it.
 /// Values are validated when training starts; a bad value throws an <see cref="ArgumentException"/> naming it.
 /// </summary>
+/// <remarks>
+/// The lists given to <see cref="HiddenLayers"/> and <see cref="Classes"/> are copied, so changing the
+/// caller's array later changes no options. Equality compares those lists element by element, and
+/// <see cref="WarmStart"/> by reference.
+/// </remarks>
 public sealed record TrainingOptions
 {
+    private readonly IReadOnlyList<int> hiddenLayers = ValueList<int>.Empty;
+    private readonly IReadOnlyList<string>? classes;
+
     /// <summary>Widths of the hidden layers, input side first; empty for the perceptron (logistic or softmax regression).</summary>
-    public IReadOnlyList<int> HiddenLayers { get; init; } = [];
+    public IReadOnlyList<int> HiddenLayers
+    {
+        get => hiddenLayers;
+        init => hiddenLayers = value is null ? null! : new ValueList<int>(value);
+    }
+
+    /// <summary>
+    /// The class names, declared for training data in which some class does not occur: labels index them,
+    /// and the model has exactly these classes. Null (the default): the classes are 0 to the largest label,
+    /// and every one of them must occur. Not used with <see cref="WarmStart"/>, whose model keeps its classes.
+    /// </summary>
+    public IReadOnlyList<string>? Classes
+    {
+        get => classes;
+        init => classes = value is null ? null : new ValueList<string>(value);
+    }
 
     /// <summary>The activation of every hidden layer.</summary>
     public Activation Activation { get; init; } = Activation.Tanh;
@@ -69,7 +92,10 @@ public sealed record TrainingOptions
     /// <summary>Samples per update; null for full-batch gradient descent.</summary>
     public int? BatchSize { get; init; }
 
-    /// <summary>L2 penalty (L2 / 2) ||W||^2 on the weights, &gt;= 0.</summary>
+    /// <summary>
+    /// L2 penalty (L2 / 2) ||W||^2 on the weights, &gt;= 0. It is part of the objective, so every reported cost
+    /// includes it: <see cref="TrainingProgress.Cost"/>, <see cref="Classifier.Costs"/>, <see cref="TrainingState.Cost"/>.
+    /// </summary>
     public double L2 { get; init; }
 
     /// <summary>The initial weights; null chooses Zeros without hidden layers, He for ReLU, Xavier otherwise.</summary>
@@ -132,15 +158,7 @@ public sealed record TrainingOptions
             Defined(initialization, nameof(Initialization));
         }
 
-        for (var i = 0; i < HiddenLayers.Count; i++)
-        {
-            if (HiddenLayers[i] < 1)
-            {
-                throw new ArgumentException(
-                    $"HiddenLayers[{i}] is {HiddenLayers[i]}; expected a width of at least 1 unit.", nameof(HiddenLayers));
-            }
-        }
-
+        // Hidden widths and Zeros with hidden layers are the core's rules (Model.prepare), checked with the data.
         Guard.Positive(LearningRate, nameof(LearningRate));
         Guard.Positive(Epochs, nameof(Epochs));
         if (BatchSize is int b)
@@ -164,20 +182,12 @@ public sealed record TrainingOptions
                     "Patience needs a validation split; set ValidationFraction > 0 (e.g. 0.2).", nameof(Patience));
             }
         }
-
-        if (EffectiveInitialization == Perceptron.Initialization.Zeros && HiddenLayers.Count > 0)
-        {
-            throw new ArgumentException(
-                "Initialization Zeros with hidden layers gives every hidden unit the same weights and gradients, "
-                + "so they never differ (symmetry is not broken); use Normal, Xavier or He.",
-                nameof(Initialization));
-        }
     }
 }
 
 /// <summary>Reported after every epoch of <see cref="Classifier.Train"/>.</summary>
 /// <param name="Epoch">The epoch just completed, from 1.</param>
 /// <param name="Epochs">The number of epochs requested.</param>
-/// <param name="Cost">The mean training cost over the epoch.</param>
+/// <param name="Cost">The mean training cost over the epoch, the L2 penalty included (see <see cref="TrainingOptions.L2"/>).</param>
 /// <param name="ValidationCost">The cost on the validation split after the epoch, when there is one.</param>
 public sealed record TrainingProgress(int Epoch, int Epochs, double Cost, double? ValidationCost);

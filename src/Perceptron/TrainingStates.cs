@@ -26,7 +26,7 @@ public sealed class TrainingState
     /// <summary>The number of completed epochs.</summary>
     public int Epoch => state.Epoch;
 
-    /// <summary>The cost of the batch of the last update, computed before it.</summary>
+    /// <summary>The cost of the batch of the last update, computed before it, the L2 penalty included (see <see cref="TrainingOptions.L2"/>).</summary>
     public double Cost => state.Cost;
 
     /// <summary>The layers after this step.</summary>
@@ -51,6 +51,9 @@ public sealed partial class Classifier
     /// <param name="features">samples x features, finite.</param>
     /// <param name="labels">One class index per sample, 0..K-1.</param>
     /// <param name="options">Architecture, optimizer and schedule; null for the defaults.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="features"/> or <paramref name="labels"/> is null.</exception>
+    /// <exception cref="ArgumentException">Bad data or options (an <see cref="ArgumentOutOfRangeException"/> for a value
+    /// out of range); the message names the argument or the options property. Thrown when called, not when enumerated.</exception>
     public static IEnumerable<TrainingState> TrainingStates(double[,] features, int[] labels, TrainingOptions? options = null)
     {
         options ??= new TrainingOptions();

@@ -119,3 +119,46 @@ let ``ROC AUC is the probability that a positive outranks a negative, ties count
 
     let expected = wins / float (positives.Length * negatives.Length)
     abs (Metrics.rocAuc s.Labels s.Scores - expected) <= 1e-12
+
+/// The one-vs-rest AUC of class c by its definition: the fraction of (class c, other class) pairs that
+/// P(class c) orders right, ties counting one half.
+let pairwiseAuc (labels: int[]) (probabilities: float[,]) (c: int) =
+    let pairs = [
+        for i in 0 .. labels.Length - 1 do
+            for j in 0 .. labels.Length - 1 do
+                if labels[i] = c && labels[j] <> c then
+                    let a, b = probabilities[i, c], probabilities[j, c]
+
+                    if a > b then 1.0
+                    elif a = b then 0.5
+                    else 0.0
+    ]
+
+    List.average pairs
+
+[<Property>]
+let ``the one-vs-rest AUC is the mean over classes of the pairwise count`` (seed: int) =
+    let random = Random(seed)
+    let classes = 3 + random.Next 3
+    let samples = classes + random.Next 30
+    // Every class occurs; scores on a coarse grid, so that ties occur.
+    let labels =
+        Array.init samples (fun i -> if i < classes then i else random.Next classes)
+
+    let probabilities =
+        Array2D.init samples classes (fun _ _ -> float (random.Next 5) / 4.0)
+
+    let expected =
+        [ 0 .. classes - 1 ] |> List.averageBy (pairwiseAuc labels probabilities)
+
+    abs (Metrics.rocAucOneVsRest labels probabilities - expected) < 1e-12
+
+[<Fact>]
+let ``the one-vs-rest AUC of a known case`` () =
+    let labels = [| 0; 1; 2 |]
+
+    let probabilities =
+        array2D [ [ 0.8; 0.1; 0.1 ]; [ 0.1; 0.2; 0.7 ]; [ 0.1; 0.3; 0.6 ] ]
+    // Class 0: P(0) = 0.8 against 0.1 and 0.1, 2 of 2 pairs right. Class 1: 0.2 against 0.1 and 0.3, 1 of 2.
+    // Class 2: 0.6 against 0.1 and 0.7, 1 of 2. The mean: (1 + 0.5 + 0.5) / 3.
+    Assert.Equal(2.0 / 3.0, Metrics.rocAucOneVsRest labels probabilities, 12)

@@ -29,6 +29,7 @@ let options (optimizer: Optimizer) : TrainOptions = {
     ValidationFraction = 0.25
     EarlyStopping = None
     WarmStart = None
+    Classes = None
 }
 
 let always _ = true
@@ -263,3 +264,102 @@ let ``a divergent run is reported with its epoch and a finite network`` () =
     Assert.Equal(Diverged, model.Training.Reason)
     Assert.Equal(model.Training.Costs.Length + 1, Model.divergedEpoch model)
     Assert.True(networkIsFinite model.Network)
+
+[<Fact>]
+let ``a class index that skips classes is refused naming the missing ones`` () =
+    let x, y = blobs 60 3
+    let skipping = Array.copy y
+    skipping[0] <- 5
+
+    let e =
+        Assert.ThrowsAny<ArgumentException>(fun () ->
+            Model.train (options (Optimizer.gradientDescent 0.1)) x skipping always
+            |> ignore)
+
+    Assert.Equal("labels", e.ParamName)
+    Assert.Contains("no sample of classes 3, 4;", e.Message)
+
+[<Fact>]
+let ``declared classes name the model's classes, including one that does not occur`` () =
+    let x, y = blobs 60 3
+    let declared = [| "a"; "b"; "c"; "d" |]
+
+    let model =
+        Model.train
+            {
+                options (Optimizer.gradientDescent 0.1) with
+                    Classes = Some declared
+            }
+            x
+            y
+            always
+
+    Assert.Equal<string[]>(declared, model.Classes)
+    Assert.Equal(4, (Model.probabilities model x).GetLength 1)
+
+[<Fact>]
+let ``a cost that ends above the first epoch's is a warning; one that falls is not`` () =
+    let x, y = blobs 60 3
+    let model = Model.train (options (Optimizer.adamDefault 0.01)) x y always
+
+    let rising = {
+        model with
+            Training.Costs = [ 0.7; 3.0; 50.0 ]
+    }
+
+    Assert.Empty(Model.warnings model)
+    let warning = Assert.Single(Model.warnings rising)
+    Assert.Contains("rose from 0.7 in epoch 1 to 50 in epoch 3", warning)
+
+[<Fact>]
+let ``probabilities of no rows are no rows, with the model's columns checked`` () =
+    let x, y = blobs 60 3
+    let model = Model.train (options (Optimizer.adamDefault 0.01)) x y always
+
+    Assert.Equal(0, (Model.probabilities model (Array2D.zeroCreate 0 4)).GetLength 0)
+    Assert.Equal(3, (Model.probabilities model (Array2D.zeroCreate 0 4)).GetLength 1)
+    Assert.Empty(Model.predict model (Array2D.zeroCreate 0 4))
+
+    Assert.ThrowsAny<ArgumentException>(fun () -> Model.predict model (Array2D.zeroCreate 0 3) |> ignore)
+    |> ignore
+
+[<Fact>]
+let ``trainUntil stops between batches with the network of the last batch, and records where`` () =
+    let x, y = blobs 60 3
+    let o = options (Optimizer.adamDefault 0.01)
+    let mutable asked = 0
+
+    let stop () =
+        asked <- asked + 1
+        asked > 7
+
+    // 45 training rows in batches of 16: 3 batches an epoch. The hook is asked before every batch (and while
+    // preparing); whatever the count, the model is the state after the batches that ran.
+    let model = Model.trainUntil o x y always stop
+    let batches = model.Training.Epochs * 3 + model.Training.Batch
+    let last = Model.states o (Model.prepare o x y) |> Seq.item (batches - 1)
+
+    Assert.Equal(Interrupted, model.Training.Reason)
+    Assert.InRange(batches, 5, 7)
+    Assert.InRange(model.Training.Batch, 0, 2)
+    Assert.Equal(model.Training.Epochs, model.Training.Costs.Length)
+    Assert.Equal(batches, last.Step)
+    Assert.True(sameNetwork last.Network model.Network)
+
+[<Fact>]
+let ``trainUntil asked to stop from the start takes no step and keeps the initial network`` () =
+    let x, y = blobs 60 3
+    let o = options (Optimizer.adamDefault 0.01)
+    let mutable asked = 0
+
+    let model =
+        Model.trainUntil o x y always (fun () ->
+            asked <- asked + 1
+            true)
+
+    let prepared = Model.prepare o x y
+
+    Assert.Equal(Interrupted, model.Training.Reason)
+    Assert.Equal((0, 0), (model.Training.Epochs, model.Training.Batch))
+    Assert.Empty(model.Training.Costs)
+    Assert.True(sameNetwork prepared.Network model.Network)

@@ -626,3 +626,55 @@ let ``with L2 the first epoch's cost is the cost without L2 plus (lambda / 2) ||
             Assert.True(abs (stepped.Cost - plainCost - penalty) <= 1e-12 * penalty, $"{what}: step {stepped.Cost}")
             Assert.Equal(bits stepped.Cost, bits (Training.cost penalised network features labels))
             Assert.Equal(bits plainCost, bits (Training.cost plain network features labels))
+
+[<Theory>]
+[<InlineData(0)>]
+[<InlineData(1)>]
+[<InlineData(5)>]
+[<InlineData(9)>]
+let ``fitUntil stops between batches with the state of the last completed batch`` (batches: int) =
+    // 60 samples in batches of 16: 4 batches an epoch. Stopping after `batches` of them (asked before each)
+    // lands in epoch batches / 4 + 1, at batch batches % 4; fit alone only stopped between epochs.
+    let features, labels = dataset 1
+    let optimizer = Optimizer.adamDefault 0.01
+    let initial = Training.init optimizer (Network.initialize Xavier 2 2 [ 3 ] Tanh 2)
+    let mutable asked = 0
+
+    let stop () =
+        asked <- asked + 1
+        asked > batches
+
+    let result =
+        Training.fitUntil optimizer { options with BatchSize = Some 16 } features labels initial (fun _ -> true) stop
+
+    let expected =
+        if batches = 0 then
+            initial
+        else
+            Training.steps optimizer (Some 16) 1 features labels initial
+            |> Seq.item (batches - 1)
+
+    Assert.Equal(Interrupted, result.Reason)
+    Assert.Equal(batches % 4, result.Batch)
+    Assert.Equal(batches, result.State.Step)
+    Assert.Equal(batches / 4, result.State.Epoch)
+    Assert.Equal(batches / 4, result.Costs.Length)
+    Assert.True(sameState expected result.State)
+    Assert.True(sameNetwork expected.Network result.Network)
+
+[<Fact>]
+let ``fit is fitUntil that is never asked to stop: same result bit for bit`` () =
+    let features, labels = dataset 2
+    let optimizer = Optimizer.momentum 0.1 0.9
+    let initial = Training.init optimizer (Network.initialize Xavier 2 2 [ 3 ] Tanh 2)
+    let fitOptions = { options with BatchSize = Some 8 }
+
+    let a = Training.fit optimizer fitOptions features labels initial (fun _ -> true)
+
+    let b =
+        Training.fitUntil optimizer fitOptions features labels initial (fun _ -> true) (fun () -> false)
+
+    Assert.Equal(Completed, a.Reason)
+    Assert.Equal(0, a.Batch)
+    Assert.Equal<float list>(a.Costs, b.Costs)
+    Assert.True(sameState a.State b.State)

@@ -87,7 +87,8 @@ public class LayeringTests
                 true,
                 0.2,
                 FSharpOption<Core.EarlyStopping>.Some(new Core.EarlyStopping(5, 0.0)),
-                FSharpOption<Core.Model>.None),
+                FSharpOption<Core.Model>.None,
+                FSharpOption<string[]>.None),
             data.Features,
             data.Labels,
             FuncConvert.FromFunc<Core.EpochReport, bool>(_ => true));

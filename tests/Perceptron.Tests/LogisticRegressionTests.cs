@@ -197,7 +197,7 @@ public class LogisticRegressionTests
         ["Optimize: null labels"] = new(() => LogisticRegression.Optimize(Two, X(), null!, 10, 0.1), "labels", "null"),
         ["Optimize: W length mismatch"] = new(
             () => LogisticRegression.Optimize(new LogisticParameters([1.0], 0), X(), Y(), 10, 0.1), "features", "expected 1"),
-        ["Optimize: labels length mismatch"] = new(() => LogisticRegression.Optimize(Two, X(), [1], 10, 0.1), "labels", "1 values", "3 samples"),
+        ["Optimize: labels length mismatch"] = new(() => LogisticRegression.Optimize(Two, X(), [1], 10, 0.1), "labels", "1 value for 3 samples"),
         ["Optimize: label 2"] = new(() => LogisticRegression.Optimize(Two, X(), [2, 0, 1], 10, 0.1), "labels", "labels[0] is 2"),
         ["Optimize: NaN feature"] = new(() => LogisticRegression.Optimize(Two, WithValue(double.NaN), Y(), 10, 0.1), "features", "finite"),
         ["Optimize: 0 iterations"] = new(() => LogisticRegression.Optimize(Two, X(), Y(), 0, 0.1), "iterations", "is 0", "> 0"),
@@ -243,7 +243,7 @@ public class LogisticRegressionTests
         ["LogisticParameters: NaN bias"] = new(() => _ = new LogisticParameters([1.0], double.NaN), "b", "finite"),
         ["LogisticParameters: infinite bias"] = new(() => _ = new LogisticParameters([1.0], double.PositiveInfinity), "b", "finite"),
 
-        ["Samples.FromRows: ragged rows"] = new(() => Samples.FromRows([[1.0, 2], [3.0, 4], [5.0]]), "rows", "rows[2]", "1 values", "expected 2"),
+        ["Samples.FromRows: ragged rows"] = new(() => Samples.FromRows([[1.0, 2], [3.0, 4], [5.0]]), "rows", "rows[2]", "1 value;", "expected 2"),
         ["Samples.FromRows: a longer row"] = new(() => Samples.FromRows([[1.0], [3.0, 4]]), "rows", "rows[1]", "2 values", "expected 1"),
         ["Samples.FromRows: null rows"] = new(() => Samples.FromRows(null!), "rows", "null"),
         ["Samples.FromRows: no rows"] = new(() => Samples.FromRows([]), "rows", "empty"),

@@ -174,18 +174,16 @@ public class TableFuzzTests
 
                 break;
             case LabelColumn.Optional:
-                Assert.Equal(table.LabelName is null, table.Labels is null);
-                Assert.True(table.LabelName is null || table.LabelName == csv.LabelColumn, $"label column {table.LabelName}");
+                Assert.True(!table.HasLabels || table.LabelName == csv.LabelColumn, $"label column {(table.HasLabels ? table.LabelName : null)}");
                 break;
             case LabelColumn.None:
-                Assert.Null(table.Labels);
-                Assert.Null(table.LabelName);
+                Assert.False(table.HasLabels);
                 break;
         }
 
-        if (table.Labels is { } labels)
+        if (table.HasLabels)
         {
-            Assert.NotNull(table.LabelName);
+            var labels = table.Labels;
             Assert.DoesNotContain(table.LabelName, table.FeatureNames);
             Assert.Equal(rows, labels.Count);
             Assert.All(labels, label => Assert.False(string.IsNullOrWhiteSpace(label), "an empty label"));
@@ -194,8 +192,8 @@ public class TableFuzzTests
         if (csv.Expected is { } expected)
         {
             Assert.Equal(expected.FeatureNames, table.FeatureNames);
-            Assert.Equal(expected.LabelName, table.LabelName);
-            Assert.Equal(expected.Labels, table.Labels);
+            Assert.Equal(expected.LabelName, table.HasLabels ? table.LabelName : null);
+            Assert.Equal(expected.Labels, table.HasLabels ? table.Labels : null);
             Assert.Equal(expected.Rows.Length, rows);
             for (var i = 0; i < rows; i++)
             {

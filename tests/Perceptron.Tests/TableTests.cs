@@ -57,8 +57,9 @@ public class TableTests
         var table = Csv("a,b\n1,2\n", "label", LabelColumn.Optional);
 
         Assert.Equal(["a", "b"], table.FeatureNames);
-        Assert.Null(table.LabelName);
-        Assert.Null(table.Labels);
+        Assert.False(table.HasLabels);
+        Assert.Throws<InvalidOperationException>(() => table.LabelName);
+        Assert.Throws<InvalidOperationException>(() => table.Labels);
         Assert.Equal([[1, 2]], RowsOf(table.Features));
     }
 
@@ -68,7 +69,8 @@ public class TableTests
         var table = Csv("a,b\n1,2\n", mode: LabelColumn.None);
 
         Assert.Equal(["a", "b"], table.FeatureNames);
-        Assert.Null(table.Labels);
+        Assert.False(table.HasLabels);
+        Assert.Throws<InvalidOperationException>(() => table.Labels);
     }
 
     [Fact]
@@ -513,10 +515,10 @@ public class TableTests
         using var scratch = new ScratchDirectory();
         var path = scratch.Path("nope.csv");
 
-        var error = Assert.Throws<DataFormatException>(() => Table.Load(path));
+        var error = Assert.Throws<FileNotFoundException>(() => Table.Load(path));
 
         Assert.Equal($"{path}: no such file; expected a CSV file", error.Message);
-        Assert.Equal(path, error.File);
+        Assert.Equal(path, error.FileName);
     }
 
     [Fact]
@@ -525,7 +527,7 @@ public class TableTests
         using var scratch = new ScratchDirectory();
         var path = scratch.Path("nowhere/data.csv");
 
-        Assert.Equal($"{path}: no such directory; expected a CSV file", Assert.Throws<DataFormatException>(() => Table.Load(path)).Message);
+        Assert.Equal($"{path}: no such directory; expected a CSV file", Assert.Throws<DirectoryNotFoundException>(() => Table.Load(path)).Message);
     }
 
     [Fact]
@@ -533,7 +535,7 @@ public class TableTests
     {
         using var scratch = new ScratchDirectory();
 
-        var error = Assert.Throws<DataFormatException>(() => Table.Load(scratch.Directory));
+        var error = Assert.Throws<IOException>(() => Table.Load(scratch.Directory));
 
         Assert.Equal($"{scratch.Directory}: is a directory; expected a CSV file", error.Message);
     }
@@ -541,7 +543,10 @@ public class TableTests
     [Fact]
     public void An_empty_path()
     {
-        Assert.Equal("the file name is empty; expected the path of a CSV file", Assert.Throws<DataFormatException>(() => Table.Load("")).Message);
+        var error = Assert.Throws<ArgumentException>(() => Table.Load(""));
+
+        Assert.StartsWith("the file name is empty; expected the path of a CSV file", error.Message, StringComparison.Ordinal);
+        Assert.Equal("path", error.ParamName);
     }
 
     [Fact]

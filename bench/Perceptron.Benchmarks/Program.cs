@@ -29,7 +29,7 @@ return 0;
 
 namespace Perceptron.Benchmarks
 {
-    internal static class Arguments
+    public static class Arguments
     {
         public static Dictionary<string, int> Parse(string[] args)
         {
@@ -46,13 +46,18 @@ namespace Perceptron.Benchmarks
     /// <summary>The side-by-side workloads of issue 4, with data drawn like bench/python/baseline.py's.</summary>
     public static class Workloads
     {
-        /// <summary>"perceptron" for the start-up selection; "-openblas" or "-managed" when PERCEPTRON_KERNELS forces one.</summary>
+        /// <summary>
+        /// "perceptron" from this host (quick JIT off), "perceptron-app" from bench/DefaultApp (default settings).
+        /// </summary>
+        public static string Host { get; set; } = "perceptron";
+
+        /// <summary>The host's name for the start-up selection; "-openblas" or "-managed" when PERCEPTRON_KERNELS forces one.</summary>
         private static string Framework =>
             Environment.GetEnvironmentVariable("PERCEPTRON_KERNELS")?.ToLowerInvariant() switch
             {
-                "native" => "perceptron-openblas",
-                "managed" => "perceptron-managed",
-                _ => "perceptron",
+                "native" => Host + "-openblas",
+                "managed" => Host + "-managed",
+                _ => Host,
             };
 
         /// <summary>X ~ N(0, 1), samples as rows; labels from a random linear rule.</summary>

@@ -5,28 +5,41 @@
 # Each measurement runs in its own process (--repeats runs each), and the whole set runs --rounds times,
 # interleaved; a cell is the median of all its runs (rounds x repeats).
 # Columns: numpy, and numpy-malloc (glibc told to keep freed memory); PyTorch with 2 threads and -1t
-# with 1; perceptron is the library as a user gets it (start-up kernel selection), perceptron-openblas
-# and perceptron-managed force one kernel path (PERCEPTRON_KERNELS). Ratios are against the fastest
+# with 1; perceptron-app is the library as a C# application gets it: bench/DefaultApp, a console app
+# with .NET's default settings (quick JIT on) and the start-up kernel selection; that is the headline.
+# perceptron is the same code in the tuned benchmark host (quick JIT off), perceptron-openblas and
+# perceptron-managed force one kernel path there (PERCEPTRON_KERNELS). Ratios are against the fastest
 # numpy and the fastest PyTorch column of the same run.
-# Needs /usr/bin/python3 with python3-numpy (and python3-torch for the PyTorch columns).
-# Usage: bench/compare.sh [--repeats R] [--rounds K] [--out FILE.jsonl]   (about 20 minutes on 2 cores)
+# Fairness: numpy and PyTorch run with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (in their command
+# alone), so OpenBLAS picks its own kernels; each of their records says which kernel ran ("blas"), and
+# the output's first lines record both settings as this shell had them.
+# Needs /usr/bin/python3 with python3-numpy (python3-threadpoolctl to name the kernel; python3-torch
+# for the PyTorch columns).
+# Usage: bench/compare.sh [--repeats R] [--rounds K] [--out FILE.jsonl] [--smoke]   (about 25 minutes
+# on 2 cores; --smoke: W1 only with a tenth of the iterations, one repeat and one round, to check the script)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repeats=3
 rounds=2
+smoke=0
 out=bench/last-compare.jsonl
 while [ $# -gt 0 ]; do
   case $1 in
     --repeats) repeats=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
-    *) echo "usage: bench/compare.sh [--repeats R] [--rounds K] [--out FILE.jsonl]" >&2; exit 2 ;;
+    --smoke) smoke=1; repeats=1; rounds=1; shift ;;
+    *) echo "usage: bench/compare.sh [--repeats R] [--rounds K] [--out FILE.jsonl] [--smoke]" >&2; exit 2 ;;
   esac
 done
 
-dotnet build bench/Perceptron.Benchmarks -c Release -v quiet -nologo >/dev/null
+dotnet build bench/DefaultApp/DefaultApp.csproj -c Release -v quiet -nologo >/dev/null
 bench=bench/Perceptron.Benchmarks/bin/Release/net10.0/Perceptron.Benchmarks.dll
+app=bench/DefaultApp/bin/Release/net10.0/DefaultApp.dll
 : > "$out"
+# The settings as this shell has them; the baselines run without them (the fairness rule).
+printf '{"workload": "settings", "OPENBLAS_CORETYPE": "%s", "OPENBLAS_L2_SIZE": "%s", "baselines_ran_with": "both unset", "load_average": "%s"}\n' \
+  "${OPENBLAS_CORETYPE-<unset>}" "${OPENBLAS_L2_SIZE-<unset>}" "$(cut -d' ' -f1-3 /proc/loadavg)" >> "$out"
 
 python_frameworks=("numpy" "numpy-malloc")
 if /usr/bin/python3 -c "import torch" 2>/dev/null; then
@@ -45,14 +58,17 @@ fi
 # One workload at a time, every framework in turn, and the whole set --rounds times: the machine's
 # speed drifts (up to 25 % between minutes here), and interleaving spreads the drift over all columns.
 workloads=("w1 12288 209 2000" "w1 100 100000 200" "w1 1000 20000 200" "w2")
+[ "$smoke" = 1 ] && workloads=("w1 12288 209 200" "w1 100 100000 20" "w1 1000 20000 20")
 for round in $(seq 1 "$rounds"); do
+  echo "round $round: read bandwidth..." >&2
+  dotnet "$bench" compare bandwidth --megabytes 400 --repeats 5 >> "$out"
   for workload in "${workloads[@]}"; do
     read -r w f n i <<< "$workload"
     echo "round $round: $w ${f:+$f x $n}..." >&2
     if [ "$w" = w1 ]; then shape=(--features "$f" --samples "$n" --iterations "$i"); else shape=(); fi
     for fw in "${python_frameworks[@]}"; do
       # shellcheck disable=SC2086
-      /usr/bin/python3 bench/python/baseline.py --workload "$w" "${shape[@]}" --framework $fw \
+      env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 bench/python/baseline.py --workload "$w" "${shape[@]}" --framework $fw \
         --repeats "$repeats" --peak-memory >> "$out"
     done
     for kernels in "${kernel_choices[@]}"; do
@@ -60,16 +76,29 @@ for round in $(seq 1 "$rounds"); do
       dotnet "$bench" compare "$w" "${shape[@]}" --repeats "$repeats" >> "$out"
     done
     unset PERCEPTRON_KERNELS
+    dotnet "$app" compare "$w" "${shape[@]}" --repeats "$repeats" >> "$out"
   done
 done
 
-echo "loading a 1,000,000 x 20 CSV file..." >&2
-dotnet "$bench" compare load --rows 1000000 --columns 20 >> "$out"
+if [ "$smoke" = 0 ]; then
+  echo "loading a 1,000,000 x 20 CSV file..." >&2
+  dotnet "$bench" compare load --rows 1000000 --columns 20 >> "$out"
+fi
 
 /usr/bin/python3 - "$out" <<'PY'
 import json, sys
 import statistics
 raw = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+settings = next((r for r in raw if r["workload"] == "settings"), None)
+bandwidth = [r for r in raw if r["workload"] == "bandwidth"]
+raw = [r for r in raw if r["workload"] not in ("settings", "bandwidth")]
+if settings:
+    print(f'This shell: OPENBLAS_CORETYPE={settings["OPENBLAS_CORETYPE"]}, OPENBLAS_L2_SIZE={settings["OPENBLAS_L2_SIZE"]}; '
+          f'numpy and PyTorch ran with {settings["baselines_ran_with"]}; load average {settings["load_average"]}.')
+kernels = sorted({json.dumps(r["blas"], sort_keys=True) for r in raw if r.get("blas")})
+for k in kernels:
+    print(f"Baseline BLAS: {k}")
+print()
 # One row per (workload, shape, framework): the median of every run of every round, the largest peak.
 rows, index = [], {}
 for r in raw:
@@ -88,12 +117,16 @@ for r in rows:
 def get(workload, shape, framework):
     return index.get((workload, shape, framework))
 frameworks = ["numpy", "numpy-malloc", "torch", "torch-1t", "torch-manual", "torch-manual-1t",
-              "torch-autograd", "torch-autograd-1t", "perceptron", "perceptron-openblas", "perceptron-managed"]
+              "torch-autograd", "torch-autograd-1t", "perceptron-app", "perceptron", "perceptron-openblas",
+              "perceptron-managed"]
 shapes = [("w1", "12288x209"), ("w1", "100x100000"), ("w1", "1000x20000"), ("w2", "784-128-10")]
 present = [f for f in frameworks if any(r["framework"] == f for r in rows)]
-print("| workload | " + " | ".join(present) + " | perceptron / best numpy | perceptron / best torch | managed / best numpy |")
-print("|---|" + "---|" * (len(present) + 3))
+print("| workload | " + " | ".join(present)
+      + " | app / best numpy | app / best torch | perceptron / best numpy | managed / best numpy |")
+print("|---|" + "---|" * (len(present) + 4))
 for w, s in shapes:
+    if not any(r["workload"] == w and r["shape"] == s for r in rows):
+        continue
     cells, value = [], {}
     for f in present:
         r = get(w, s, f)
@@ -106,8 +139,27 @@ for w, s in shapes:
         return "-" if value.get(a) is None or b is None else f"{value[a] / b:.2f}x"
     unit = next(r["unit"] for r in rows if r["workload"] == w)
     print(f"| {w.upper()} {s} ({unit}) | " + " | ".join(cells)
-          + f' | {ratio("perceptron", best("numpy"))} | {ratio("perceptron", best("torch"))}'
-          + f' | {ratio("perceptron-managed", best("numpy"))} |')
+          + f' | {ratio("perceptron-app", best("numpy"))} | {ratio("perceptron-app", best("torch"))}'
+          + f' | {ratio("perceptron", best("numpy"))} | {ratio("perceptron-managed", best("numpy"))} |')
+if bandwidth:
+    # The best pass of any round: the machine's read ceiling, which W1's memory-bound shapes approach.
+    one = max(r["one_thread"] for r in bandwidth)
+    two = max(r["two_threads"] for r in bandwidth)
+    print()
+    print(f"Read bandwidth (sum of {bandwidth[0]['shape']}): {one:.1f} GB/s on one thread, {two:.1f} GB/s on two.")
+    print()
+    # Against the better of the two: on a loaded machine the two-thread pass can be the slower.
+    ceiling = max(one, two)
+    print("| W1 shape | framework | ms/iteration | features read, GB/s | of the read bandwidth |")
+    print("|---|---|---|---|---|")
+    for w, s in shapes:
+        if w != "w1":
+            continue
+        for f in present:
+            r = get(w, s, f)
+            if r and f.startswith("perceptron") and r.get("median"):
+                rate = r["data_mb"] / r["median"]  # MB per ms = GB/s
+                print(f"| {s} | {f} | {r['median']:.3g} | {rate:.1f} | {100 * rate / ceiling:.0f} % |")
 print()
 print("| workload | framework | peak RSS (MB) | data (MB) |")
 print("|---|---|---|---|")

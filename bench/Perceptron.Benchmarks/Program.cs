@@ -2,6 +2,7 @@
 //   compare w1 --features F --samples N --iterations I [--repeats R]   time W1 through LogisticRegression.Optimize
 //   compare w2 [--repeats R]                                             time W2 (one epoch) through Classifier.Train
 //   compare load [--rows N --columns C]                                  time Table.Load on a generated CSV file
+//   compare bandwidth [--megabytes M] [--repeats R]                      read bandwidth (GB/s), 1 and 2 threads
 // print one JSON object per line in the format of bench/python/baseline.py (bench/compare.sh reads both);
 // anything else runs BenchmarkDotNet (e.g. `-- --filter '*'`) on the kernels and training steps.
 using System.Diagnostics;
@@ -18,6 +19,7 @@ if (args.Length >= 2 && args[0] == "compare")
     {
         "w1" => Workloads.W1(options["features"], options["samples"], options["iterations"], repeats),
         "w2" => Workloads.W2(repeats),
+        "bandwidth" => Workloads.Bandwidth(options.GetValueOrDefault("megabytes", 400), repeats),
         "load" => Workloads.LoadCsv(options.GetValueOrDefault("rows", 1_000_000), options.GetValueOrDefault("columns", 20)),
         _ => throw new ArgumentException($"unknown workload '{args[1]}'; expected w1 or w2"),
     });
@@ -29,7 +31,7 @@ return 0;
 
 namespace Perceptron.Benchmarks
 {
-    internal static class Arguments
+    public static class Arguments
     {
         public static Dictionary<string, int> Parse(string[] args)
         {
@@ -46,13 +48,18 @@ namespace Perceptron.Benchmarks
     /// <summary>The side-by-side workloads of issue 4, with data drawn like bench/python/baseline.py's.</summary>
     public static class Workloads
     {
-        /// <summary>"perceptron" for the start-up selection; "-openblas" or "-managed" when PERCEPTRON_KERNELS forces one.</summary>
+        /// <summary>
+        /// "perceptron" from this host (quick JIT off), "perceptron-app" from bench/DefaultApp (default settings).
+        /// </summary>
+        public static string Host { get; set; } = "perceptron";
+
+        /// <summary>The host's name for the start-up selection; "-openblas" or "-managed" when PERCEPTRON_KERNELS forces one.</summary>
         private static string Framework =>
             Environment.GetEnvironmentVariable("PERCEPTRON_KERNELS")?.ToLowerInvariant() switch
             {
-                "native" => "perceptron-openblas",
-                "managed" => "perceptron-managed",
-                _ => "perceptron",
+                "native" => Host + "-openblas",
+                "managed" => Host + "-managed",
+                _ => Host,
             };
 
         /// <summary>X ~ N(0, 1), samples as rows; labels from a random linear rule.</summary>
@@ -138,6 +145,86 @@ namespace Perceptron.Benchmarks
             }
 
             return Result("w2", "784-128-10", "s/epoch", runs, model!.Costs[^1], 8.0 * samples * inputs);
+        }
+
+        /// <summary>
+        /// STREAM-like read bandwidth: the sum of an array of `megabytes` MB, on one thread and split over
+        /// two; GB/s of the best of `repeats` passes each. The ceiling of the memory-bound W1 shapes.
+        /// </summary>
+        public static string Bandwidth(int megabytes, int repeats)
+        {
+            var values = new double[megabytes * 1_000_000L / sizeof(double)];
+            Array.Fill(values, 1.0);
+            var bytes = values.LongLength * sizeof(double);
+            double Best(int threads)
+            {
+                var best = double.MaxValue;
+                for (var r = 0; r < repeats; r++)
+                {
+                    var clock = Stopwatch.StartNew();
+                    var total = 0.0;
+                    if (threads == 1)
+                    {
+                        total = Sum(values, 0, values.Length);
+                    }
+                    else
+                    {
+                        var parts = new double[threads];
+                        Parallel.For(0, threads, t =>
+                            parts[t] = Sum(values, (int)(values.LongLength * t / threads), (int)(values.LongLength * (t + 1) / threads)));
+                        total = parts.Sum();
+                    }
+
+                    best = Math.Min(best, clock.Elapsed.TotalSeconds);
+                    if (total != values.Length)
+                    {
+                        throw new InvalidOperationException($"bandwidth sum {total}, expected {values.Length}");
+                    }
+                }
+
+                return bytes / best / 1e9;
+            }
+
+            return JsonSerializer.Serialize(new Dictionary<string, object>
+            {
+                ["workload"] = "bandwidth",
+                ["shape"] = $"{megabytes} MB",
+                ["framework"] = Framework,
+                ["unit"] = "GB/s",
+                ["one_thread"] = Math.Round(Best(1), 2),
+                ["two_threads"] = Math.Round(Best(2), 2),
+            });
+        }
+
+        /// <summary>The sum of values[start..end), four vector accumulators deep so that loads, not adds, limit it.</summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static double Sum(double[] values, int start, int end)
+        {
+            var span = values.AsSpan(start, end - start);
+            var width = System.Numerics.Vector<double>.Count;
+            var vectors = System.Runtime.InteropServices.MemoryMarshal.Cast<double, System.Numerics.Vector<double>>(span);
+            System.Numerics.Vector<double> a0 = default, a1 = default, a2 = default, a3 = default;
+            var i = 0;
+            for (; i + 4 <= vectors.Length; i += 4)
+            {
+                a0 += vectors[i];
+                a1 += vectors[i + 1];
+                a2 += vectors[i + 2];
+                a3 += vectors[i + 3];
+            }
+
+            for (; i < vectors.Length; i++)
+            {
+                a0 += vectors[i];
+            }
+
+            var total = System.Numerics.Vector.Sum(a0 + a1 + a2 + a3);
+            for (var j = vectors.Length * width; j < span.Length; j++)
+            {
+                total += span[j];
+            }
+
+            return total;
         }
 
         /// <summary>Writes a CSV of rows x columns features plus a label (once, in the temp folder), then times Table.Load.</summary>

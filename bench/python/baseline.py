@@ -196,11 +196,30 @@ def measure(fn, repeats):
     return runs, cost, other
 
 
+def blas_info():
+    """Which BLAS kernel this process ran (the fairness rule of issue 12): threadpoolctl's view of the
+    loaded BLAS libraries (architecture is OpenBLAS's core type), else numpy's build configuration; and
+    the OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE this process saw (bench/compare.sh unsets both)."""
+    info = {"OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
+            "OPENBLAS_L2_SIZE": os.environ.get("OPENBLAS_L2_SIZE")}
+    try:
+        import threadpoolctl
+        info["libraries"] = [{k: lib.get(k) for k in ("internal_api", "version", "architecture", "num_threads")}
+                             for lib in threadpoolctl.threadpool_info() if lib.get("user_api") == "blas"]
+    except ImportError:
+        try:
+            blas = np.show_config(mode="dicts").get("Build Dependencies", {}).get("blas", {})
+            info["numpy_blas"] = {k: blas.get(k) for k in ("name", "version", "openblas configuration")}
+        except Exception as error:  # older numpy: no mode="dicts"
+            info["numpy_blas"] = f"unknown ({error}); install python3-threadpoolctl"
+    return info
+
+
 def emit(args, workload, shape, framework, version, unit, scale, runs, cost, other):
     runs = [round(r * scale, 4) for r in runs]
     rec = dict(workload=workload, shape=shape, framework=framework, version=version, unit=unit,
                median=round(statistics.median(runs), 4), runs=runs, final_cost=round(cost, 8),
-               other_load=None if other is None else round(other, 2))
+               other_load=None if other is None else round(other, 2), blas=blas_info())
     if args.peak_memory:
         rec["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     print(json.dumps(rec), flush=True)

@@ -69,6 +69,7 @@ module Activation =
 
     /// Applies the activation in place to a rows x units block of pre-activations.
     let internal applyInPlace (activation: Activation) (units: int) (z: Span<float>) =
+        Tiering.optimizeNow ()
         let input = Span<float>.op_Implicit z
 
         match activation with
@@ -94,6 +95,8 @@ module Activation =
     /// Turns upstream gradients dA into dZ = dA * f'(z) in place, using the outputs A = f(z).
     /// ReLU's derivative at 0 is taken as 0 (LeakyRelu's as the slope).
     let internal backwardInPlace (activation: Activation) (a: ReadOnlySpan<float>) (da: Span<float>) =
+        Tiering.optimizeNow ()
+
         match activation with
         | Sigmoid ->
             for i in 0 .. da.Length - 1 do

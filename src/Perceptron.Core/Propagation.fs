@@ -47,20 +47,22 @@ type internal Workspace(network: Network, rows: int) =
 module Propagation =
     /// Adds the bias to every row of a rows x units block.
     let private addBias (bias: float[]) (block: Span<float>) =
+        Tiering.optimizeNow ()
         let units = bias.Length
 
         if units = 1 then
-            TensorPrimitives.Add(Span<float>.op_Implicit block, bias[0], block)
+            Elementwise.addScalar block bias[0]
         else
             let b = ReadOnlySpan<float>(bias)
 
             for row in 0 .. block.Length / units - 1 do
                 let r = block.Slice(row * units, units)
-                TensorPrimitives.Add(Span<float>.op_Implicit r, b, r)
+                Elementwise.add b r
 
     /// A = f(Z + b) in place, row by row: each row is still in L1 cache when the activation reads
     /// what the bias add wrote.
     let private addBiasAndActivate (layer: Layer) (block: Span<float>) =
+        Tiering.optimizeNow ()
         let units = layer.Units
 
         if units = 1 then
@@ -71,7 +73,7 @@ module Propagation =
 
             for row in 0 .. block.Length / units - 1 do
                 let r = block.Slice(row * units, units)
-                TensorPrimitives.Add(Span<float>.op_Implicit r, b, r)
+                Elementwise.add b r
                 Activation.applyInPlace layer.Activation units r
 
     /// Z = input W^T (rows x units), using the matrix-vector kernel for a single unit.
@@ -99,6 +101,7 @@ module Propagation =
 
     /// Runs the forward pass into the workspace; the output probabilities end in the last activation buffer.
     let internal forwardInto (ws: Workspace) (layers: Layer[]) (input: ReadOnlySpan<float>) (rows: int) =
+        Tiering.optimizeNow ()
         let last = layers.Length - 1
 
         for l in 0..last do
@@ -134,6 +137,7 @@ module Propagation =
         (weightGradients: float[,][])
         (biasGradients: float[][])
         =
+        Tiering.optimizeNow ()
         let rows = labels.Length
 
         if onePass then
@@ -199,7 +203,7 @@ module Propagation =
                     db.Clear()
 
                     for row in 0 .. rows - 1 do
-                        TensorPrimitives.Add(Span<float>.op_Implicit db, delta.Slice(row * units, units), db)
+                        Elementwise.add (delta.Slice(row * units, units)) db
 
                 if l > 0 then
                     // dA_prev = dZ W, then dZ_prev = dA_prev * f'(Z_prev).

@@ -4,6 +4,7 @@
 module Perceptron.Core.Tests.KernelsTests
 
 open System
+open System.Numerics.Tensors
 open System.Threading.Tasks
 open MathNet.Numerics.LinearAlgebra
 open Xunit
@@ -319,3 +320,84 @@ let ``matrix products stay managed only where the managed kernels are wider than
         match NativeBlas.coreName.Force() with
         | Some core -> Assert.Contains(core, Kernels.describe NativeBlas)
         | None -> ()
+
+// The element-wise passes replace TensorPrimitives calls in the hot path (issue 12): each must give
+// the same bits as the call it replaces, for any length (vector body and tail) and any value
+// (NaN, infinities, signed zeros among FsCheck's floats).
+
+let private view (a: float[]) = ReadOnlySpan<float>(a)
+
+let private sameBits (expected: float[]) (actual: float[]) =
+    Assert.Equal<int64>(Array.map bits expected, Array.map bits actual)
+
+[<Property>]
+let ``element-wise passes give TensorPrimitives' bits`` (values: float[]) (others: float[]) (scalar: float) =
+    let n = min values.Length others.Length
+    let x, y = values[.. n - 1], others[.. n - 1]
+
+    let expected = Array.zeroCreate n
+    TensorPrimitives.Add(view x, scalar, Span expected)
+    let actual = Array.copy x
+    Elementwise.addScalar (Span actual) scalar
+    sameBits expected actual
+
+    TensorPrimitives.Add(view y, view x, Span expected)
+    let actual = Array.copy y
+    Elementwise.add (view x) (Span actual)
+    sameBits expected actual
+
+    TensorPrimitives.Multiply(view x, scalar, Span expected)
+    let actual = Array.copy x
+    Elementwise.multiplyScalar (Span actual) scalar
+    sameBits expected actual
+
+/// Loss.sumAndDelta's binary cross-entropy as it was written with TensorPrimitives before issue 12.
+let private binaryWithTensorPrimitives (z: float[]) (labels: int[]) (scale: float) =
+    let n = labels.Length
+    let sign = Array.init n (fun i -> if labels[i] = 1 then -1.0 else 1.0)
+    let s, w, correction = Array.zeroCreate n, Array.zeroCreate n, Array.zeroCreate n
+    TensorPrimitives.Multiply(view sign, view z, Span s)
+    TensorPrimitives.Max(view s, 0.0, Span w)
+    let mutable total = TensorPrimitives.Sum(view w)
+    TensorPrimitives.Abs(view s, Span s)
+    TensorPrimitives.Negate(view s, Span s)
+    TensorPrimitives.Exp(view s, Span s)
+    TensorPrimitives.Add(view s, 1.0, Span w)
+    TensorPrimitives.Subtract(view w, 1.0, Span correction)
+    TensorPrimitives.Subtract(view correction, view s, Span correction)
+    TensorPrimitives.Divide(view correction, view w, Span correction)
+    total <- total - TensorPrimitives.Sum(view correction)
+    TensorPrimitives.Log(view w, Span w)
+    total <- total + TensorPrimitives.Sum(view w)
+    let delta = Array.zeroCreate n
+    TensorPrimitives.Multiply(view sign, view z, Span s)
+    TensorPrimitives.Sigmoid(view s, Span s)
+    TensorPrimitives.Multiply(view sign, view s, Span delta)
+    TensorPrimitives.Multiply(view delta, scale, Span delta)
+    total, delta
+
+[<Property>]
+let ``binary cross-entropy gives the bits of its TensorPrimitives form`` (first: float) (rest: float[]) (scale: float) =
+    // A batch has at least one row (TensorPrimitives.Sigmoid refuses an empty span).
+    let logits = Array.append [| first |] rest
+    let n = logits.Length
+    let labels = Array.init n (fun i -> (i * 7 + 3) % 5 % 2)
+    let expectedTotal, expectedDelta = binaryWithTensorPrimitives logits labels scale
+
+    let delta, scratch, scratch2 =
+        Array.zeroCreate n, Array.zeroCreate n, Array.zeroCreate n
+
+    let total =
+        Loss.sumAndDelta
+            BinaryCrossEntropy
+            1
+            (ReadOnlySpan logits)
+            (ReadOnlySpan(Array.zeroCreate<float> n))
+            (ReadOnlySpan labels)
+            scale
+            (Span delta)
+            (Span scratch)
+            (Span scratch2)
+
+    Assert.Equal(bits expectedTotal, bits total)
+    sameBits expectedDelta delta

@@ -53,6 +53,7 @@ module internal LogisticOnePass =
         (dw: float[,])
         (db: float[])
         =
+        Tiering.optimizeNow ()
         let rows = labels.Length
         let inputs = layer.Inputs
         let blockRows = blockRows inputs
@@ -90,6 +91,7 @@ module internal LogisticOnePass =
         let partials = NativePtr.toNativeInt partialPinned
 
         let chunk (c: int) =
+            Tiering.optimizeNow ()
             let r0 = int (int64 rows * int64 c / int64 chunks)
             let r1 = int (int64 rows * int64 (c + 1) / int64 chunks)
             let xp = NativePtr.ofNativeInt<float> x
@@ -111,7 +113,7 @@ module internal LogisticOnePass =
                 ManagedGemv.dotRows<'O, 'V> xp inputs (NativePtr.ofNativeInt<float> w) inputs 1.0 0.0 zp b0 (b0 + count)
 
                 let z = Span<float>(buffers.Logits, b0, count)
-                TensorPrimitives.Add(Span<float>.op_Implicit z, bias, z)
+                Elementwise.addScalar z bias
                 let a = Span<float>(buffers.Activations, b0, count)
                 z.CopyTo a
                 Activation.applyInPlace Sigmoid 1 a
@@ -147,11 +149,7 @@ module internal LogisticOnePass =
         ReadOnlySpan<float>(buffers.Partials, 0, inputs).CopyTo total
 
         for c in 1 .. chunks - 1 do
-            TensorPrimitives.Add(
-                Span<float>.op_Implicit total,
-                ReadOnlySpan<float>(buffers.Partials, c * inputs, inputs),
-                total
-            )
+            Elementwise.add (ReadOnlySpan<float>(buffers.Partials, c * inputs, inputs)) total
 
         let mutable cost = 0.0
         let mutable sum = 0.0

@@ -280,7 +280,7 @@ module internal ManagedGemv =
                 for t in 1 .. blocks - 1 do
                     let total = Span<float>(NativePtr.toVoidPtr partials, n)
                     let part = ReadOnlySpan<float>(NativePtr.toVoidPtr (at partials (t * stride)), n)
-                    TensorPrimitives.Add(Span<float>.op_Implicit total, part, total)
+                    Elementwise.add part total
 
                 let total = ReadOnlySpan<float>(NativePtr.toVoidPtr partials, n)
                 let ys = span y 0 n

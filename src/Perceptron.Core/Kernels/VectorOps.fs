@@ -96,11 +96,8 @@ module internal Pointers =
     let inline span (p: nativeint) (offset: int) (length: int) =
         System.Span<float>(NativePtr.toVoidPtr (NativePtr.add (NativePtr.ofNativeInt<float> p) offset), length)
 
-    /// A stack allocation makes the JIT compile a method with loops fully optimized at once,
-    /// instead of starting at tier 0 (F# does not emit MethodImplOptions.AggressiveOptimization).
-    /// Used by every method that holds a hot loop.
-    let inline optimizeNow () =
-        NativePtr.write (NativePtr.stackalloc<byte> 1) 0uy
+    /// Compiles the calling method fully optimized at once (see Tiering.optimizeNow).
+    let inline optimizeNow () = Tiering.optimizeNow ()
 
     /// Rounds a pinned address up to 64 bytes.
     let inline align64 (p: nativeptr<float>) =
@@ -115,4 +112,4 @@ module internal Pointers =
         if beta = 0.0 then
             row.Clear()
         elif beta <> 1.0 then
-            System.Numerics.Tensors.TensorPrimitives.Multiply(System.Span<float>.op_Implicit row, beta, row)
+            Elementwise.multiplyScalar row beta

@@ -1,0 +1,121 @@
+// The library as a default application gets it: a console app with .NET's default settings (quick
+// JIT on, tiered compilation), unlike bench/Perceptron.Benchmarks, which turns quick JIT off.
+//   first-call [--calls N]                     a small training run (178 x 13, 50 epochs) N times in
+//                                              this process; prints each call's wall and CPU time
+//   compare w1|w2 ...                          the benchmark host's workloads, as framework "perceptron-app"
+// Run the same binary with DOTNET_TC_QuickJit=0 to get the quick-JIT-off figures of the same code.
+using System.Diagnostics;
+using System.Text.Json;
+using Perceptron;
+using Perceptron.Benchmarks;
+
+if (args.Length >= 2 && args[0] == "compare")
+{
+    Workloads.Host = "perceptron-app";
+    var options = Arguments.Parse(args.Skip(2).ToArray());
+    var repeats = options.GetValueOrDefault("repeats", 3);
+    Console.WriteLine(args[1] switch
+    {
+        "w1" => Workloads.W1(options["features"], options["samples"], options["iterations"], repeats),
+        "w2" => Workloads.W2(repeats),
+        _ => throw new ArgumentException($"unknown workload '{args[1]}'; expected w1 or w2"),
+    });
+    return 0;
+}
+
+if (args.Length >= 1 && args[0] == "first-call")
+{
+    var options = Arguments.Parse(args.Skip(1).ToArray());
+    Console.WriteLine(FirstCall.Run(options.GetValueOrDefault("calls", 40)));
+    return 0;
+}
+
+Console.Error.WriteLine("usage: DefaultApp first-call [--calls N] | compare w1 --features F --samples N --iterations I [--repeats R] | compare w2");
+return 2;
+
+/// <summary>The small run of issue 12: a new user's first training calls, timed one by one.</summary>
+internal static class FirstCall
+{
+    public static string Run(int calls)
+    {
+        // 178 x 13 like the wine data set; two classes from a random linear rule, seeded.
+        var (x, y) = Workloads.W1Data(13, 178, 0);
+        var options = new TrainingOptions { Epochs = 50, Seed = 0 };
+        var process = Process.GetCurrentProcess();
+        var wall = new List<double>();
+        var cpu = new List<double>();
+        var threadCpu = new List<double>();
+        var jit = new List<double>();
+        for (var call = 0; call < calls; call++)
+        {
+            process.Refresh();
+            var cpuStart = process.TotalProcessorTime;
+            var threadStart = ThreadCpu.Milliseconds();
+            var jitStart = System.Runtime.JitInfo.GetCompilationTime();
+            var clock = Stopwatch.StartNew();
+            Classifier.Train(x, y, options);
+            var elapsed = clock.Elapsed.TotalMilliseconds;
+            threadCpu.Add(Math.Round(ThreadCpu.Milliseconds() - threadStart, 2));
+            jit.Add(Math.Round((System.Runtime.JitInfo.GetCompilationTime() - jitStart).TotalMilliseconds, 2));
+            process.Refresh();
+            wall.Add(Math.Round(elapsed, 2));
+            // The whole process's CPU time: background tier-1 compilation counts, as it is paid by the app.
+            cpu.Add(Math.Round((process.TotalProcessorTime - cpuStart).TotalMilliseconds, 2));
+        }
+
+        static double Median(IEnumerable<double> values)
+        {
+            var sorted = values.Order().ToArray();
+            return sorted[sorted.Length / 2];
+        }
+
+        return JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["workload"] = "first-call",
+            ["shape"] = "178x13, 50 epochs",
+            ["quick_jit"] = Environment.GetEnvironmentVariable("DOTNET_TC_QuickJit") ?? "default",
+            ["first_ms"] = wall[0],
+            ["calls_2_5_median_ms"] = Median(wall.Skip(1).Take(4)),
+            ["later_median_ms"] = Median(wall.Skip(calls / 2)),
+            ["first_cpu_ms"] = cpu[0],
+            ["calls_2_5_cpu_median_ms"] = Median(cpu.Skip(1).Take(4)),
+            ["later_cpu_median_ms"] = Median(cpu.Skip(calls / 2)),
+            // The training thread's own CPU time: the code's speed, without the JIT's background threads
+            // (a small run trains on the calling thread alone) or the other processes of a shared machine.
+            ["first_thread_cpu_ms"] = threadCpu[0],
+            ["calls_2_5_thread_cpu_median_ms"] = Median(threadCpu.Skip(1).Take(4)),
+            ["later_thread_cpu_median_ms"] = Median(threadCpu.Skip(calls / 2)),
+            // JIT compilation during each call, on any thread: the first call's is its extra start-up cost.
+            ["first_call_jit_ms"] = jit[0],
+            ["calls_2_5_jit_ms"] = jit.Skip(1).Take(4).ToList(),
+            ["jit_ms"] = Math.Round(System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds, 1),
+            ["wall_ms"] = wall,
+            ["thread_cpu_ms"] = threadCpu,
+        });
+    }
+}
+
+/// CPU time of the calling thread (Linux: clock_gettime(CLOCK_THREAD_CPUTIME_ID)); elsewhere the process's.
+internal static class ThreadCpu
+{
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
+    private struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out TimeSpec time);
+
+    public static double Milliseconds()
+    {
+        const int threadCpuClock = 3;
+        if (OperatingSystem.IsLinux() && ClockGetTime(threadCpuClock, out var time) == 0)
+        {
+            return time.Seconds * 1e3 + time.Nanoseconds / 1e6;
+        }
+
+        return Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds;
+    }
+}

@@ -1,0 +1,121 @@
+/// Element-wise passes of the hot path (bias, loss, gradient sums), written here rather than with
+/// TensorPrimitives: a generic TensorPrimitives call starts as unoptimized tier-0 code in an
+/// application with .NET's default quick JIT, and a short loop never leaves it (issue 12). Each
+/// element gets the same IEEE operations in the same order as the TensorPrimitives call it replaces,
+/// so results are bit for bit the same at every vector width.
+namespace Perceptron.Core
+
+open System
+open System.Numerics
+
+/// Element-wise passes over spans, compiled fully optimized on first call (Tiering.optimizeNow).
+module internal Elementwise =
+    /// values <- values + scalar.
+    let addScalar (values: Span<float>) (scalar: float) =
+        Tiering.optimizeNow ()
+        let width = Vector<float>.Count
+        let s = Vector<float>(scalar)
+        let mutable i = 0
+
+        while i + width <= values.Length do
+            (Vector<float>(values.Slice i) + s).CopyTo(values.Slice i)
+            i <- i + width
+
+        while i < values.Length do
+            values[i] <- values[i] + scalar
+            i <- i + 1
+
+    /// total <- total + part.
+    let add (part: ReadOnlySpan<float>) (total: Span<float>) =
+        Tiering.optimizeNow ()
+        let width = Vector<float>.Count
+        let mutable i = 0
+
+        while i + width <= total.Length do
+            (Vector<float>(total.Slice i) + Vector<float>(part.Slice i)).CopyTo(total.Slice i)
+            i <- i + width
+
+        while i < total.Length do
+            total[i] <- total[i] + part[i]
+            i <- i + 1
+
+    /// values <- values * scalar.
+    let multiplyScalar (values: Span<float>) (scalar: float) =
+        Tiering.optimizeNow ()
+        let width = Vector<float>.Count
+        let s = Vector<float>(scalar)
+        let mutable i = 0
+
+        while i + width <= values.Length do
+            (Vector<float>(values.Slice i) * s).CopyTo(values.Slice i)
+            i <- i + width
+
+        while i < values.Length do
+            values[i] <- values[i] * scalar
+            i <- i + 1
+
+    /// The sign of each binary label's loss term: -1 for label 1, 1 otherwise.
+    let signs (labels: ReadOnlySpan<int>) (sign: Span<float>) =
+        Tiering.optimizeNow ()
+
+        for i in 0 .. labels.Length - 1 do
+            sign[i] <- if labels[i] = 1 then -1.0 else 1.0
+
+    /// s <- sign z; positive <- max(s, 0) with Math.Max's rules (NaN stays NaN, -0 gives +0);
+    /// s <- -|s|.
+    let signedLogits (sign: ReadOnlySpan<float>) (z: ReadOnlySpan<float>) (s: Span<float>) (positive: Span<float>) =
+        Tiering.optimizeNow ()
+
+        for i in 0 .. s.Length - 1 do
+            let v = sign[i] * z[i]
+            positive[i] <- Math.Max(v, 0.0)
+            s[i] <- -(Math.Abs v)
+
+    /// From u = e^-|s|: w <- 1 + u and correction <- ((w - 1) - u) / w, log1p's first-order term.
+    let log1pParts (u: ReadOnlySpan<float>) (w: Span<float>) (correction: Span<float>) =
+        Tiering.optimizeNow ()
+        let width = Vector<float>.Count
+        let one = Vector<float>.One
+        let mutable i = 0
+
+        while i + width <= u.Length do
+            let uv = Vector<float>(u.Slice i)
+            let wv = uv + one
+            wv.CopyTo(w.Slice i)
+            (((wv - one) - uv) / wv).CopyTo(correction.Slice i)
+            i <- i + width
+
+        while i < u.Length do
+            let wi = u[i] + 1.0
+            w[i] <- wi
+            correction[i] <- ((wi - 1.0) - u[i]) / wi
+            i <- i + 1
+
+    /// s <- sign z.
+    let multiply (sign: ReadOnlySpan<float>) (z: ReadOnlySpan<float>) (s: Span<float>) =
+        Tiering.optimizeNow ()
+        let width = Vector<float>.Count
+        let mutable i = 0
+
+        while i + width <= s.Length do
+            (Vector<float>(sign.Slice i) * Vector<float>(z.Slice i)).CopyTo(s.Slice i)
+            i <- i + width
+
+        while i < s.Length do
+            s[i] <- sign[i] * z[i]
+            i <- i + 1
+
+    /// delta <- (sign sigma) scale, rounded after each product as two passes would.
+    let scaledProduct (sign: ReadOnlySpan<float>) (sigma: ReadOnlySpan<float>) (scale: float) (delta: Span<float>) =
+        Tiering.optimizeNow ()
+        let width = Vector<float>.Count
+        let scaleV = Vector<float>(scale)
+        let mutable i = 0
+
+        while i + width <= delta.Length do
+            (Vector<float>(sign.Slice i) * Vector<float>(sigma.Slice i) * scaleV).CopyTo(delta.Slice i)
+            i <- i + width
+
+        while i < delta.Length do
+            delta[i] <- sign[i] * sigma[i] * scale
+            i <- i + 1

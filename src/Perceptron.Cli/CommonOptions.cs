@@ -170,7 +170,8 @@ internal static class CommonOptions
     private static int[] ParseWidths(ArgumentResult result)
     {
         var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
-        var parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        // Every width must be there: '' or '4,,4' or '4,' is a typo, not a request for fewer layers.
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
         var widths = new int[parts.Length];
         for (var i = 0; i < parts.Length; i++)
         {

@@ -21,7 +21,7 @@ internal static class EvaluateCommand
         command.SetAction(parse =>
         {
             var plotPath = parse.GetValue(plot);
-            Plots.CheckPath(plotPath, "--plot");
+            Plots.CheckPath(plotPath, "--plot", ("--data", parse.GetValue(data)), ("--model", parse.GetValue(model)));
             var classifier = Classifier.Load(parse.GetValue(model)!);
             if (plotPath is not null && classifier.Classes.Count != 2)
             {

@@ -19,7 +19,8 @@ internal static class PredictCommand
         var command = new Command("predict", "Predict the class of each sample of a CSV file.") { model, data, outputFile };
         command.SetAction(parse =>
         {
-            CommonOptions.CheckOutputPath(parse.GetValue(outputFile), "--output");
+            CommonOptions.CheckOutputPath(
+                parse.GetValue(outputFile), "--output", ("--data", parse.GetValue(data)), ("--model", parse.GetValue(model)));
             var classifier = Classifier.Load(parse.GetValue(model)!);
             var table = DataSource.Load(parse.GetValue(data), classifier.LabelName, LabelColumn.Optional);
             table.CheckFeatures(classifier.FeatureNames);

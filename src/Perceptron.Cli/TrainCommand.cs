@@ -145,8 +145,11 @@ internal static class TrainCommand
 
     private static int Run(Settings settings, TextWriter output, TextWriter error, CancellationToken cancellation)
     {
-        Plots.CheckPath(settings.Plot, "--plot");
-        CommonOptions.CheckOutputPath(settings.Model, "--model");
+        Plots.CheckPath(
+            settings.Plot, "--plot", ("--data", settings.Data), ("--test", settings.Test), ("--warm-start", settings.WarmStart), ("--model", settings.Model));
+
+        // --model may name the --warm-start file: training continues from it and then replaces it, atomically.
+        CommonOptions.CheckOutputPath(settings.Model, "--model", ("--data", settings.Data), ("--test", settings.Test));
         CommonOptions.CheckInitialization(settings.Options.Initialization, settings.Options.HiddenLayers);
         if (settings.Options.Patience is not null && settings.Options.ValidationFraction == 0)
         {

@@ -104,6 +104,10 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>True when <paramref name="path"/> exists and is a device, FIFO or socket: written in place or refused, never replaced.</summary>
+    /// <param name="path">The path to look at.</param>
+    public static bool IsSpecialFile(string path) => SpecialFile.Kind(path) is not null;
+
     /// <summary>Opens a device or FIFO to write in place; refuses the kinds that cannot take a file's content.</summary>
     private static FileStream OpenInPlace(string path, string kind) =>
         kind is "a character device" or "a FIFO"

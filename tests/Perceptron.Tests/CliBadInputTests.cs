@@ -274,6 +274,24 @@ public sealed class CliBadOptionTests(CliBadInputFolder folder) : IClassFixture<
         "error: --output 'folder' is a directory; expected the path of a file to write")]
     [InlineData("--plot is a directory", "train --plot folder.png", 2,
         "error: --plot 'folder.png' is a directory; expected the path of a file to write")]
+    [InlineData("--model is the --data file", "train --data good.csv --model ./good.csv", 2,
+        "error: --model './good.csv' is also --data; expected a different file, so that the run does not write over its own input")]
+    [InlineData("--output is the --model file", "predict --model model.json --data good.csv --output model.json", 2,
+        "error: --output 'model.json' is also --model; expected a different file, so that the run does not write over its own input")]
+    [InlineData("--output is the --data file", "predict --model model.json --data good.csv --output good.csv", 2,
+        "error: --output 'good.csv' is also --data; expected a different file, so that the run does not write over its own input")]
+    [InlineData("export --output is the --model file", "export --model model.json --output model.json", 2,
+        "error: --output 'model.json' is also --model; expected a different file, so that the run does not write over its own input")]
+    [InlineData("--plot is the --data file", "evaluate --model model.json --data good.png --plot good.png", 2,
+        "error: --plot 'good.png' is also --data; expected a different file, so that the run does not write over its own input")]
+    [InlineData("--model name longer than 255 bytes", "train --model mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm.json", 2,
+        "error: --model 'mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm.json': the file name is 261 bytes long; expected at most 255")]
+    [InlineData("an option's value left out", "train --label --epochs 5", 2,
+        "error: --label needs a value, but is followed by the option '--epochs'; give the value after --label (see 'perceptron train --help')")]
+    [InlineData("--hidden with an empty width", "train --hidden 4,,4", 2,
+        "error: --hidden '4,,4' is not valid; expected comma-separated widths >= 1, like 16,8 (see 'perceptron train --help')")]
+    [InlineData("--hidden with a trailing comma", "gradcheck --hidden 4,", 2,
+        "error: --hidden '4,' is not valid; expected comma-separated widths >= 1, like 16,8 (see 'perceptron gradcheck --help')")]
     public Task Is_refused_with_one_line(string @case, string args, int exitCode, string expected)
     {
         _ = @case;

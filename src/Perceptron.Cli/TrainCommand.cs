@@ -202,6 +202,14 @@ internal static class TrainCommand
                 + "expected at least two classes to tell apart" + (split ? " (use more data, or --test-fraction 0)" : string.Empty));
         }
 
+        Limits.CheckTraining(
+            table.FeatureNames.Count,
+            options.WarmStart is { } warmModel ? warmModel.Layers.SkipLast(1).Select(l => l.Units).ToArray() : options.HiddenLayers,
+            classes.Count,
+            labels.Length,
+            options.BatchSize,
+            options.WarmStart is not null);
+
         var plain = Output.Plain(settings.Json);
         var printed = new List<(int Epoch, double Cost)>();
         var fullBatch = options.BatchSize is null || options.BatchSize >= labels.Length;

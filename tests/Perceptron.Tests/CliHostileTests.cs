@@ -37,6 +37,21 @@ public sealed class CliHostileTests(CliBadInputFolder folder) : IClassFixture<Cl
         Assert.Contains("@good.csv (4 samples", result.Stdout, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("train --hidden 2147483647 --epochs 1", "error: --hidden 2147483647 needs about ", " GB of memory to train on 455 samples")]
+    [InlineData("train --hidden 100000,100000 --epochs 1 --batch-size 32", "error: --hidden 100000,100000 needs about ", ", --batch-size 32); this machine can give ")]
+    [InlineData("gradcheck --hidden 100000,100000", "error: --hidden 100000,100000 needs about ", " GB of memory for a gradient check on 569 samples")]
+    [InlineData("gradcheck --hidden 1000", "error: --hidden 1000 makes a gradient check of 3.2E+04 parameters on 569 samples, about ", " operations; expected at most 1E+11")]
+    public async Task A_run_that_cannot_fit_is_refused_before_allocating_naming_the_option_and_the_estimate(string args, string start, string part)
+    {
+        var result = await CliHost.RunAsync(folder.Directory, TimeSpan.FromSeconds(60), args.Split(' '));
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Single(result.StderrLines);
+        Assert.StartsWith(start, result.StderrLines[0], StringComparison.Ordinal);
+        Assert.Contains(part, result.StderrLines[0], StringComparison.Ordinal);
+    }
+
     /// <summary>Runs the host with its stdout sent to <paramref name="stdout"/> by the shell, as `perceptron ... > FILE` does.</summary>
     private async Task<(int ExitCode, string Stderr)> RunWithStdoutAsync(string stdout, string[] args)
     {

@@ -40,6 +40,7 @@ public sealed class CliBadInputFolder : IDisposable
         Write("two-samples.csv", "a,b,y\n1,2,0\n3,4,1\n");
         Write("zeros-only.csv", "a,b,y\n1,2,0\n3,4,0\n");
         // A terminal escape sequence (clear screen) and a vertical tab in column names.
+        File.WriteAllBytes(Path.Combine(Directory, "latin1.csv"), [.. "a,f"u8, 0xE9, .. "1,y\n1,2,0\n3,4,1\n"u8]);
         Write("control-characters.csv", "a\u001b[2Jb,c\u000bd,y\n1,2,0\n3,4,1\n");
 
         Write("model.json", CliFiles.SmallModel);
@@ -140,6 +141,8 @@ public sealed class CliBadDataFileTests(CliBadInputFolder folder) : IClassFixtur
         "error: zeros-only.csv: the 2 training samples hold a single class ('0'); expected at least two classes to tell apart")]
     [InlineData("control characters in a message", "train --data control-characters.csv --label nope", 2,
         "error: control-characters.csv:1: no column named 'nope'; expected the label column, one of 'a\\u001b[2Jb', 'c\\u000bd', 'y'")]
+    [InlineData("a Latin-1 column name", "predict --model model.json --data latin1.csv", 2,
+        "error: latin1.csv:1:4: not valid UTF-8 (byte 0xE9); expected a CSV file in UTF-8 (convert it, e.g. iconv -f latin1 -t utf-8)")]
     [InlineData("a bad --test file", "train --data good.csv --test non-numeric.csv", 2,
         "error: non-numeric.csv:3:2: 'x' is not a number; expected a finite number in column 'b'")]
     [InlineData("a --test file with other columns", "train --data good.csv --test swapped.csv", 2,

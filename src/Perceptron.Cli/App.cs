@@ -167,7 +167,7 @@ internal static class Errors
     /// </summary>
     public static bool IsUserError(Exception e) =>
         e is DataFormatException or UsageException or ArgumentException or FormatException or IOException
-            or UnauthorizedAccessException or OutOfMemoryException;
+            or UnauthorizedAccessException or OutOfMemoryException or OverflowException;
 
     public static string Describe(Exception e) => OneLine(e switch
     {

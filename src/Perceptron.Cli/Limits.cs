@@ -54,3 +54,22 @@ internal static class Limits
             ? (bytes / (1 << 30)).ToString("F1", CultureInfo.InvariantCulture) + " GB"
             : (bytes / (1 << 20)).ToString("F0", CultureInfo.InvariantCulture) + " MB";
 }
+
+/// <summary>Prediction on a file's rows: a row whose forward pass overflows is named with the file.</summary>
+internal static class Rows
+{
+    public static T Overflowing<T>(Table table, Func<T> predict)
+    {
+        try
+        {
+            return predict();
+        }
+        catch (OverflowException e)
+        {
+            // The core counts rows from 0; the file's data rows are counted from 1 here, after the header.
+            var message = System.Text.RegularExpressions.Regex.Replace(
+                e.Message, @"^features row (\d+):", m => $"data row {int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) + 1}:");
+            throw new UsageException($"{table.Source}: {message}");
+        }
+    }
+}

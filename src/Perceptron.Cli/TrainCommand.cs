@@ -263,8 +263,21 @@ internal static class TrainCommand
 
         var seconds = clock.Elapsed.TotalSeconds;
         var classifier = trained.WithNames(table.FeatureNames, table.LabelName ?? "label", classes);
-        var trainAccuracy = classifier.Evaluate(features, labels).Accuracy;
-        double? testAccuracy = testFeatures is null ? null : classifier.Evaluate(testFeatures, testLabels!).Accuracy;
+        double trainAccuracy;
+        double? testAccuracy;
+        try
+        {
+            trainAccuracy = classifier.Evaluate(features, labels).Accuracy;
+            testAccuracy = testFeatures is null ? null : classifier.Evaluate(testFeatures, testLabels!).Accuracy;
+        }
+        catch (OverflowException overflow)
+        {
+            // Finite weights so large that the forward pass overflows: the steps were too large, as in divergence.
+            error.WriteLine(
+                $"error: Training diverged: the trained network cannot be evaluated on {table.Source} ({Errors.OneLine(overflow.Message)}); "
+                + "use a smaller --learning-rate. No model was written.");
+            return ExitCode.Failed;
+        }
         if (settings.Model is not null)
         {
             classifier.Save(settings.Model);

@@ -476,9 +476,14 @@ module Training =
                 reports.MoveNext() |> ignore
                 let report = reports.Current
 
+                // A cost can stay finite while a huge step overflows the weights: that is divergence too.
                 let finite =
                     Double.IsFinite report.Cost
                     && report.ValidationCost |> Option.forall Double.IsFinite
+                    && report.State.Network.Layers
+                       |> List.forall (fun l ->
+                           Seq.cast<float> l.Weights |> Seq.forall Double.IsFinite
+                           && Array.forall Double.IsFinite l.Bias)
 
                 if not finite then
                     result prior costs validationCosts best Diverged

@@ -51,6 +51,15 @@ public sealed class CliBadInputFolder : IDisposable
                 "{ \"activation\": \"softmax\", \"weights\": [[1, 0], [0, 1], [-1, -1]], \"bias\": [0, 0, 0] }",
                 StringComparison.Ordinal));
         Write("empty.json", "");
+        Write("subnormal-std.json", CliFiles.SmallModel.Replace(
+            "\"standardization\": null", "\"standardization\": { \"mean\": [0, 0], \"std\": [5e-324, 1] }", StringComparison.Ordinal));
+        Write("huge-weights.json", CliFiles.SmallModel.Replace("[[1.5, -0.5]]", "[[1e308, 1e308]]", StringComparison.Ordinal));
+        Write("wide.csv", "a,b,y\n1,2,0\n3,4,1\n");
+        using (var huge = File.Create(Path.Combine(Directory, "huge.json")))
+        {
+            huge.SetLength(3L << 30); // sparse: no disk space used
+        }
+
         // As `echo not json > model.json` leaves it: the line break ends up in the parser's message.
         Write("not-json.json", "not json\n");
         Write("wrong-format.json", CliFiles.SmallModel.Replace("\"perceptron-model\"", "\"keras-model\"", StringComparison.Ordinal));
@@ -192,6 +201,14 @@ public sealed class CliBadModelFileTests(CliBadInputFolder folder) : IClassFixtu
         "error: wrong-output.json: layers[0].activation is 'softmax'; expected 'sigmoid' for the output layer of a 2-class model")]
     [InlineData("warm start from a file that is not JSON", "train --data good.csv --warm-start not-json.json", 2,
         "error: not-json.json:1:2: not valid JSON ('not json\\n' is an invalid JSON literal. Expected the literal 'null'); expected a perceptron model file")]
+    [InlineData("a subnormal std", "predict --model subnormal-std.json --data good.csv", 2,
+        "error: subnormal-std.json: standardization.std[0] is 5E-324; expected a positive number of at least 2.2250738585072014E-308 (the smallest normal double; dividing by less overflows)")]
+    [InlineData("a 3 GB model file", "predict --model huge.json --data good.csv", 2,
+        "error: huge.json: the file is 3072 MiB; expected a perceptron model file of at most 512 MiB")]
+    [InlineData("weights whose forward pass overflows", "predict --model huge-weights.json --data wide.csv", 2,
+        "error: wide.csv: data row 1: the forward pass overflows in layers[0] (a value is Infinity); the model's weights are too large for this input, so it has no probability to give")]
+    [InlineData("evaluate with weights whose forward pass overflows", "evaluate --model huge-weights.json --data wide.csv", 2,
+        "error: wide.csv: data row 1: the forward pass overflows in layers[0] (a value is Infinity); the model's weights are too large for this input, so it has no probability to give")]
     [InlineData("evaluate --plot with three classes", "evaluate --model three-classes.json --data good.csv --plot roc.png", 2,
         "error: --plot draws a ROC curve, which needs a two-class model; this one has 3 classes")]
     public Task Is_refused_with_one_line(string @case, string args, int exitCode, string expected)

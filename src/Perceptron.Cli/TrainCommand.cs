@@ -180,6 +180,7 @@ internal static class TrainCommand
         }
         else if (settings.TestFraction > 0)
         {
+            Fractions.Check("--test-fraction", settings.TestFraction, table.Rows, table.Source, "samples");
             var (trainRows, testRows) = Samples.Split(table.Rows, settings.TestFraction, options.Seed);
             testFeatures = Samples.TakeRows(features, testRows);
             testLabels = Samples.TakeRows(labels, testRows);
@@ -202,6 +203,7 @@ internal static class TrainCommand
                 + "expected at least two classes to tell apart" + (split ? " (use more data, or --test-fraction 0)" : string.Empty));
         }
 
+        Fractions.Check("--validation-fraction", options.ValidationFraction, labels.Length, table.Source, "training samples");
         Limits.CheckTraining(
             table.FeatureNames.Count,
             options.WarmStart is { } warmModel ? warmModel.Layers.SkipLast(1).Select(l => l.Units).ToArray() : options.HiddenLayers,

@@ -150,6 +150,10 @@ public sealed class CliBadDataFileTests(CliBadInputFolder folder) : IClassFixtur
         "error: zeros-only.csv: the 2 training samples hold a single class ('0'); expected at least two classes to tell apart")]
     [InlineData("control characters in a message", "train --data control-characters.csv --label nope", 2,
         "error: control-characters.csv:1: no column named 'nope'; expected the label column, one of 'a\\u001b[2Jb', 'c\\u000bd', 'y'")]
+    [InlineData("a test fraction that leaves nothing to train on", "train --data good.csv --test-fraction 0.999", 2,
+        "error: --test-fraction 0.999 holds out all 4 samples of good.csv and leaves none for training; expected a smaller --test-fraction or more data")]
+    [InlineData("a validation fraction that leaves nothing to train on", "train --data good.csv --test-fraction 0 --validation-fraction 0.9", 2,
+        "error: --validation-fraction 0.9 holds out all 4 training samples of good.csv and leaves none for training; expected a smaller --validation-fraction or more data")]
     [InlineData("a Latin-1 column name", "predict --model model.json --data latin1.csv", 2,
         "error: latin1.csv:1:4: not valid UTF-8 (byte 0xE9); expected a CSV file in UTF-8 (convert it, e.g. iconv -f latin1 -t utf-8)")]
     [InlineData("a bad --test file", "train --data good.csv --test non-numeric.csv", 2,

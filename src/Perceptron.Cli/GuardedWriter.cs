@@ -42,5 +42,10 @@ internal sealed class GuardedWriter(TextWriter inner, string name) : TextWriter
         {
             throw new UsageException($"cannot write to {name} ({e.Message.TrimEnd('.')})");
         }
+        catch (UnauthorizedAccessException)
+        {
+            // What the runtime reports for a closed descriptor (`perceptron ... >&-`).
+            throw new UsageException($"cannot write to {name} (it is closed or not writable)");
+        }
     }
 }

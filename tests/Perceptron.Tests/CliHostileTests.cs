@@ -20,10 +20,24 @@ public sealed class CliHostileTests(CliBadInputFolder folder) : IClassFixture<Cl
             return; // /dev/full is a Linux device.
         }
 
-        var (exitCode, stderr) = await RunWithStdoutAsync("/dev/full", args.Split(' '));
+        var (exitCode, stderr) = await RunWithStdoutAsync("> /dev/full", args.Split(' '));
 
         Assert.True(exitCode == 2, $"exit code {exitCode}\n{stderr}");
         Assert.Equal("error: cannot write to standard output (No space left on device)", stderr.TrimEnd('\n'));
+    }
+
+    [Fact]
+    public async Task A_closed_stdout_is_one_line_naming_it_and_exit_code_2()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        var (exitCode, stderr) = await RunWithStdoutAsync(">&-", ["predict", "--model", "model.json", "--data", "good.csv"]);
+
+        Assert.True(exitCode == 2, $"exit code {exitCode}\n{stderr}");
+        Assert.Equal("error: cannot write to standard output (it is closed or not writable)", stderr.TrimEnd('\n'));
     }
 
     [Fact]
@@ -52,8 +66,8 @@ public sealed class CliHostileTests(CliBadInputFolder folder) : IClassFixture<Cl
         Assert.Contains(part, result.StderrLines[0], StringComparison.Ordinal);
     }
 
-    /// <summary>Runs the host with its stdout sent to <paramref name="stdout"/> by the shell, as `perceptron ... > FILE` does.</summary>
-    private async Task<(int ExitCode, string Stderr)> RunWithStdoutAsync(string stdout, string[] args)
+    /// <summary>Runs the host with the shell's <paramref name="redirection"/> of stdout, as `perceptron ... > FILE` does.</summary>
+    private async Task<(int ExitCode, string Stderr)> RunWithStdoutAsync(string redirection, string[] args)
     {
         var start = new ProcessStartInfo("sh")
         {
@@ -62,14 +76,13 @@ public sealed class CliHostileTests(CliBadInputFolder folder) : IClassFixture<Cl
             UseShellExecute = false,
         };
         start.ArgumentList.Add("-c");
-        start.ArgumentList.Add("exec dotnet \"$0\" \"$@\" > \"$PERCEPTRON_STDOUT\"");
+        start.ArgumentList.Add($"exec dotnet \"$0\" \"$@\" {redirection}");
         start.ArgumentList.Add(CliHost.Executable);
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
         }
 
-        start.Environment["PERCEPTRON_STDOUT"] = stdout;
         start.Environment["CI"] = "true";
         start.Environment["NO_COLOR"] = "1";
         using var process = Process.Start(start)!;

@@ -116,7 +116,7 @@ internal static class CommonOptions
         {
             if (otherPath is not null && !special && SameFile(full, otherPath))
             {
-                throw new UsageException($"{option} '{path}' is also {other}; expected a different file, so that the run does not write over its own input");
+                throw new UsageException($"{option} '{path}' is also {other}; expected a different file, so that the run does not write over a file it reads or writes");
             }
         }
 

@@ -14,7 +14,8 @@ internal static class Plots
             return;
         }
 
-        if (!path.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
+        // A device such as /dev/null has no extension to choose by, and takes the PNG in place.
+        if (!path.EndsWith(".png", StringComparison.OrdinalIgnoreCase) && !AtomicFile.IsSpecialFile(path))
         {
             throw new UsageException($"{option} '{path}' is not valid; expected a file name ending in .png");
         }

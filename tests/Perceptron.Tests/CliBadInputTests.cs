@@ -299,15 +299,15 @@ public sealed class CliBadOptionTests(CliBadInputFolder folder) : IClassFixture<
     [InlineData("--plot is a directory", "train --plot folder.png", 2,
         "error: --plot 'folder.png' is a directory; expected the path of a file to write")]
     [InlineData("--model is the --data file", "train --data good.csv --model ./good.csv", 2,
-        "error: --model './good.csv' is also --data; expected a different file, so that the run does not write over its own input")]
+        "error: --model './good.csv' is also --data; expected a different file, so that the run does not write over a file it reads or writes")]
     [InlineData("--output is the --model file", "predict --model model.json --data good.csv --output model.json", 2,
-        "error: --output 'model.json' is also --model; expected a different file, so that the run does not write over its own input")]
+        "error: --output 'model.json' is also --model; expected a different file, so that the run does not write over a file it reads or writes")]
     [InlineData("--output is the --data file", "predict --model model.json --data good.csv --output good.csv", 2,
-        "error: --output 'good.csv' is also --data; expected a different file, so that the run does not write over its own input")]
+        "error: --output 'good.csv' is also --data; expected a different file, so that the run does not write over a file it reads or writes")]
     [InlineData("export --output is the --model file", "export --model model.json --output model.json", 2,
-        "error: --output 'model.json' is also --model; expected a different file, so that the run does not write over its own input")]
+        "error: --output 'model.json' is also --model; expected a different file, so that the run does not write over a file it reads or writes")]
     [InlineData("--plot is the --data file", "evaluate --model model.json --data good.png --plot good.png", 2,
-        "error: --plot 'good.png' is also --data; expected a different file, so that the run does not write over its own input")]
+        "error: --plot 'good.png' is also --data; expected a different file, so that the run does not write over a file it reads or writes")]
     [InlineData("--model name longer than 255 bytes", "train --model mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm.json", 2,
         "error: --model 'mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm.json': the file name is 261 bytes long; expected at most 255")]
     [InlineData("an option's value left out", "train --label --epochs 5", 2,

@@ -55,9 +55,18 @@ internal static class Limits
             : (bytes / (1 << 20)).ToString("F0", CultureInfo.InvariantCulture) + " MB";
 }
 
-/// <summary>Prediction on a file's rows: a row whose forward pass overflows is named with the file.</summary>
+/// <summary>Prediction on a file's rows: a row whose forward pass overflows, or a value that cannot be standardised, is named with the file.</summary>
 internal static class Rows
 {
+    /// <summary>The core counts the matrix's rows from 0; the file's data rows are counted from 1 here, after the header.</summary>
+    private static string DataRow(string message, string prefix) =>
+        System.Text.RegularExpressions.Regex.Replace(
+            message,
+            $@"\b{prefix}(\d+)\b",
+            m => $"data row {int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) + 1}",
+            System.Text.RegularExpressions.RegexOptions.None,
+            TimeSpan.FromSeconds(1));
+
     public static T Overflowing<T>(Table table, Func<T> predict)
     {
         try
@@ -66,10 +75,12 @@ internal static class Rows
         }
         catch (OverflowException e)
         {
-            // The core counts rows from 0; the file's data rows are counted from 1 here, after the header.
-            var message = System.Text.RegularExpressions.Regex.Replace(
-                e.Message, @"^features row (\d+):", m => $"data row {int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) + 1}:");
-            throw new UsageException($"{table.Source}: {message}");
+            throw new UsageException($"{table.Source}: {DataRow(e.Message, "features row ")}");
+        }
+        catch (ArgumentException e) when (e.ParamName == "features" && !e.Message.StartsWith(table.Source, StringComparison.Ordinal))
+        {
+            // The core names the column and the row of the matrix; the user needs the file too.
+            throw new UsageException($"{table.Source}: {DataRow(Errors.Describe(e), "row ")}");
         }
     }
 }

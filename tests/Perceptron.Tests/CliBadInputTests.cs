@@ -54,6 +54,9 @@ public sealed class CliBadInputFolder : IDisposable
         Write("subnormal-std.json", CliFiles.SmallModel.Replace(
             "\"standardization\": null", "\"standardization\": { \"mean\": [0, 0], \"std\": [5e-324, 1] }", StringComparison.Ordinal));
         Write("huge-weights.json", CliFiles.SmallModel.Replace("[[1.5, -0.5]]", "[[1e308, 1e308]]", StringComparison.Ordinal));
+        Write("half-std.json", CliFiles.SmallModel.Replace(
+            "\"standardization\": null", "\"standardization\": { \"mean\": [2.25, 3.125], \"std\": [0.5, 0.5] }", StringComparison.Ordinal));
+        Write("huge-value.csv", "a,b,y\n3,4,1\n1e308,2,0\n");
         Write("wide.csv", "a,b,y\n1,2,0\n3,4,1\n");
         using (var huge = File.Create(Path.Combine(Directory, "huge.json")))
         {
@@ -213,6 +216,8 @@ public sealed class CliBadModelFileTests(CliBadInputFolder folder) : IClassFixtu
         "error: wide.csv: data row 1: the forward pass overflows in layers[0] (a value is Infinity); the model's weights are too large for this input, so it has no probability to give")]
     [InlineData("evaluate with weights whose forward pass overflows", "evaluate --model huge-weights.json --data wide.csv", 2,
         "error: wide.csv: data row 1: the forward pass overflows in layers[0] (a value is Infinity); the model's weights are too large for this input, so it has no probability to give")]
+    [InlineData("a value the model cannot standardise", "predict --model half-std.json --data huge-value.csv", 2,
+        "error: huge-value.csv: features column 'a' cannot be standardised: data row 2 holds 1E+308, more than 1.7976931348623157E+308 standard deviations (0.5) from the mean (2.25); expected values nearer the data the standardisation was fitted on")]
     [InlineData("evaluate --plot with three classes", "evaluate --model three-classes.json --data good.csv --plot roc.png", 2,
         "error: --plot draws a ROC curve, which needs a two-class model; this one has 3 classes")]
     public Task Is_refused_with_one_line(string @case, string args, int exitCode, string expected)

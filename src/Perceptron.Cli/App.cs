@@ -33,6 +33,8 @@ internal static class App
 
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
+        // Every write to stdout goes through one guard: a full disk or a closed pipe is one line, exit 2.
+        output = new GuardedWriter(output, "standard output");
         using var cancellation = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {
@@ -44,33 +46,78 @@ internal static class App
         try
         {
             var root = BuildRoot(output, error, cancellation.Token);
-            var parsed = root.Parse(args);
-            if (parsed.Errors.Count > 0)
+            // Response files are off: `--data @d.csv` names a file called @d.csv, as a shell user expects.
+            var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+            if (MissingValue(parsed) is string missing)
             {
-                var command = string.Join(' ', parsed.CommandResult.Command.Name == root.Name
-                    ? ["perceptron"]
-                    : new[] { "perceptron", parsed.CommandResult.Command.Name });
-                error.WriteLine($"error: {Errors.OneLine(FirstError(parsed).Message)} (see '{command} --help')");
+                error.WriteLine($"error: {missing} (see '{CommandName(root, parsed)} --help')");
                 return ExitCode.BadInput;
             }
 
-            return parsed.Invoke(new InvocationConfiguration
+            if (parsed.Errors.Count > 0)
+            {
+                error.WriteLine($"error: {Errors.OneLine(FirstError(parsed).Message)} (see '{CommandName(root, parsed)} --help')");
+                return ExitCode.BadInput;
+            }
+
+            var code = parsed.Invoke(new InvocationConfiguration
             {
                 Output = output,
                 Error = error,
                 EnableDefaultExceptionHandler = false,
                 ProcessTerminationTimeout = null,
             });
+            output.Flush();
+            return code;
         }
         catch (Exception e) when (Errors.IsUserError(e))
         {
-            error.WriteLine($"error: {Errors.Describe(e)}");
+            TryWriteLine(error, $"error: {Errors.Describe(e)}");
             return ExitCode.BadInput;
         }
         finally
         {
             Console.CancelKeyPress -= onCancel;
         }
+    }
+
+    /// <summary>A line on stderr; if stderr itself is gone there is nowhere left to report to, and the exit code still says it.</summary>
+    private static void TryWriteLine(TextWriter error, string line)
+    {
+        try
+        {
+            error.WriteLine(line);
+        }
+        catch (IOException)
+        {
+            // stderr is closed or full: the exit code is the only report left.
+        }
+    }
+
+    private static string CommandName(RootCommand root, ParseResult parsed) =>
+        parsed.CommandResult.Command.Name == root.Name ? "perceptron" : $"perceptron {parsed.CommandResult.Command.Name}";
+
+    /// <summary>
+    /// An option whose value is another option of the command (`--label --epochs 5`): the user left the value out.
+    /// The parser would take `--epochs` as the label and then blame the stray `5`.
+    /// </summary>
+    private static string? MissingValue(ParseResult parsed)
+    {
+        var names = parsed.CommandResult.Command.Options
+            .SelectMany(o => o.Aliases.Prepend(o.Name))
+            .Concat(["--help", "-h", "-?"])
+            .ToHashSet(StringComparer.Ordinal);
+        foreach (var option in parsed.CommandResult.Children.OfType<OptionResult>())
+        {
+            var value = option.Tokens.FirstOrDefault(t => names.Contains(t.Value.Split('=')[0]));
+            if (value is not null && option.IdentifierToken is { } given)
+            {
+                return $"{given.Value} needs a value, but is followed by the option '{value.Value}'; "
+                    + $"give the value after {given.Value}";
+            }
+        }
+
+        return null;
     }
 
     /// <summary>
@@ -113,12 +160,19 @@ internal static class App
 /// <summary>Which exceptions are the user's mistakes, and how to say them in one line.</summary>
 internal static class Errors
 {
+    /// <summary>
+    /// The user's input or output stopped the run: bad data or options, a missing, unreadable or unwritable file
+    /// (the facade's file errors are IOException types, malformed content a FormatException), or memory the
+    /// machine cannot give.
+    /// </summary>
     public static bool IsUserError(Exception e) =>
-        e is DataFormatException or UsageException or ArgumentException or IOException;
+        e is DataFormatException or UsageException or ArgumentException or FormatException or IOException
+            or UnauthorizedAccessException or OutOfMemoryException or OverflowException;
 
     public static string Describe(Exception e) => OneLine(e switch
     {
         // An ArgumentException's message ends with " (Parameter 'x')"; the message already names it.
+        OutOfMemoryException => $"out of memory ({e.Message.TrimEnd('.')}); use smaller --hidden layers, a smaller --batch-size or less data",
         ArgumentException a when a.ParamName is not null =>
             a.Message.Replace($" (Parameter '{a.ParamName}')", string.Empty, StringComparison.Ordinal),
         _ => e.Message,

@@ -75,12 +75,21 @@ internal static class CommonOptions
         CustomParser = r => ParseDouble(r, "--l2", positive: false),
     };
 
-    /// <summary>Checks a file the command will write before any work is done, so a typo does not cost a training run.</summary>
-    public static void CheckOutputPath(string? path, string option)
+    /// <summary>
+    /// Checks a file the command will write before any work is done, so a typo does not cost a training run: not a
+    /// folder, a name the file system accepts, a folder that exists and takes new files, and none of the files the
+    /// run reads or writes under another option (writing over the data being read would destroy it).
+    /// </summary>
+    public static void CheckOutputPath(string? path, string option, params (string Option, string? Path)[] others)
     {
         if (path is null)
         {
             return;
+        }
+
+        if (path.Length == 0)
+        {
+            throw new UsageException($"{option} is empty; expected the path of a file to write");
         }
 
         if (Directory.Exists(path))
@@ -88,10 +97,70 @@ internal static class CommonOptions
             throw new UsageException($"{option} '{path}' is a directory; expected the path of a file to write");
         }
 
-        var folder = Path.GetDirectoryName(Path.GetFullPath(path));
+        var name = Path.GetFileName(path);
+        var bytes = System.Text.Encoding.UTF8.GetByteCount(name);
+        if (bytes > MaxFileNameBytes)
+        {
+            throw new UsageException($"{option} '{path}': the file name is {bytes} bytes long; expected at most {MaxFileNameBytes}");
+        }
+
+        var full = Path.GetFullPath(path);
+        var folder = Path.GetDirectoryName(full);
         if (folder is not null && !Directory.Exists(folder))
         {
             throw new UsageException($"{option} '{path}': the folder '{folder}' does not exist");
+        }
+
+        var special = AtomicFile.IsSpecialFile(full);
+        foreach (var (other, otherPath) in others)
+        {
+            if (otherPath is not null && !special && SameFile(full, otherPath))
+            {
+                throw new UsageException($"{option} '{path}' is also {other}; expected a different file, so that the run does not write over a file it reads or writes");
+            }
+        }
+
+        if (!special && folder is not null)
+        {
+            ProbeFolder(path, option, folder);
+        }
+    }
+
+    /// <summary>The longest file name (one path component) that Linux and macOS file systems accept, in bytes.</summary>
+    private const int MaxFileNameBytes = 255;
+
+    private static bool SameFile(string full, string other)
+    {
+        static string Resolve(string path)
+        {
+            var full = Path.GetFullPath(path);
+            try
+            {
+                return File.ResolveLinkTarget(full, returnFinalTarget: true)?.FullName ?? full;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return full;
+            }
+        }
+
+        return string.Equals(Resolve(full), Resolve(other), OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+    }
+
+    /// <summary>Creates and deletes a file where the output's temporary file will go: a folder that refuses new files fails now, not after training.</summary>
+    private static void ProbeFolder(string path, string option, string folder)
+    {
+        var probe = Path.Combine(folder, $".perceptron-{Environment.ProcessId}-probe");
+        try
+        {
+            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))
+            {
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            var reason = e is UnauthorizedAccessException ? "permission denied" : e.Message.Split(" : '")[0].TrimEnd('.');
+            throw new UsageException($"{option} '{path}': cannot create a file in the folder '{folder}' ({reason})");
         }
     }
 
@@ -170,7 +239,8 @@ internal static class CommonOptions
     private static int[] ParseWidths(ArgumentResult result)
     {
         var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
-        var parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        // Every width must be there: '' or '4,,4' or '4,' is a typo, not a request for fewer layers.
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
         var widths = new int[parts.Length];
         for (var i = 0; i < parts.Length; i++)
         {

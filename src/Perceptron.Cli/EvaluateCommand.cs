@@ -21,7 +21,7 @@ internal static class EvaluateCommand
         command.SetAction(parse =>
         {
             var plotPath = parse.GetValue(plot);
-            Plots.CheckPath(plotPath, "--plot");
+            Plots.CheckPath(plotPath, "--plot", ("--data", parse.GetValue(data)), ("--model", parse.GetValue(model)));
             var classifier = Classifier.Load(parse.GetValue(model)!);
             if (plotPath is not null && classifier.Classes.Count != 2)
             {
@@ -31,7 +31,7 @@ internal static class EvaluateCommand
             var table = DataSource.Load(parse.GetValue(data), classifier.LabelName);
             table.CheckFeatures(classifier.FeatureNames);
             var labels = table.EncodeLabels(classifier.Classes);
-            var evaluation = classifier.Evaluate(table.Features, labels);
+            var evaluation = Rows.Overflowing(table, () => classifier.Evaluate(table.Features, labels));
             if (plotPath is not null)
             {
                 if (evaluation.RocAuc is not double auc)

@@ -22,7 +22,7 @@ internal static class ExportCommand
         command.SetAction(parse =>
         {
             var path = parse.GetValue(onnx)!;
-            CommonOptions.CheckOutputPath(path, "--output");
+            CommonOptions.CheckOutputPath(path, "--output", ("--model", parse.GetValue(model)));
             var classifier = Classifier.Load(parse.GetValue(model)!);
             classifier.ExportOnnx(path);
             output.WriteLine(

@@ -27,6 +27,7 @@ internal static class GradCheckCommand
             CommonOptions.CheckInitialization(parse.GetValue(init), parse.GetValue(hidden) ?? []);
             var table = DataSource.Load(parse.GetValue(data), parse.GetValue(label));
             var (labels, classes) = DataSource.Encode(table);
+            Limits.CheckGradientCheck(table.FeatureNames.Count, parse.GetValue(hidden) ?? [], classes.Count, labels.Length);
             var options = new TrainingOptions
             {
                 HiddenLayers = parse.GetValue(hidden) ?? [],

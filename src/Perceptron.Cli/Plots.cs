@@ -7,19 +7,20 @@ internal static class Plots
     public const int Height = 560;
 
     /// <summary>Checks a --plot path before any work is done, so a typo does not cost a training run.</summary>
-    public static void CheckPath(string? path, string option)
+    public static void CheckPath(string? path, string option, params (string Option, string? Path)[] others)
     {
         if (path is null)
         {
             return;
         }
 
-        if (!path.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
+        // A device such as /dev/null has no extension to choose by, and takes the PNG in place.
+        if (!path.EndsWith(".png", StringComparison.OrdinalIgnoreCase) && !AtomicFile.IsSpecialFile(path))
         {
             throw new UsageException($"{option} '{path}' is not valid; expected a file name ending in .png");
         }
 
-        CommonOptions.CheckOutputPath(path, option);
+        CommonOptions.CheckOutputPath(path, option, others);
     }
 
     /// <summary>Cost per epoch, and the validation cost when there is one.</summary>

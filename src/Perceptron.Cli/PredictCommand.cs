@@ -19,12 +19,13 @@ internal static class PredictCommand
         var command = new Command("predict", "Predict the class of each sample of a CSV file.") { model, data, outputFile };
         command.SetAction(parse =>
         {
-            CommonOptions.CheckOutputPath(parse.GetValue(outputFile), "--output");
+            CommonOptions.CheckOutputPath(
+                parse.GetValue(outputFile), "--output", ("--data", parse.GetValue(data)), ("--model", parse.GetValue(model)));
             var classifier = Classifier.Load(parse.GetValue(model)!);
             var table = DataSource.Load(parse.GetValue(data), classifier.LabelName, LabelColumn.Optional);
             table.CheckFeatures(classifier.FeatureNames);
-            var probabilities = classifier.PredictProbabilities(table.Features);
-            var predicted = classifier.Predict(table.Features);
+            var probabilities = Rows.Overflowing(table, () => classifier.PredictProbabilities(table.Features));
+            var predicted = Rows.Overflowing(table, () => classifier.Predict(table.Features));
             void Write(TextWriter writer)
             {
                 var header = new[] { "predicted", "probability" }.Concat(classifier.Classes.Select(c => $"p_{c}"));

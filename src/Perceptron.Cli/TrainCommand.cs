@@ -145,8 +145,11 @@ internal static class TrainCommand
 
     private static int Run(Settings settings, TextWriter output, TextWriter error, CancellationToken cancellation)
     {
-        Plots.CheckPath(settings.Plot, "--plot");
-        CommonOptions.CheckOutputPath(settings.Model, "--model");
+        Plots.CheckPath(
+            settings.Plot, "--plot", ("--data", settings.Data), ("--test", settings.Test), ("--warm-start", settings.WarmStart), ("--model", settings.Model));
+
+        // --model may name the --warm-start file: training continues from it and then replaces it, atomically.
+        CommonOptions.CheckOutputPath(settings.Model, "--model", ("--data", settings.Data), ("--test", settings.Test));
         CommonOptions.CheckInitialization(settings.Options.Initialization, settings.Options.HiddenLayers);
         if (settings.Options.Patience is not null && settings.Options.ValidationFraction == 0)
         {
@@ -177,6 +180,7 @@ internal static class TrainCommand
         }
         else if (settings.TestFraction > 0)
         {
+            Fractions.Check("--test-fraction", settings.TestFraction, table.Rows, table.Source, "samples");
             var (trainRows, testRows) = Samples.Split(table.Rows, settings.TestFraction, options.Seed);
             testFeatures = Samples.TakeRows(features, testRows);
             testLabels = Samples.TakeRows(labels, testRows);
@@ -198,6 +202,15 @@ internal static class TrainCommand
                 $"{samples}{left} {(labels.Length == 1 ? "holds" : "hold")} a single class ('{classes[labels[0]]}'); "
                 + "expected at least two classes to tell apart" + (split ? " (use more data, or --test-fraction 0)" : string.Empty));
         }
+
+        Fractions.Check("--validation-fraction", options.ValidationFraction, labels.Length, table.Source, "training samples");
+        Limits.CheckTraining(
+            table.FeatureNames.Count,
+            options.WarmStart is { } warmModel ? warmModel.Layers.SkipLast(1).Select(l => l.Units).ToArray() : options.HiddenLayers,
+            classes.Count,
+            labels.Length,
+            options.BatchSize,
+            options.WarmStart is not null);
 
         var plain = Output.Plain(settings.Json);
         var printed = new List<(int Epoch, double Cost)>();
@@ -262,8 +275,21 @@ internal static class TrainCommand
 
         var seconds = clock.Elapsed.TotalSeconds;
         var classifier = trained.WithNames(table.FeatureNames, table.LabelName, classes);
-        var trainAccuracy = classifier.Evaluate(features, labels).Accuracy;
-        double? testAccuracy = testFeatures is null ? null : classifier.Evaluate(testFeatures, testLabels!).Accuracy;
+        double trainAccuracy;
+        double? testAccuracy;
+        try
+        {
+            trainAccuracy = classifier.Evaluate(features, labels).Accuracy;
+            testAccuracy = testFeatures is null ? null : classifier.Evaluate(testFeatures, testLabels!).Accuracy;
+        }
+        catch (OverflowException overflow)
+        {
+            // Finite weights so large that the forward pass overflows: the steps were too large, as in divergence.
+            error.WriteLine(
+                $"error: Training diverged: the trained network cannot be evaluated on {table.Source} ({Errors.OneLine(overflow.Message)}); "
+                + "use a smaller --learning-rate. No model was written.");
+            return ExitCode.Failed;
+        }
         if (settings.Model is not null)
         {
             classifier.Save(settings.Model);

@@ -1,6 +1,8 @@
 /// Predictions from a trained network: probabilities and classes.
 namespace Perceptron.Core
 
+open System
+
 /// Prediction functions.
 [<RequireQualifiedAccess>]
 module Prediction =
@@ -24,14 +26,56 @@ module Prediction =
 
             best)
 
+    /// Refuses a row whose forward pass overflowed, with an OverflowException naming the row and the layer:
+    /// finite weights and inputs can still give an infinite pre-activation (weights of 1e308), and then
+    /// inf - inf is NaN, or a saturated output is printed as a certain answer. Only rows with a probability
+    /// that is not strictly between 0 and 1 are traced again, one row at a time, so the check costs nothing
+    /// on ordinary data.
+    let private checkRows (network: Network) (features: float[,]) (probabilities: float[,]) =
+        for i in 0 .. probabilities.GetLength 0 - 1 do
+            let mutable certain = false
+
+            for j in 0 .. probabilities.GetLength 1 - 1 do
+                if not (probabilities[i, j] > 0.0 && probabilities[i, j] < 1.0) then
+                    certain <- true
+
+            if certain then
+                let row = Array2D.init 1 (features.GetLength 1) (fun _ j -> features[i, j])
+
+                Formulation.forward network row
+                |> List.iteri (fun l layer ->
+                    let values = Seq.append (Seq.cast<float> layer.Z) (Seq.cast<float> layer.A)
+
+                    match values |> Seq.tryFind (Double.IsFinite >> not) with
+                    | Some value ->
+                        raise (
+                            OverflowException
+                                $"features row {i}: the forward pass overflows in layers[{l}] (a value is {value}); the model's weights are too large for this input, so it has no probability to give"
+                        )
+                    | None -> ())
+
+                for j in 0 .. probabilities.GetLength 1 - 1 do
+                    if not (Double.IsFinite probabilities[i, j]) then
+                        raise (
+                            OverflowException
+                                $"features row {i}: the probability of class {j} is {probabilities[i, j]}; the model's weights are too large for this input"
+                        )
+
     /// Probabilities of features already checked against a valid network.
     let internal probabilitiesUnchecked (network: Network) (features: float[,]) =
-        asProbabilities network (Propagation.forwardUnchecked network features)
+        let probabilities =
+            asProbabilities network (Propagation.forwardUnchecked network features)
 
-    /// Class probabilities, samples x classes (two columns, P(0) and P(1), for a sigmoid output).
+        checkRows network features probabilities
+        probabilities
+
+    /// Class probabilities, samples x classes (two columns, P(0) and P(1), for a sigmoid output); a row whose
+    /// forward pass overflows raises an OverflowException that names it.
     [<CompiledName("Probabilities")>]
     let probabilities (network: Network) (features: float[,]) =
-        asProbabilities network (Propagation.forward network features)
+        let probabilities = asProbabilities network (Propagation.forward network features)
+        checkRows network features probabilities
+        probabilities
 
     /// The predicted class of each sample: probability > 0.5 gives class 1 for a sigmoid output
     /// (the seed's rule), the most probable class (first on ties) for softmax.

@@ -541,9 +541,14 @@ module Training =
                 match reports.Current with
                 | Stopped(state, batch) -> result state costs validationCosts best Interrupted batch
                 | Finished report ->
+                    // A cost can stay finite while a huge step overflows the weights: that is divergence too.
                     let finite =
                         Double.IsFinite report.Cost
                         && report.ValidationCost |> Option.forall Double.IsFinite
+                        && report.State.Network.Layers
+                           |> List.forall (fun l ->
+                               Seq.cast<float> l.Weights |> Seq.forall Double.IsFinite
+                               && Array.forall Double.IsFinite l.Bias)
 
                     if not finite then
                         result prior costs validationCosts best Diverged 0

@@ -17,6 +17,12 @@ public static class ModelFile
     /// <summary>The version of the format that this library writes, and the only one it reads.</summary>
     public const int FormatVersion = 1;
 
+    /// <summary>
+    /// The largest model file read, 512 MiB: about 25 million parameters at 20 characters each, more than a network
+    /// this library trains in memory. A larger file is refused before it is read, not read whole and then refused.
+    /// </summary>
+    public const long MaxBytes = 512L << 20;
+
     /// <summary>Reads and checks a model file.</summary>
     /// <param name="path">The model file; messages name it as given.</param>
     /// <exception cref="DataFormatException">The file is missing, unreadable, not JSON, or not a valid model;
@@ -39,8 +45,25 @@ public static class ModelFile
         byte[] bytes;
         try
         {
+            if (stream.CanSeek && stream.Length > MaxBytes)
+            {
+                throw TooLarge(sourceName, stream.Length);
+            }
+
+            // A stream without a length (a pipe) is read up to the limit, never further.
             using var buffer = new MemoryStream();
-            stream.CopyTo(buffer);
+            var chunk = new byte[1 << 16];
+            int read;
+            while ((read = stream.Read(chunk)) > 0)
+            {
+                if (buffer.Length + read > MaxBytes)
+                {
+                    throw TooLarge(sourceName, null);
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+
             bytes = buffer.ToArray();
         }
         catch (Exception e) when (UserFiles.IsFileError(e))
@@ -98,6 +121,10 @@ public static class ModelFile
             target.Flush();
         });
     }
+
+    private static DataFormatException TooLarge(string source, long? length) => new(
+        source, null, null,
+        $"the file is {(length is long l ? $"{l >> 20} MiB" : "larger than the limit")}; expected a perceptron model file of at most {MaxBytes >> 20} MiB");
 
     private static ModelDocument Parse(byte[] bytes, string source)
     {

@@ -84,6 +84,9 @@ internal static class ModelValidation
         }
     }
 
+    /// <summary>The smallest positive normal double, 2^-1022.</summary>
+    private const double SmallestNormal = 2.2250738585072014E-308;
+
     private static void CheckStandardization(Standardization standardization, int features)
     {
         CheckVector(standardization.Mean, "standardization.mean", features, "one per feature");
@@ -93,6 +96,14 @@ internal static class ModelValidation
             if (standardization.Std[j] <= 0)
             {
                 throw Problem($"standardization.std[{j}] is {MessageText.Number(standardization.Std[j])}; expected a positive number");
+            }
+
+            // A subnormal std (5e-324) turns nearly every value into an infinity when it divides it.
+            if (standardization.Std[j] < SmallestNormal)
+            {
+                throw Problem(
+                    $"standardization.std[{j}] is {MessageText.Number(standardization.Std[j])}; expected a positive number of at least "
+                    + $"{MessageText.Number(SmallestNormal)} (the smallest normal double; dividing by less overflows)");
             }
         }
     }

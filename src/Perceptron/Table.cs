@@ -82,7 +82,7 @@ public sealed class Table
         ArgumentNullException.ThrowIfNull(path);
         CheckLabelArguments(labelColumn, mode);
         using var stream = FileErrors.OpenRead(path, "a CSV file");
-        using var reader = new StreamReader(stream, detectEncodingFromByteOrderMarks: true);
+        using var reader = new StreamReader(new StrictUtf8Stream(stream, path), System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
         return CsvTableReader.Read(reader, path, labelColumn, mode);
     }
 

@@ -71,6 +71,7 @@ internal static class UserFiles
         DirectoryNotFoundException => "no such directory",
         UnauthorizedAccessException or System.Security.SecurityException => "permission denied",
         PathTooLongException => "the path is too long",
-        _ => $"cannot be accessed ({e.Message.TrimEnd('.')})",
+        // The runtime appends " : 'PATH'" to an OS error; the message already leads with the path.
+        _ => $"cannot be accessed ({e.Message.Split(" : '")[0].TrimEnd('.')})",
     };
 }

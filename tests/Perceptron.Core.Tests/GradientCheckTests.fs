@@ -168,7 +168,7 @@ let ``relative difference on known vectors`` () =
     Assert.Equal(sqrt 2.0 / 2.0, GradientCheck.relativeDifference [| 1.0; 0.0 |] [| 0.0; 1.0 |], 15)
     // ||(3,4) - (0,0)|| / (5 + 0) = 1.
     Assert.Equal(1.0, GradientCheck.relativeDifference [| 3.0; 4.0 |] [| 0.0; 0.0 |])
-    Assert.Equal(1e-7, GradientCheck.Threshold)
+    Assert.Equal(1e-6, GradientCheck.Threshold)
 
 [<Fact>]
 let ``check rejects a step that is not a small positive number`` () =
@@ -283,3 +283,28 @@ let ``checkWithL2 rejects a penalty that is not a finite number >= 0, and 0 is t
     let plain = GradientCheck.check 1e-6 network features labels
     let zero = GradientCheck.checkWithL2 0.0 1e-6 network features labels
     Assert.Equal(bits plain.RelativeDifference, bits zero.RelativeDifference)
+
+[<Fact>]
+let ``at 100 classes correct gradients pass the threshold and a gradient missing its L2 term fails it clearly`` () =
+    let random = Random 7
+    let features = Array2D.init 200 4 (fun _ _ -> random.NextDouble() * 2.0 - 1.0)
+    let labels = Array.init 200 (fun i -> i % 100)
+    let network = Network.initialize (Normal 0.1) 3 4 [] Sigmoid 100
+    let lambda = 0.01
+
+    let numeric =
+        Array.init (parameterCount network) (fun k ->
+            let cost delta =
+                let changed = moved network k delta
+                Propagation.cost changed features labels + Optimizer.l2Penalty lambda changed
+
+            (cost 1e-6 - cost -1e-6) / 2e-6)
+
+    let gradients, _ = Propagation.propagate network features labels
+
+    let correct =
+        GradientCheck.relativeDifference (flatten (Optimizer.l2Gradients lambda gradients network)) numeric
+
+    let broken = GradientCheck.relativeDifference (flatten gradients) numeric
+    Assert.True(correct < GradientCheck.Threshold, $"correct gradient: {correct}")
+    Assert.True(broken > 1000.0 * GradientCheck.Threshold, $"broken gradient: {broken}")

@@ -66,3 +66,35 @@ let ``ties go to class 0: p = 0.5 for sigmoid, equal probabilities for softmax``
     let features = array2D [ [ 1.0; -2.0 ]; [ 0.5; 0.5 ] ]
     Assert.Equal<int[]>([| 0; 0 |], Prediction.predict (zero 1 Sigmoid) features)
     Assert.Equal<int[]>([| 0; 0 |], Prediction.predict (zero 4 Softmax) features)
+
+/// A one-layer network with one output unit per row of weights.
+let private layer (weights: float[,]) (activation: Activation) : Network = {
+    Layers = [
+        {
+            Weights = weights
+            Bias = Array.zeroCreate (weights.GetLength 0)
+            Activation = activation
+        }
+    ]
+}
+
+[<Fact>]
+let ``a row whose forward pass overflows is refused by its index, and a saturated but finite row is not`` () =
+    // 1e308 * 2 is infinite: its sigmoid would print as a certain answer, its softmax as NaN.
+    let features = array2D [ [ 0.5; 0.5 ]; [ 2.0; -2.0 ] ]
+
+    for network in
+        [
+            layer (array2D [ [ 1e308; 1e308 ] ]) Sigmoid
+            layer (array2D [ [ 1e308; 1e308 ]; [ -1e308; 0.0 ]; [ 0.0; 1.0 ] ]) Softmax
+        ] do
+        let e =
+            Assert.Throws<System.OverflowException>(fun () -> Prediction.probabilities network features |> ignore)
+
+        Assert.StartsWith("features row 1: the forward pass overflows in layers[0]", e.Message)
+
+    // A logit of 1000 saturates the sigmoid to exactly 1 without any overflow: a certain, sound answer.
+    let saturated =
+        Prediction.probabilities (layer (array2D [ [ 1000.0; 0.0 ] ]) Sigmoid) features
+
+    Assert.Equal(1.0, saturated[1, 1])

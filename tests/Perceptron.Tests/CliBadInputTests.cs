@@ -40,6 +40,7 @@ public sealed class CliBadInputFolder : IDisposable
         Write("two-samples.csv", "a,b,y\n1,2,0\n3,4,1\n");
         Write("zeros-only.csv", "a,b,y\n1,2,0\n3,4,0\n");
         // A terminal escape sequence (clear screen) and a vertical tab in column names.
+        File.WriteAllBytes(Path.Combine(Directory, "latin1.csv"), [.. "a,f"u8, 0xE9, .. "1,y\n1,2,0\n3,4,1\n"u8]);
         Write("control-characters.csv", "a\u001b[2Jb,c\u000bd,y\n1,2,0\n3,4,1\n");
 
         Write("model.json", CliFiles.SmallModel);
@@ -50,6 +51,18 @@ public sealed class CliBadInputFolder : IDisposable
                 "{ \"activation\": \"softmax\", \"weights\": [[1, 0], [0, 1], [-1, -1]], \"bias\": [0, 0, 0] }",
                 StringComparison.Ordinal));
         Write("empty.json", "");
+        Write("subnormal-std.json", CliFiles.SmallModel.Replace(
+            "\"standardization\": null", "\"standardization\": { \"mean\": [0, 0], \"std\": [5e-324, 1] }", StringComparison.Ordinal));
+        Write("huge-weights.json", CliFiles.SmallModel.Replace("[[1.5, -0.5]]", "[[1e308, 1e308]]", StringComparison.Ordinal));
+        Write("half-std.json", CliFiles.SmallModel.Replace(
+            "\"standardization\": null", "\"standardization\": { \"mean\": [2.25, 3.125], \"std\": [0.5, 0.5] }", StringComparison.Ordinal));
+        Write("huge-value.csv", "a,b,y\n3,4,1\n1e308,2,0\n");
+        Write("wide.csv", "a,b,y\n1,2,0\n3,4,1\n");
+        using (var huge = File.Create(Path.Combine(Directory, "huge.json")))
+        {
+            huge.SetLength(3L << 30); // sparse: no disk space used
+        }
+
         // As `echo not json > model.json` leaves it: the line break ends up in the parser's message.
         Write("not-json.json", "not json\n");
         Write("wrong-format.json", CliFiles.SmallModel.Replace("\"perceptron-model\"", "\"keras-model\"", StringComparison.Ordinal));
@@ -140,6 +153,12 @@ public sealed class CliBadDataFileTests(CliBadInputFolder folder) : IClassFixtur
         "error: zeros-only.csv: the 2 training samples hold a single class ('0'); expected at least two classes to tell apart")]
     [InlineData("control characters in a message", "train --data control-characters.csv --label nope", 2,
         "error: control-characters.csv:1: no column named 'nope'; expected the label column, one of 'a\\u001b[2Jb', 'c\\u000bd', 'y'")]
+    [InlineData("a test fraction that leaves nothing to train on", "train --data good.csv --test-fraction 0.999", 2,
+        "error: --test-fraction 0.999 holds out all 4 samples of good.csv and leaves none for training; expected a smaller --test-fraction or more data")]
+    [InlineData("a validation fraction that leaves nothing to train on", "train --data good.csv --test-fraction 0 --validation-fraction 0.9", 2,
+        "error: --validation-fraction 0.9 holds out all 4 training samples of good.csv and leaves none for training; expected a smaller --validation-fraction or more data")]
+    [InlineData("a Latin-1 column name", "predict --model model.json --data latin1.csv", 2,
+        "error: latin1.csv:1:4: not valid UTF-8 (byte 0xE9); expected a CSV file in UTF-8 (convert it, e.g. iconv -f latin1 -t utf-8)")]
     [InlineData("a bad --test file", "train --data good.csv --test non-numeric.csv", 2,
         "error: non-numeric.csv:3:2: 'x' is not a number; expected a finite number in column 'b'")]
     [InlineData("a --test file with other columns", "train --data good.csv --test swapped.csv", 2,
@@ -189,6 +208,16 @@ public sealed class CliBadModelFileTests(CliBadInputFolder folder) : IClassFixtu
         "error: wrong-output.json: layers[0].activation is 'softmax'; expected 'sigmoid' for the output layer of a 2-class model")]
     [InlineData("warm start from a file that is not JSON", "train --data good.csv --warm-start not-json.json", 2,
         "error: not-json.json:1:2: not valid JSON ('not json\\n' is an invalid JSON literal. Expected the literal 'null'); expected a perceptron model file")]
+    [InlineData("a subnormal std", "predict --model subnormal-std.json --data good.csv", 2,
+        "error: subnormal-std.json: standardization.std[0] is 5E-324; expected a positive number of at least 2.2250738585072014E-308 (the smallest normal double; dividing by less overflows)")]
+    [InlineData("a 3 GB model file", "predict --model huge.json --data good.csv", 2,
+        "error: huge.json: the file is 3072 MiB; expected a perceptron model file of at most 512 MiB")]
+    [InlineData("weights whose forward pass overflows", "predict --model huge-weights.json --data wide.csv", 2,
+        "error: wide.csv: data row 1: the forward pass overflows in layers[0] (a value is Infinity); the model's weights are too large for this input, so it has no probability to give")]
+    [InlineData("evaluate with weights whose forward pass overflows", "evaluate --model huge-weights.json --data wide.csv", 2,
+        "error: wide.csv: data row 1: the forward pass overflows in layers[0] (a value is Infinity); the model's weights are too large for this input, so it has no probability to give")]
+    [InlineData("a value the model cannot standardise", "predict --model half-std.json --data huge-value.csv", 2,
+        "error: huge-value.csv: features column 'a' cannot be standardised: data row 2 holds 1E+308, more than 1.7976931348623157E+308 standard deviations (0.5) from the mean (2.25); expected values nearer the data the standardisation was fitted on")]
     [InlineData("evaluate --plot with three classes", "evaluate --model three-classes.json --data good.csv --plot roc.png", 2,
         "error: --plot draws a ROC curve, which needs a two-class model; this one has 3 classes")]
     public Task Is_refused_with_one_line(string @case, string args, int exitCode, string expected)
@@ -274,6 +303,24 @@ public sealed class CliBadOptionTests(CliBadInputFolder folder) : IClassFixture<
         "error: --output 'folder' is a directory; expected the path of a file to write")]
     [InlineData("--plot is a directory", "train --plot folder.png", 2,
         "error: --plot 'folder.png' is a directory; expected the path of a file to write")]
+    [InlineData("--model is the --data file", "train --data good.csv --model ./good.csv", 2,
+        "error: --model './good.csv' is also --data; expected a different file, so that the run does not write over a file it reads or writes")]
+    [InlineData("--output is the --model file", "predict --model model.json --data good.csv --output model.json", 2,
+        "error: --output 'model.json' is also --model; expected a different file, so that the run does not write over a file it reads or writes")]
+    [InlineData("--output is the --data file", "predict --model model.json --data good.csv --output good.csv", 2,
+        "error: --output 'good.csv' is also --data; expected a different file, so that the run does not write over a file it reads or writes")]
+    [InlineData("export --output is the --model file", "export --model model.json --output model.json", 2,
+        "error: --output 'model.json' is also --model; expected a different file, so that the run does not write over a file it reads or writes")]
+    [InlineData("--plot is the --data file", "evaluate --model model.json --data good.png --plot good.png", 2,
+        "error: --plot 'good.png' is also --data; expected a different file, so that the run does not write over a file it reads or writes")]
+    [InlineData("--model name longer than 255 bytes", "train --model mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm.json", 2,
+        "error: --model 'mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm.json': the file name is 261 bytes long; expected at most 255")]
+    [InlineData("an option's value left out", "train --label --epochs 5", 2,
+        "error: --label needs a value, but is followed by the option '--epochs'; give the value after --label (see 'perceptron train --help')")]
+    [InlineData("--hidden with an empty width", "train --hidden 4,,4", 2,
+        "error: --hidden '4,,4' is not valid; expected comma-separated widths >= 1, like 16,8 (see 'perceptron train --help')")]
+    [InlineData("--hidden with a trailing comma", "gradcheck --hidden 4,", 2,
+        "error: --hidden '4,' is not valid; expected comma-separated widths >= 1, like 16,8 (see 'perceptron gradcheck --help')")]
     public Task Is_refused_with_one_line(string @case, string args, int exitCode, string expected)
     {
         _ = @case;

@@ -2,8 +2,10 @@
 // exception types C# code catches, divergence that stays finite, immutability, and small API gaps.
 // Each test failed on the code before the issue (the comment says how where it is not obvious).
 
+using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using Xunit;
 
@@ -129,10 +131,14 @@ public sealed class FacadePromisesTests : IDisposable
 
         Assert.True(result.ExitCode == 130, result.ToString());
         var line = Assert.Single(result.StderrLines);
-        Assert.Matches(@"^interrupted: training stopped in epoch 2 of 1000, after batch \d+; the model of that batch was saved to stopped\.json$", line);
+        // How many epochs end before the signal arrives depends on the machine; the stop is mid-epoch either way.
+        var stopped = Regex.Match(line, @"^interrupted: training stopped in epoch (\d+) of 1000, after batch (\d+); the model of that batch was saved to stopped\.json$");
+        Assert.True(stopped.Success, line);
+        var epoch = int.Parse(stopped.Groups[1].Value, CultureInfo.InvariantCulture);
+        Assert.InRange(epoch, 2, 999);
         var model = Classifier.Load(_scratch.Path("stopped.json"));
-        Assert.Equal(1, model.EpochsRun);
-        Assert.Single(model.Costs);
+        Assert.Equal(epoch - 1, model.EpochsRun);
+        Assert.Equal(epoch - 1, model.Costs.Count);
     }
 
     // ---- 3. Exception types that C# code can catch ----

@@ -41,7 +41,7 @@ public class GradientCheckTests
 
         Assert.True(result.Passed, $"relative difference {result.RelativeDifference}");
         Assert.InRange(result.RelativeDifference, 0, GradientCheck.Threshold);
-        Assert.Equal(1e-7, GradientCheck.Threshold);
+        Assert.Equal(1e-6, GradientCheck.Threshold);
         Assert.Equal(data.Samples, result.Samples);
         Assert.Equal(1e-6, result.Epsilon);
 
@@ -158,5 +158,18 @@ public class GradientCheckTests
 
         Assert.True(SyntheticData.BitIdentical(data.Features, x));
         Assert.Equal(data.Labels, y);
+    }
+
+    [Fact]
+    public void Correct_gradients_of_a_100_class_softmax_pass()
+    {
+        // At 100 classes the rounding noise of the differences reached 1.2e-7, above the old 1e-7 threshold
+        // (the core's GradientCheckTests show that a broken gradient still fails by orders of magnitude).
+        var data = SyntheticData.Blobs(seed: 3, classes: 100, perClass: 3, features: 4, spread: 1.0);
+        var options = new TrainingOptions { Initialization = Initialization.Normal, InitScale = 0.1, Seed = 4 };
+
+        var correct = GradientCheck.Run(data.Features, data.Labels, options);
+
+        Assert.True(correct.Passed, $"relative difference {correct.RelativeDifference}");
     }
 }

@@ -129,7 +129,7 @@ public class PublicApiTests
             lines);
         Assert.Contains("Perceptron.TrainingOptions: public int? BatchSize { get; init; }", lines);
         Assert.Contains("Perceptron.Evaluation: public required double Accuracy { get; init; }", lines);
-        Assert.Contains("Perceptron.GradientCheck: public const double Threshold = 1E-07", lines);
+        Assert.Contains("Perceptron.GradientCheck: public const double Threshold = 1E-06", lines);
         Assert.Contains("Perceptron.StopReason: EarlyStopped = 1", lines);
         Assert.Equal(lines.OrderBy(l => l, StringComparer.Ordinal), lines);
         Assert.Equal(lines.Distinct(), lines);

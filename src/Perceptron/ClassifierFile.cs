@@ -14,21 +14,7 @@ public sealed partial class Classifier
     public void Save(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        const string Expected = "expected a writable path for the model file";
-        if (Directory.Exists(path))
-        {
-            throw new IOException($"{path}: is a directory; expected the path of a model file to write");
-        }
-
-        try
-        {
-            ModelFile.Write(path, ToDocument());
-        }
-        catch (DataFormatException e) when (e.InnerException is { } error && UserFiles.IsFileError(error))
-        {
-            // ModelFile.Write reports file-system errors as a DataFormatException: give C# callers the IOException.
-            throw FileErrors.ForPath(path, error, Expected);
-        }
+        ModelFile.Write(path, ToDocument());
     }
 
     /// <summary>Reads a model file written by <see cref="Save"/> (or by the console host).</summary>

@@ -3,9 +3,8 @@
 // stops the file system (a directory in the file's place, no permission) an IOException. Each message
 // is one line that leads with the path. Malformed content is a DataFormatException, not one of these.
 //
-// Table.Load and Classifier.Load/Save use it. UserFiles.OpenRead (ModelFile.Read(string)) and
-// ModelFile.Write still raise DataFormatException for these cases; they should call OpenRead and
-// ForPath below instead (issue 15's file-I/O work owns those files).
+// Every file the user names is opened through OpenRead, and every write (UserFiles.WriteAtomically)
+// reports its file-system errors through ForPath.
 
 namespace Perceptron;
 

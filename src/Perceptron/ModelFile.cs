@@ -25,12 +25,14 @@ public static class ModelFile
 
     /// <summary>Reads and checks a model file.</summary>
     /// <param name="path">The model file; messages name it as given.</param>
-    /// <exception cref="DataFormatException">The file is missing, unreadable, not JSON, or not a valid model;
-    /// the message names the file and the line and column (invalid JSON) or the JSON path (an invalid model).</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist; the message leads with its path.</exception>
+    /// <exception cref="IOException">The file cannot be read (a missing folder, a directory, no permission, ...).</exception>
+    /// <exception cref="DataFormatException">The file is not JSON or not a valid model; the message names the file
+    /// and the line and column (invalid JSON) or the JSON path (an invalid model).</exception>
     public static ModelDocument Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        using var stream = UserFiles.OpenRead(path, "a perceptron model file");
+        using var stream = FileErrors.OpenRead(path, "a perceptron model file");
         return Read(stream, path);
     }
 
@@ -82,7 +84,7 @@ public static class ModelFile
     /// <param name="path">The model file to create or replace.</param>
     /// <param name="model">The model; it is checked first with <see cref="Validate"/>.</param>
     /// <exception cref="ArgumentException"><paramref name="model"/> is not a valid model (nothing is written).</exception>
-    /// <exception cref="DataFormatException">The file cannot be written (no such directory, permission denied, disk full, ...).</exception>
+    /// <exception cref="IOException">The file cannot be written (no such directory, permission denied, disk full, ...); the message leads with its path.</exception>
     public static void Write(string path, ModelDocument model) => Write(path, model, static stream => stream);
 
     /// <summary>

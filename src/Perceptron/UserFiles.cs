@@ -6,8 +6,9 @@ namespace Perceptron;
 internal static class UserFiles
 {
     /// <summary>
-    /// Writes a file the user named through <see cref="AtomicFile.Write"/>: the old file stays whole on failure,
-    /// and an empty name, a folder or a file error is a <see cref="DataFormatException"/> naming the path.
+    /// Writes a file the user named through <see cref="AtomicFile.Write"/>: the old file stays whole on failure.
+    /// An empty name is an <see cref="ArgumentException"/>; a folder or a file-system error is the
+    /// <see cref="IOException"/> of <see cref="FileErrors.ForPath"/>, leading with the path.
     /// </summary>
     /// <param name="path">The path as the user gave it.</param>
     /// <param name="what">What the file is, for the message, e.g. "the model file".</param>
@@ -16,12 +17,12 @@ internal static class UserFiles
     {
         if (string.IsNullOrWhiteSpace(path))
         {
-            throw new DataFormatException(null, null, null, $"the file name is empty; expected the path of {what} to write");
+            throw new ArgumentException($"the file name is empty; expected the path of {what} to write", nameof(path));
         }
 
         if (Directory.Exists(path))
         {
-            throw new DataFormatException(path, null, null, $"is a directory; expected the path of {what} to write");
+            throw new IOException($"{path}: is a directory; expected the path of {what} to write");
         }
 
         try
@@ -30,33 +31,7 @@ internal static class UserFiles
         }
         catch (Exception e) when (IsFileError(e))
         {
-            throw new DataFormatException(path, null, null, $"{Describe(e)}; expected a writable path for {what}", e);
-        }
-    }
-
-    /// <summary>Opens <paramref name="path"/> for sequential reading.</summary>
-    /// <param name="path">The path as the user gave it.</param>
-    /// <param name="expected">What the file should be, for the message, e.g. "a CSV file".</param>
-    public static FileStream OpenRead(string path, string expected)
-    {
-        if (string.IsNullOrWhiteSpace(path))
-        {
-            throw new DataFormatException(null, null, null, $"the file name is empty; expected the path of {expected}");
-        }
-
-        // Opening a directory fails with a misleading "access denied" on some systems: say what it is.
-        if (Directory.Exists(path))
-        {
-            throw new DataFormatException(path, null, null, $"is a directory; expected {expected}");
-        }
-
-        try
-        {
-            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-        }
-        catch (Exception e) when (IsFileError(e))
-        {
-            throw new DataFormatException(path, null, null, $"{Describe(e)}; expected {expected}", e);
+            throw FileErrors.ForPath(path, e, $"expected a writable path for {what}");
         }
     }
 

@@ -118,7 +118,7 @@ public class OnnxExportTests
         var path = scratch.Path(Path.Combine("missing", "model.onnx"));
         var model = RandomModel(new Random(6), "tanh", 1, features: 3, classes: 2, standardize: false);
 
-        var error = Assert.Throws<DataFormatException>(() => model.ExportOnnx(path));
+        var error = Assert.Throws<DirectoryNotFoundException>(() => model.ExportOnnx(path));
 
         Assert.Contains(path, error.Message, StringComparison.Ordinal);
         Assert.Contains("no such directory", error.Message, StringComparison.Ordinal);

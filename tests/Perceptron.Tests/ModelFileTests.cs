@@ -411,7 +411,7 @@ public class ModelFileTests
         using var scratch = new ScratchDirectory();
         var path = scratch.Path("model.json");
 
-        Assert.Equal($"{path}: no such file; expected a perceptron model file", Assert.Throws<DataFormatException>(() => ModelFile.Read(path)).Message);
+        Assert.Equal($"{path}: no such file; expected a perceptron model file", Assert.Throws<FileNotFoundException>(() => ModelFile.Read(path)).Message);
     }
 
     [Fact]
@@ -421,7 +421,7 @@ public class ModelFileTests
 
         Assert.Equal(
             $"{scratch.Directory}: is a directory; expected a perceptron model file",
-            Assert.Throws<DataFormatException>(() => ModelFile.Read(scratch.Directory)).Message);
+            Assert.Throws<IOException>(() => ModelFile.Read(scratch.Directory)).Message);
     }
 
     [Fact]
@@ -520,7 +520,7 @@ public class ModelFileTests
         var size = ToJson(Mlp()).Length;
         FailingStream? failing = null;
 
-        var error = Assert.Throws<DataFormatException>(
+        var error = Assert.Throws<IOException>(
             () => ModelFile.Write(path, Mlp(), stream => failing = new FailingStream(stream, size / 2, () => new IOException("No space left on device."))));
 
         Assert.Equal($"{path}: cannot be accessed (No space left on device); expected a writable path for the model file", error.Message);
@@ -542,17 +542,17 @@ public class ModelFileTests
     }
 
     [Fact]
-    public void Writing_into_a_missing_directory_or_onto_a_directory_is_a_data_format_exception()
+    public void Writing_into_a_missing_directory_or_onto_a_directory_is_an_IO_exception_naming_the_path()
     {
         using var scratch = new ScratchDirectory();
         var missing = scratch.Path("nowhere/model.json");
 
         Assert.Equal(
             $"{missing}: no such directory; expected a writable path for the model file",
-            Assert.Throws<DataFormatException>(() => ModelFile.Write(missing, Perceptron())).Message);
+            Assert.Throws<DirectoryNotFoundException>(() => ModelFile.Write(missing, Perceptron())).Message);
         Assert.Equal(
             $"{scratch.Directory}: is a directory; expected the path of the model file to write",
-            Assert.Throws<DataFormatException>(() => ModelFile.Write(scratch.Directory, Perceptron())).Message);
+            Assert.Throws<IOException>(() => ModelFile.Write(scratch.Directory, Perceptron())).Message);
         Assert.Empty(Directory.GetFileSystemEntries(scratch.Directory));
     }
 

@@ -17,7 +17,7 @@ public sealed partial class Classifier
     /// and <c>label</c> (int64 class index). The standardisation is part of the graph.
     /// </summary>
     /// <param name="path">The ONNX file to create or replace.</param>
-    /// <exception cref="DataFormatException">The file cannot be written (no such folder, permission denied, ...).</exception>
+    /// <exception cref="IOException">The file cannot be written (no such folder, permission denied, ...); the message leads with its path.</exception>
     public void ExportOnnx(string path)
     {
         ArgumentNullException.ThrowIfNull(path);

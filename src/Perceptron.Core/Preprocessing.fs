@@ -35,17 +35,6 @@ module Preprocessing =
 
         total
 
-    /// Mean and population standard deviation by the textbook sums. Model files pin their bits, but
-    /// Σx overflows for |x| near 1e308 / rows, (x - mean)² for |x| near 1e154, and below about 1e-154
-    /// the squares lose their digits to underflow.
-    let internal plainMoments (column: float[]) =
-        let mean = sum column / float column.Length
-
-        let variance =
-            sum (Array.map (fun x -> (x - mean) ** 2.0) column) / float column.Length
-
-        mean, sqrt variance
-
     /// The largest |x| of a column.
     let private largest (column: float[]) =
         column |> Array.fold (fun m x -> max m (abs x)) 0.0
@@ -66,7 +55,7 @@ module Preprocessing =
 
             Math.ScaleB(mean, k), Math.ScaleB(sqrt variance, k)
 
-    /// Whether plainMoments is exact enough for a column whose largest |x| is this: between 2^-400
+    /// Whether the textbook sums are exact enough for a column whose largest |x| is this: between 2^-400
     /// and 2^400 (about 1e±120) no sum or square of up to 2^200 rows overflows or underflows.
     let private plainIsSafe (largest: float) =
         largest = 0.0
@@ -81,14 +70,32 @@ module Preprocessing =
         if rows = 0 then
             invalidArg "features" "no samples to fit the standardisation on"
 
+        // The textbook sums, row by row so that the array is read in memory order: each column still adds
+        // its values in row order, so the results are those of the sums down each column. Model files pin
+        // their bits. Σx overflows for |x| near 1e308 / rows, (x - mean)² for |x| near 1e154, and below
+        // about 1e-154 the squares lose their digits to underflow: such columns take the scaled sums.
+        let largest = Array.zeroCreate<float> columns
+        let sums = Array.zeroCreate<float> columns
+
+        for i in 0 .. rows - 1 do
+            for j in 0 .. columns - 1 do
+                let x = features[i, j]
+                largest[j] <- max largest[j] (abs x)
+                sums[j] <- sums[j] + x
+
+        let means = Array.init columns (fun j -> sums[j] / float rows)
+        let squares = Array.zeroCreate<float> columns
+
+        for i in 0 .. rows - 1 do
+            for j in 0 .. columns - 1 do
+                squares[j] <- squares[j] + (features[i, j] - means[j]) ** 2.0
+
         let moments =
             Array.init columns (fun j ->
-                let column = Array.init rows (fun i -> features[i, j])
-
-                if plainIsSafe (largest column) then
-                    plainMoments column
+                if plainIsSafe largest[j] then
+                    means[j], sqrt (squares[j] / float rows)
                 else
-                    scaledMoments column)
+                    scaledMoments (Array.init rows (fun i -> features[i, j])))
 
         {
             Mean = Array.map fst moments

@@ -63,6 +63,10 @@ internal static class TrainCommand
             DefaultValueFactory = _ => 0.0,
             CustomParser = r => CommonOptions.ParseDouble(r, "--validation-fraction", positive: false, below: 1),
         };
+        var stratify = new Option<bool>("--stratify")
+        {
+            Description = "Keep each class's share in the --test-fraction and --validation-fraction splits (every class needs 2 samples).",
+        };
         var patience = new Option<int?>("--patience")
         {
             Description = "Stop when the validation cost has not improved for this many epochs.",
@@ -78,7 +82,7 @@ internal static class TrainCommand
         var command = new Command("train", "Train a classifier (the perceptron by default) and report train and test accuracy.")
         {
             data, label, test, testFraction, epochs, learningRate, noStandardize, printEvery, model, json, hidden,
-            activation, optimizer, batchSize, l2, init, initScale, seed, validationFraction, patience, warmStart, plot,
+            activation, optimizer, batchSize, l2, init, initScale, seed, validationFraction, stratify, patience, warmStart, plot,
         };
 
         command.SetAction(parse =>
@@ -124,6 +128,7 @@ internal static class TrainCommand
                     Seed = parse.GetValue(seed),
                     Standardize = !parse.GetValue(noStandardize),
                     ValidationFraction = parse.GetValue(validationFraction),
+                    Stratify = parse.GetValue(stratify),
                     Patience = parse.GetValue(patience),
                 });
             return Run(settings, output, error, cancellation);
@@ -177,7 +182,7 @@ internal static class TrainCommand
         }
         else if (settings.TestFraction > 0)
         {
-            var (trainRows, testRows) = Samples.Split(table.Rows, settings.TestFraction, options.Seed);
+            var (trainRows, testRows) = Samples.Split(table.Rows, settings.TestFraction, options.Seed, options.Stratify ? labels : null);
             testFeatures = Samples.TakeRows(features, testRows);
             testLabels = Samples.TakeRows(labels, testRows);
             features = Samples.TakeRows(features, trainRows);

@@ -158,4 +158,16 @@ public sealed class ImportanceTests
         var line = Assert.Single(result.StderrLines);
         Assert.Contains(option, line, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Help_lists_every_option_of_importance()
+    {
+        using var scratch = new ScratchDirectory();
+        var result = await CliHost.RunAsync(scratch.Directory, "importance", "--help");
+        Assert.Equal(0, result.ExitCode);
+        foreach (var option in new[] { "--model", "--data", "--repeats", "--seed", "--json", "--plot" })
+        {
+            Assert.Contains(option, result.Stdout, StringComparison.Ordinal);
+        }
+    }
 }

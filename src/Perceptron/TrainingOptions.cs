@@ -123,10 +123,10 @@ public sealed record TrainingOptions
     public double ValidationFraction { get; init; }
 
     /// <summary>
-    /// Keep each class's share in the validation split, as scikit-learn's <c>stratify=y</c> (default false, which
-    /// keeps the plain seeded split of earlier versions). Every class then needs at least 2 samples.
+    /// Keep each class's share in the validation split, as scikit-learn's <c>stratify=y</c> (default true). Every
+    /// class then needs at least 2 samples; false gives the plain seeded split of earlier versions.
     /// </summary>
-    public bool Stratify { get; init; }
+    public bool Stratify { get; init; } = true;
 
     /// <summary>Stop when the validation cost has not improved for this many epochs (needs a validation split); null: never.</summary>
     public int? Patience { get; init; }

@@ -44,21 +44,21 @@ public sealed class StratifiedSplitTests
     }
 
     [Fact]
-    public void Stratify_changes_the_validation_split_and_defaults_to_off()
+    public void Stratify_is_on_by_default_and_changes_the_validation_split()
     {
-        Assert.False(new TrainingOptions().Stratify);
+        Assert.True(new TrainingOptions().Stratify);
         var data = SyntheticData.LinearlySeparable(3, 100);
         var labels = Imbalanced();
         var options = new TrainingOptions { Epochs = 3, ValidationFraction = 0.25, Seed = 1 };
-        var plain = Classifier.Train(data.Features, labels, options);
-        var again = Classifier.Train(data.Features, labels, options with { Stratify = false });
+        var byDefault = Classifier.Train(data.Features, labels, options);
         var stratified = Classifier.Train(data.Features, labels, options with { Stratify = true });
-        Assert.Equal(plain.ValidationCosts, again.ValidationCosts);
+        var plain = Classifier.Train(data.Features, labels, options with { Stratify = false });
+        Assert.Equal(byDefault.ValidationCosts, stratified.ValidationCosts);
         Assert.NotEqual(plain.ValidationCosts, stratified.ValidationCosts);
     }
 
     [Fact]
-    public async Task The_console_host_stratifies_the_test_split_with_stratify()
+    public async Task The_console_host_stratifies_the_test_split_unless_no_stratify()
     {
         // 2 positives among 40: a plain half split of some seed puts both in the test rows and leaves
         // training a single class; the stratified split of that seed keeps one on each side.
@@ -74,11 +74,11 @@ public sealed class StratifiedSplitTests
         var seed = Enumerable.Range(0, 100).First(s => Samples.Split(40, 0.5, s).Train.All(i => labels[i] == 0));
         string[] args = ["train", "--data", "data.csv", "--epochs", "2", "--test-fraction", "0.5", "--seed", $"{seed}", "--json"];
 
-        var plain = await CliHost.RunAsync(scratch.Directory, args);
+        var plain = await CliHost.RunAsync(scratch.Directory, [.. args, "--no-stratify"]);
         Assert.True(plain.ExitCode == 2, plain.ToString());
         Assert.Contains("single class", Assert.Single(plain.StderrLines), StringComparison.Ordinal);
 
-        var stratified = await CliHost.RunAsync(scratch.Directory, [.. args, "--stratify"]);
+        var stratified = await CliHost.RunAsync(scratch.Directory, args);
         Assert.True(stratified.ExitCode == 0, stratified.ToString());
         var samples = CliFiles.SingleJsonObject(stratified).GetProperty("samples");
         Assert.Equal(20, samples.GetProperty("train").GetInt32());
@@ -90,8 +90,10 @@ public sealed class StratifiedSplitTests
     {
         using var scratch = new ScratchDirectory();
         CliFiles.Write(scratch.Directory, "data.csv", "a,y\n1,a\n2,a\n3,a\n4,b\n5,b\n6,c\n");
-        var result = await CliHost.RunAsync(scratch.Directory, "train", "--data", "data.csv", "--epochs", "2", "--test-fraction", "0.4", "--stratify");
+        var result = await CliHost.RunAsync(scratch.Directory, "train", "--data", "data.csv", "--epochs", "2", "--test-fraction", "0.4");
         Assert.True(result.ExitCode == 2, result.ToString());
-        Assert.Contains("single sample", Assert.Single(result.StderrLines), StringComparison.Ordinal);
+        var line = Assert.Single(result.StderrLines);
+        Assert.Contains("class 2 has a single sample", line, StringComparison.Ordinal);
+        Assert.Contains("--no-stratify", line, StringComparison.Ordinal);
     }
 }

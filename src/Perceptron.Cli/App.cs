@@ -143,6 +143,7 @@ internal static class App
         root.Subcommands.Add(EvaluateCommand.Build(output));
         root.Subcommands.Add(GradCheckCommand.Build(output));
         root.Subcommands.Add(ExportCommand.Build(output));
+        root.Subcommands.Add(ImportanceCommand.Build(output));
         return root;
     }
 

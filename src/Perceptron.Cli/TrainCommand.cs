@@ -63,6 +63,10 @@ internal static class TrainCommand
             DefaultValueFactory = _ => 0.0,
             CustomParser = r => CommonOptions.ParseDouble(r, "--validation-fraction", positive: false, below: 1),
         };
+        var stratify = new Option<bool>("--no-stratify")
+        {
+            Description = "Split --test-fraction and --validation-fraction at random, without keeping each class's share (stratified by default).",
+        };
         var patience = new Option<int?>("--patience")
         {
             Description = "Stop when the validation cost has not improved for this many epochs.",
@@ -78,7 +82,7 @@ internal static class TrainCommand
         var command = new Command("train", "Train a classifier (the perceptron by default) and report train and test accuracy.")
         {
             data, label, test, testFraction, epochs, learningRate, noStandardize, printEvery, model, json, hidden,
-            activation, optimizer, batchSize, l2, init, initScale, seed, validationFraction, patience, warmStart, plot,
+            activation, optimizer, batchSize, l2, init, initScale, seed, validationFraction, stratify, patience, warmStart, plot,
         };
 
         command.SetAction(parse =>
@@ -124,11 +128,26 @@ internal static class TrainCommand
                     Seed = parse.GetValue(seed),
                     Standardize = !parse.GetValue(noStandardize),
                     ValidationFraction = parse.GetValue(validationFraction),
+                    Stratify = !parse.GetValue(stratify),
                     Patience = parse.GetValue(patience),
                 });
             return Run(settings, output, error, cancellation);
         });
         return command;
+    }
+
+    /// <summary>The --test-fraction split, stratified unless --no-stratify; a class too small to stratify is a usage error.</summary>
+    private static (int[] Train, int[] Test) TestSplit(int rows, double fraction, TrainingOptions options, int[] labels)
+    {
+        try
+        {
+            return Samples.Split(rows, fraction, options.Seed, options.Stratify ? labels : null);
+        }
+        catch (ArgumentException e) when (e.ParamName == "stratifyBy")
+        {
+            var reason = Errors.Describe(e).Replace("(or split without stratifying)", "(or split without stratifying: --no-stratify)", StringComparison.Ordinal);
+            throw new UsageException($"--test-fraction {fraction.ToString(CultureInfo.InvariantCulture)}: {reason}");
+        }
     }
 
     private sealed record Settings(
@@ -181,7 +200,7 @@ internal static class TrainCommand
         else if (settings.TestFraction > 0)
         {
             Fractions.Check("--test-fraction", settings.TestFraction, table.Rows, table.Source, "samples");
-            var (trainRows, testRows) = Samples.Split(table.Rows, settings.TestFraction, options.Seed);
+            var (trainRows, testRows) = TestSplit(table.Rows, settings.TestFraction, options, labels);
             testFeatures = Samples.TakeRows(features, testRows);
             testLabels = Samples.TakeRows(labels, testRows);
             features = Samples.TakeRows(features, trainRows);

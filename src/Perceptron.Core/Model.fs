@@ -59,6 +59,8 @@ type TrainOptions = {
     Standardize: bool
     /// The fraction of samples held out (seeded) for the validation cost, in [0, 1).
     ValidationFraction: float
+    /// Keep each class's share in the validation split (see Preprocessing.stratifiedSplit).
+    Stratify: bool
     /// Early stopping on the validation cost (needs ValidationFraction > 0).
     EarlyStopping: EarlyStopping option
     /// Continue from this model's network, standardisation and names.
@@ -234,7 +236,10 @@ module Model =
                         $"ValidationFraction {options.ValidationFraction} holds out {held} of {samples} samples and leaves none for training; expected a smaller fraction or more samples."
 
                 let train, validation =
-                    Preprocessing.split options.Seed options.ValidationFraction samples
+                    if options.Stratify then
+                        Preprocessing.stratifiedSplit options.Seed options.ValidationFraction labels
+                    else
+                        Preprocessing.split options.Seed options.ValidationFraction samples
 
                 Some train, Some validation
             else

@@ -184,3 +184,84 @@ module Preprocessing =
             invalidArg "fraction" $"a test fraction of {fraction} leaves no training samples out of {samples}"
 
         Array.sort order[testCount..], Array.sort order[.. testCount - 1]
+
+    /// How many of each class's samples a stratified split holds out: the floor of each class's share
+    /// of `total`, then one more to the classes with the largest remainders (ties to the lower class)
+    /// until `total` is reached, never taking every sample of a class.
+    let private allocate (counts: int[]) (total: int) (samples: int) =
+        let exact = counts |> Array.map (fun n -> float n * float total / float samples)
+
+        let taken = exact |> Array.map (fun x -> int (floor x))
+
+        let order =
+            Array.init counts.Length id
+            |> Array.sortWith (fun a b ->
+                let ra, rb = exact[a] - floor exact[a], exact[b] - floor exact[b]
+                if ra <> rb then compare rb ra else compare a b)
+
+        let mutable missing = total - Array.sum taken
+
+        for c in order do
+            if missing > 0 && taken[c] < counts[c] - 1 then
+                taken[c] <- taken[c] + 1
+                missing <- missing - 1
+
+        taken, missing
+
+    /// A seeded split of sample indices into (train, test) that keeps each class's share on both sides
+    /// (as scikit-learn's stratify=y): test holds `heldOut fraction samples` samples, each class
+    /// contributing its share and keeping at least one training sample; both sorted. A class with a
+    /// single sample cannot be split and raises ArgumentException naming `labels`.
+    [<CompiledName("StratifiedSplit")>]
+    let stratifiedSplit (seed: int) (fraction: float) (labels: int[]) =
+        if not (fraction >= 0.0 && fraction < 1.0) then
+            invalidArg "fraction" $"test fraction {fraction}; expected a number in [0, 1)"
+
+        let samples = labels.Length
+
+        match labels |> Array.tryFindIndex (fun y -> y < 0) with
+        | Some i -> invalidArg "labels" $"labels[{i}] is {labels[i]}; expected a class index >= 0"
+        | None -> ()
+
+        let testCount = heldOut fraction samples
+
+        if testCount >= samples then
+            invalidArg "fraction" $"a test fraction of {fraction} leaves no training samples out of {samples}"
+
+        if testCount = 0 then
+            Array.init samples id, [||]
+        else
+            let classes = Array.max labels + 1
+            let counts = Array.zeroCreate classes
+
+            for y in labels do
+                counts[y] <- counts[y] + 1
+
+            match counts |> Array.tryFindIndex (fun n -> n = 1) with
+            | Some c ->
+                invalidArg
+                    "labels"
+                    $"class {c} has a single sample, which a stratified split cannot put on both sides; expected at least 2 samples of every class (or split without stratifying)"
+            | None -> ()
+
+            let quota, missing = allocate counts testCount samples
+
+            if missing > 0 then
+                invalidArg
+                    "fraction"
+                    $"a stratified split of {testCount} test samples out of {samples} would leave some class without training samples; expected a smaller fraction or more samples"
+
+            // One seeded permutation of all samples; each class's first `quota` members in that order are held out.
+            let order = permutation seed samples
+            let left = Array.copy quota
+            let test = ResizeArray testCount
+            let train = ResizeArray(samples - testCount)
+
+            for i in order do
+                if left[labels[i]] > 0 then
+                    left[labels[i]] <- left[labels[i]] - 1
+                    test.Add i
+                else
+                    train.Add i
+
+            Array.sort (train.ToArray()), Array.sort (test.ToArray())

@@ -80,6 +80,7 @@ internal static class Interop
         options.Seed,
         options.Standardize,
         options.ValidationFraction,
+        options.Stratify,
         options.Patience is int p
             ? FSharpOption<Core.EarlyStopping>.Some(new Core.EarlyStopping(p, options.Tolerance))
             : FSharpOption<Core.EarlyStopping>.None,
@@ -150,6 +151,9 @@ internal static class Interop
 
     public static (int[] Train, int[] Test) Split(int seed, double fraction, int samples) =>
         Pair(Core.Preprocessing.Split(seed, fraction, samples));
+
+    public static (int[] Train, int[] Test) StratifiedSplit(int seed, double fraction, int[] labels) =>
+        Pair(Core.Preprocessing.StratifiedSplit(seed, fraction, labels));
 
     public static IReadOnlyList<string> HiddenActivationNames => List(Core.ActivationModule.HiddenNames);
 

@@ -46,11 +46,38 @@ public static class Samples
     /// <param name="samples">The number of samples.</param>
     /// <param name="testFraction">The fraction held out for testing, in [0, 1); 0 gives no test rows.</param>
     /// <param name="seed">Same seed, same split.</param>
-    public static (int[] Train, int[] Test) Split(int samples, double testFraction, int seed)
+    /// <param name="stratifyBy">
+    /// One class index per sample to keep each class's share on both sides (as scikit-learn's <c>stratify=y</c>);
+    /// null: a plain seeded split. Every class then needs at least 2 samples.
+    /// </param>
+    /// <exception cref="ArgumentException">
+    /// A bad count or fraction; <paramref name="stratifyBy"/> of the wrong length, with a negative class, or with a
+    /// class of a single sample.
+    /// </exception>
+    public static (int[] Train, int[] Test) Split(int samples, double testFraction, int seed, int[]? stratifyBy = null)
     {
         Guard.Positive(samples, nameof(samples));
         Guard.Fraction(testFraction, nameof(testFraction));
-        return Interop.Split(seed, testFraction, samples);
+        if (stratifyBy is null)
+        {
+            return Interop.Split(seed, testFraction, samples);
+        }
+
+        if (stratifyBy.Length != samples)
+        {
+            throw new ArgumentException(
+                $"stratifyBy has {MessageText.Count(stratifyBy.Length, "label", "labels")}; expected one per sample ({samples}).",
+                nameof(stratifyBy));
+        }
+
+        try
+        {
+            return Interop.StratifiedSplit(seed, testFraction, stratifyBy);
+        }
+        catch (ArgumentException e) when (e.ParamName == "labels")
+        {
+            throw new ArgumentException(e.Message.Replace(" (Parameter 'labels')", string.Empty, StringComparison.Ordinal).Replace("labels[", "stratifyBy[", StringComparison.Ordinal), nameof(stratifyBy));
+        }
     }
 
     /// <summary>The given rows of a samples x features array, in the given order, as a new array.</summary>

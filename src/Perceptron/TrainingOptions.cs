@@ -122,6 +122,12 @@ public sealed record TrainingOptions
     /// <summary>The fraction of the training samples held out (seeded) for the validation cost, in [0, 1).</summary>
     public double ValidationFraction { get; init; }
 
+    /// <summary>
+    /// Keep each class's share in the validation split, as scikit-learn's <c>stratify=y</c> (default true). Every
+    /// class then needs at least 2 samples; false gives the plain seeded split of earlier versions.
+    /// </summary>
+    public bool Stratify { get; init; } = true;
+
     /// <summary>Stop when the validation cost has not improved for this many epochs (needs a validation split); null: never.</summary>
     public int? Patience { get; init; }
 

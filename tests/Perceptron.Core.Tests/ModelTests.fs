@@ -27,6 +27,7 @@ let options (optimizer: Optimizer) : TrainOptions = {
     Seed = 7
     Standardize = true
     ValidationFraction = 0.25
+    Stratify = false
     EarlyStopping = None
     WarmStart = None
     Classes = None

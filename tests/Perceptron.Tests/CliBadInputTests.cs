@@ -147,7 +147,9 @@ public sealed class CliBadDataFileTests(CliBadInputFolder folder) : IClassFixtur
         "error: single-class.csv: the label column 'y' holds a single class ('0'); expected at least two classes")]
     [InlineData("too many classes for the samples", "train --data too-many-classes.csv", 2,
         "error: too-many-classes.csv: the label column 'y' has 4 classes for 4 samples; expected at least two samples per class on average (is it the label column?)")]
-    [InlineData("the training split holds a single class", "train --data two-samples.csv", 2,
+    [InlineData("a class too small to stratify", "train --data two-samples.csv", 2,
+        "error: --test-fraction 0.2: class 0 has a single sample, which a stratified split cannot put on both sides; expected at least 2 samples of every class (or split without stratifying: --no-stratify)")]
+    [InlineData("the training split holds a single class", "train --data two-samples.csv --no-stratify", 2,
         "error: two-samples.csv: the 1 training sample left after holding out 1 for testing (--test-fraction 0.2) holds a single class ('1'); expected at least two classes to tell apart (use more data, or --test-fraction 0)")]
     [InlineData("a single class, warm start", "train --data zeros-only.csv --warm-start model.json --test-fraction 0", 2,
         "error: zeros-only.csv: the 2 training samples hold a single class ('0'); expected at least two classes to tell apart")]

@@ -86,6 +86,7 @@ public class LayeringTests
                 11,
                 true,
                 0.2,
+                true,
                 FSharpOption<Core.EarlyStopping>.Some(new Core.EarlyStopping(5, 0.0)),
                 FSharpOption<Core.Model>.None,
                 FSharpOption<string[]>.None),

@@ -29,15 +29,10 @@ open System
 open System.IO
 open Perceptron.Core
 
-/// Features (samples x columns) and integer labels (the last column) of a numeric CSV file.
+/// Features (samples x columns) and class indices (the last column) of a CSV file, read by the library.
 let loadCsv (path: string) =
-    let rows =
-        File.ReadAllLines path
-        |> Array.skip 1
-        |> Array.map (fun line -> line.Split ',' |> Array.map float)
-
-    let columns = rows[0].Length - 1
-    Array2D.init rows.Length columns (fun i j -> rows[i][j]), rows |> Array.map (fun r -> int r[columns])
+    let table = Perceptron.Table.Load path
+    table.Features, table.EncodeLabels(Perceptron.Table.Classes table.Labels)
 
 let x, y = loadCsv (Path.Combine(__SOURCE_DIRECTORY__, "../data/flower.csv"))
 let network = Network.initialize Xavier 3 2 [ 8 ] Tanh 2

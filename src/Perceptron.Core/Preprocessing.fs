@@ -62,7 +62,13 @@ module Preprocessing =
         || not (Double.IsFinite largest)
         || (largest >= Math.ScaleB(1.0, -400) && largest <= Math.ScaleB(1.0, 400))
 
-    /// Fits mean and (population) standard deviation per column; finite for any finite column.
+    /// The smallest standard deviation a standardisation uses: the smallest normal double. Dividing by a
+    /// subnormal one overflows for ordinary values, so a column whose spread is smaller counts as constant.
+    [<Literal>]
+    let SmallestStd = 2.2250738585072014e-308
+
+    /// Fits mean and (population) standard deviation per column; finite for any finite column. A constant
+    /// column (a standard deviation below SmallestStd) gets 1, so that it maps to 0.
     [<CompiledName("FitStandardization")>]
     let fitStandardization (features: float[,]) =
         let rows, columns = features.GetLength 0, features.GetLength 1
@@ -99,7 +105,7 @@ module Preprocessing =
 
         {
             Mean = Array.map fst moments
-            Std = moments |> Array.map (fun (_, s) -> if s > 0.0 then s else 1.0)
+            Std = moments |> Array.map (fun (_, s) -> if s >= SmallestStd then s else 1.0)
         }
 
     let private show (x: float) =

@@ -3,6 +3,7 @@
 // programming error. Each message names the element by its JSON path, e.g. "layers[1].bias".
 
 using System.Globalization;
+using Core = Perceptron.Core;
 
 namespace Perceptron;
 
@@ -85,7 +86,7 @@ internal static class ModelValidation
     }
 
     /// <summary>The smallest positive normal double, 2^-1022.</summary>
-    private const double SmallestNormal = 2.2250738585072014E-308;
+    private const double SmallestNormal = Core.Preprocessing.SmallestStd;
 
     private static void CheckStandardization(Standardization standardization, int features)
     {

@@ -268,3 +268,20 @@ let ``a value too far from the fitted mean is an error that names the column and
     // NaN input stays NaN: the input checks name it where it is.
     let standardized = Preprocessing.standardize s (array2D [ [ nan; 0.0 ] ])
     Assert.True(Double.IsNaN standardized[0, 0])
+
+[<Fact>]
+let ``a column whose spread is subnormal counts as constant, so that a model file can hold it`` () =
+    let features =
+        Array2D.init 6 2 (fun i j -> if j = 0 && i % 2 = 1 then 1e-320 else float (i * j))
+
+    let s = Preprocessing.fitStandardization features
+
+    Assert.Equal(1.0, s.Std[0])
+    Assert.True(s.Std[1] >= Preprocessing.SmallestStd)
+
+    Assert.True(
+        Preprocessing.standardize s features
+        |> Seq.cast<float>
+        |> Seq.forall Double.IsFinite,
+        "every standardised value is finite"
+    )

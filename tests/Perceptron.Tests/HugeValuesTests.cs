@@ -147,4 +147,22 @@ public sealed class HugeValuesTests : IDisposable
         Assert.DoesNotContain("NaN", exception.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("\n", exception.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_model_trained_on_a_column_of_subnormal_spread_can_be_saved_and_loaded()
+    {
+        // Column 0 alternates 0 and 1e-320: its standard deviation is subnormal, which a model file refuses.
+        var features = new double[,] { { 0, 0 }, { 1e-320, 1 }, { 0, 0.2 }, { 1e-320, 0.9 } };
+        var model = Classifier.Train(features, [0, 1, 0, 1], new TrainingOptions { Epochs = 10 });
+        var path = Path.Combine(Path.GetTempPath(), $"perceptron-subnormal-{Guid.NewGuid():N}.json");
+        try
+        {
+            model.Save(path);
+            Assert.Equal(model.Predict(features), Classifier.Load(path).Predict(features));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }

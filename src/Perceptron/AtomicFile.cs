@@ -114,9 +114,14 @@ public static class AtomicFile
             ? new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1, FileOptions.None)
             : throw new IOException($"'{path}' is {kind}, not a regular file; expected a file to write");
 
+    /// <summary>How old a dead process's temporary file must be before a write sweeps it.</summary>
+    private static readonly TimeSpan StaleAfter = TimeSpan.FromDays(1);
+
     /// <summary>
     /// Deletes temporary files that a process which no longer runs left in <paramref name="folder"/> (a second Ctrl+C
-    /// or a kill during a write ends the process before it can clean up). A running writer's files are left alone.
+    /// or a kill during a write ends the process before it can clean up). A running writer's files are left alone,
+    /// and so is any file changed in the last day: in a folder shared between machines or containers, a process
+    /// id this machine does not see may belong to a live writer elsewhere.
     /// </summary>
     private static void SweepStale(string folder)
     {
@@ -128,7 +133,8 @@ public static class AtomicFile
                 var dash = name.IndexOf('-');
                 if (dash > 0
                     && int.TryParse(name[..dash], NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
-                    && !IsRunning(pid))
+                    && !IsRunning(pid)
+                    && File.GetLastWriteTimeUtc(file) < DateTime.UtcNow - StaleAfter)
                 {
                     TryDelete(file);
                 }

@@ -72,7 +72,7 @@ public class OutputFileTests
     }
 
     [Fact]
-    public void A_temporary_file_of_a_process_that_ended_is_swept_and_one_of_a_running_process_is_kept()
+    public void A_day_old_temporary_file_of_a_process_that_ended_is_swept_and_recent_or_running_ones_are_kept()
     {
         using var scratch = new ScratchDirectory();
         int ended;
@@ -83,13 +83,19 @@ public class OutputFileTests
         }
 
         var stale = scratch.Path($".perceptron-{ended}-0000abcd.tmp");
+        var recent = scratch.Path($".perceptron-{ended}-0000abce.tmp");
         var running = scratch.Path($".perceptron-{Environment.ProcessId}-0000abcd.tmp");
         File.WriteAllText(stale, "left by a second Ctrl+C");
+        File.WriteAllText(recent, "perhaps a live writer on another machine");
         File.WriteAllText(running, "being written");
+        var twoDaysAgo = DateTime.UtcNow - TimeSpan.FromDays(2);
+        File.SetLastWriteTimeUtc(stale, twoDaysAgo);
+        File.SetLastWriteTimeUtc(running, twoDaysAgo);
 
         AtomicFile.WriteText(scratch.Path("model.json"), w => w.Write("model"));
 
         Assert.False(File.Exists(stale));
+        Assert.True(File.Exists(recent));
         Assert.True(File.Exists(running));
     }
 }

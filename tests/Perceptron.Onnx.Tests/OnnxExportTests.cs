@@ -74,6 +74,22 @@ public class OnnxExportTests
     }
 
     [Fact]
+    public void A_weight_beyond_float32s_range_is_refused_not_exported_as_an_infinity()
+    {
+        var model = Classifier.Train(
+            new double[,] { { 0, 0 }, { 0, 1 }, { 1, 0 }, { 1, 1 } }, [0, 1, 1, 1], new TrainingOptions { Epochs = 5 });
+        var document = model.ToDocument();
+        document.Layers[0].Weights[0, 1] = 1e300;
+        using var stream = new MemoryStream();
+
+        var error = Assert.Throws<ArgumentException>(() => Classifier.FromDocument(document).ExportOnnx(stream));
+
+        Assert.StartsWith("layers[0].", error.Message, StringComparison.Ordinal);
+        Assert.Contains("float32", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, stream.Length);
+    }
+
+    [Fact]
     public void TheGraphHasTheDocumentedInputsOutputsAndMetadata()
     {
         var model = RandomModel(new Random(3), "relu", 2, features: 5, classes: 3, standardize: true);

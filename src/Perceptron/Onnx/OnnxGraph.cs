@@ -3,6 +3,7 @@
 // `probabilities` float32 [N, K] and `label` int64 [N]. Built with the classes that Grpc.Tools
 // generates from the vendored onnx.proto3, so the protobuf encoding is Google.Protobuf's.
 
+using System.Globalization;
 using System.Text.Json;
 using Google.Protobuf;
 using OnnxProto = global::Onnx;
@@ -65,6 +66,20 @@ internal static class OnnxGraph
         return onnx;
     }
 
+    /// <summary>A parameter as float32, which ONNX graphs hold; one beyond float32's range is refused, not turned into an infinity.</summary>
+    private static float Single(double value, int layer, string what)
+    {
+        var single = (float)value;
+        if (!float.IsFinite(single))
+        {
+            throw new ArgumentException(
+                $"layers[{layer}].{what} is {value.ToString("R", CultureInfo.InvariantCulture)} once the standardisation is folded in; "
+                + "expected a number within float32's range (about 3.4E+38), which ONNX graphs hold");
+        }
+
+        return single;
+    }
+
     /// <summary>
     /// The float32 weights (units x inputs) and bias of layer <paramref name="l"/>, computed in double
     /// and rounded once. The first layer absorbs the standardisation: w·((x - m) / s) + b equals
@@ -100,10 +115,10 @@ internal static class OnnxGraph
             for (var u = 0; u < layer.Units; u++)
             {
                 var row = s * layer.Units + u;
-                resultBias[row] = (float)(sign[s] * bias[u]);
+                resultBias[row] = Single(sign[s] * bias[u], l, $"bias[{u}]");
                 for (var j = 0; j < layer.Inputs; j++)
                 {
-                    result[row, j] = (float)(sign[s] * weights[u, j]);
+                    result[row, j] = Single(sign[s] * weights[u, j], l, $"weights[{u}][{j}]");
                 }
             }
         }

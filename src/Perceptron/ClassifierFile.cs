@@ -10,7 +10,7 @@ public sealed partial class Classifier
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist; the message names the path.</exception>
     /// <exception cref="IOException">The file cannot be written (a directory in its place, no permission, disk full, ...); the message names it.</exception>
-    /// <exception cref="DataFormatException"><paramref name="path"/> is empty.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
     public void Save(string path)
     {
         ArgumentNullException.ThrowIfNull(path);

@@ -35,7 +35,7 @@ internal static class CsvTableReader
         }
         catch (Exception e) when (UserFiles.IsFileError(e))
         {
-            throw new DataFormatException(source, null, null, $"{UserFiles.Describe(e)}; expected a readable CSV file", e);
+            throw FileErrors.ForPath(source, e, "expected a readable CSV file");
         }
         catch (TooManyFieldsException e)
         {

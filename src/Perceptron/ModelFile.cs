@@ -39,7 +39,8 @@ public static class ModelFile
     /// <summary>Reads and checks a model from a stream, e.g. an embedded resource.</summary>
     /// <param name="stream">The UTF-8 JSON; read to the end but not disposed.</param>
     /// <param name="sourceName">The name that messages give for the source, e.g. a file name.</param>
-    /// <exception cref="DataFormatException">The stream is unreadable, not JSON, or not a valid model.</exception>
+    /// <exception cref="IOException">The stream cannot be read; the message leads with <paramref name="sourceName"/>.</exception>
+    /// <exception cref="DataFormatException">The content is not JSON, or not a valid model.</exception>
     public static ModelDocument Read(Stream stream, string sourceName)
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -70,7 +71,7 @@ public static class ModelFile
         }
         catch (Exception e) when (UserFiles.IsFileError(e))
         {
-            throw new DataFormatException(sourceName, null, null, $"{UserFiles.Describe(e)}; expected a readable perceptron model file", e);
+            throw FileErrors.ForPath(sourceName, e, "expected a readable perceptron model file");
         }
 
         return Parse(bytes, sourceName);

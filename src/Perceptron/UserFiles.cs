@@ -1,5 +1,6 @@
-// Opening the files a user names: every way that can fail by the user's hand (no such file, a
-// directory, no permission) becomes a DataFormatException that names the file and the reason.
+// Writing the files a user names, and telling file-system errors apart: a failure of the file system
+// (no such folder, a directory, no permission, a full disk) is an IOException from FileErrors that
+// leads with the path; DataFormatException is for malformed content alone.
 
 namespace Perceptron;
 

@@ -550,9 +550,9 @@ public class TableTests
     }
 
     [Fact]
-    public void A_failing_reader_becomes_a_data_format_exception()
+    public void A_failing_reader_is_an_IO_exception_naming_the_source()
     {
-        var error = Assert.Throws<DataFormatException>(() => Table.Read(new FailingReader(), "pipe"));
+        var error = Assert.Throws<IOException>(() => Table.Read(new FailingReader(), "pipe"));
 
         Assert.Equal("pipe: cannot be accessed (The disk is gone); expected a readable CSV file", error.Message);
         Assert.IsType<IOException>(error.InnerException);

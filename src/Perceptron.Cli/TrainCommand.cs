@@ -397,7 +397,7 @@ internal static class TrainCommand
     {
         var rows = new List<(string, string)>
         {
-            ("data", $"{table.Source} ({trainSamples + testSamples} samples, {table.FeatureNames.Count} features, label '{table.LabelName}')"),
+            ("data", $"{table.Source} ({Counted(trainSamples + testSamples, "sample")}, {Counted(table.FeatureNames.Count, "feature")}, label '{table.LabelName}')"),
             ("classes", string.Join(", ", classifier.Classes)),
             ("network", string.Join(" -> ", classifier.Layers.Select(l => $"{l.Units} {l.Activation}").Prepend($"{classifier.FeatureCount} inputs"))),
             ("training", $"{settings.Options.Optimizer}, learning rate {settings.Options.LearningRate}, "
@@ -421,6 +421,10 @@ internal static class TrainCommand
         rows.AddRange(classifier.Warnings.Select(w => ("warning", w)));
         Tables.Print(output, plain, rows);
     }
+
+    /// <summary>"1 sample", "2 samples".</summary>
+    private static string Counted(int count, string noun) =>
+        count.ToString(CultureInfo.InvariantCulture) + " " + (count == 1 ? noun : noun + "s");
 }
 
 /// <summary>An IProgress that reports on the calling thread, in order (Progress&lt;T&gt; posts to the thread pool).</summary>

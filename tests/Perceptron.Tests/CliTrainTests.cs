@@ -72,6 +72,17 @@ public sealed class CliTrainTests : IDisposable
     }
 
     [Fact]
+    public async Task The_summary_counts_one_feature_in_the_singular()
+    {
+        var data = CliFiles.Write(Folder, "one.csv", "x,y\n0,0\n1,1\n0.1,0\n0.9,1\n0.2,0\n0.8,1\n");
+
+        var result = await Run("train", "--data", data, "--test-fraction", "0", "--epochs", "5");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains(result.StdoutLines, l => l.Contains("(6 samples, 1 feature, label 'y')", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Json_output_is_exactly_one_object_with_costs_and_accuracies()
     {
         var withTest = CliHost.RunAsync(Folder, "train", "--json", "--epochs", "300");

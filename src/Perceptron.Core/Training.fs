@@ -547,8 +547,7 @@ module Training =
                         && report.ValidationCost |> Option.forall Double.IsFinite
                         && report.State.Network.Layers
                            |> List.forall (fun l ->
-                               Seq.cast<float> l.Weights |> Seq.forall Double.IsFinite
-                               && Array.forall Double.IsFinite l.Bias)
+                               Buffers.firstNonFinite l.Weights < 0 && Array.forall Double.IsFinite l.Bias)
 
                     if not finite then
                         result prior costs validationCosts best Diverged 0

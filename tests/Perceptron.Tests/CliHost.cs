@@ -137,32 +137,35 @@ internal sealed class CliProcess : IDisposable
     }
 
     /// <summary>
-    /// Waits until the process has <paramref name="path"/> open (Linux: a link in /proc/PID/fd), so a
-    /// signal sent next arrives while the file is read; fails the test after <paramref name="timeout"/>.
+    /// Waits until the process has opened the FIFO <paramref name="path"/> for reading, and returns its
+    /// writing end; fails the test after <paramref name="timeout"/>. Opening a FIFO for writing blocks
+    /// until a reader opens it, so when this returns the process is reading that file, whatever the load.
     /// </summary>
-    public async Task WaitUntilReadingAsync(string path, TimeSpan timeout)
+    public async Task<Stream> OpenReaderPipeAsync(string path, TimeSpan timeout)
     {
-        var full = Path.GetFullPath(path);
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < timeout && !_process.HasExited)
+        var open = Task.Run(() => (Stream)new FileStream(path, FileMode.Open, FileAccess.Write));
+        if (await Task.WhenAny(open, Task.Delay(timeout)) == open)
         {
-            try
-            {
-                if (Directory.EnumerateFileSystemEntries($"/proc/{_process.Id}/fd").Any(fd => new FileInfo(fd).LinkTarget == full))
-                {
-                    return;
-                }
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // A descriptor closed while it was looked at: look again.
-            }
-
-            await Task.Delay(5);
+            return await open;
         }
 
         Kill();
+        // The blocked open returns once the FIFO has a reader: give it one.
+        using (new FileStream(path, FileMode.Open, FileAccess.Read))
+        {
+        }
+
+        (await open).Dispose();
         Assert.Fail($"perceptron did not open {path} within {timeout.TotalSeconds} s.\n{Snapshot()}");
+        throw new UnreachableException();
+    }
+
+    /// <summary>Makes a FIFO (named pipe) at <paramref name="path"/>.</summary>
+    public static void MakeFifo(string path)
+    {
+        using var mkfifo = Process.Start("mkfifo", [path]);
+        mkfifo.WaitForExit();
+        Assert.Equal(0, mkfifo.ExitCode);
     }
 
     /// <summary>Waits for the end and all of its output; kills the process and fails the test after <paramref name="timeout"/>.</summary>

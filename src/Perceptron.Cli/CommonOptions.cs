@@ -24,12 +24,44 @@ internal static class CommonOptions
         CustomParser = r => ParseInt(r, "--seed", int.MinValue),
     };
 
-    public static Option<int[]> Hidden() => new("--hidden")
+    public static Option<HiddenSpec[]> Hidden() => new("--hidden")
     {
-        Description = "Hidden layer widths, comma-separated, e.g. 16,8 (default: none, the perceptron).",
-        HelpName = "W1,W2,...",
+        Description = "Hidden layers, comma-separated widths, each with its own activation if given as WIDTH:NAME, "
+            + "e.g. 16,8 or 16:relu,8:tanh (a width without :NAME takes --activation; default: none, the perceptron).",
+        HelpName = "W1[:ACT],W2[:ACT],...",
         DefaultValueFactory = _ => [],
         CustomParser = ParseWidths,
+    };
+
+    /// <summary>The widths of --hidden.</summary>
+    public static int[] Widths(HiddenSpec[]? hidden) => hidden?.Select(h => h.Size).ToArray() ?? [];
+
+    /// <summary>The layers of --hidden when one names its own activation (the others take --activation); null when none does.</summary>
+    public static HiddenLayer[]? Layers(HiddenSpec[]? hidden, Activation activation) =>
+        hidden is not null && hidden.Any(h => h.Activation is not null)
+            ? hidden.Select(h => new HiddenLayer(h.Size, h.Activation ?? activation)).ToArray()
+            : null;
+
+    /// <summary>The --schedule option: the facade's (the core's) schedule syntax.</summary>
+    public static Option<LearningRateSchedule> Schedule() => new("--schedule")
+    {
+        Description = "Learning-rate schedule per epoch: constant; step:EVERY:FACTOR (times FACTOR every EVERY epochs); "
+            + "exponential:GAMMA (times GAMMA every epoch); cosine[:FLOOR] (down to FLOOR x the rate at the end of the run).",
+        HelpName = "constant|step:EVERY:FACTOR|exponential:GAMMA|cosine[:FLOOR]",
+        DefaultValueFactory = _ => LearningRateSchedule.Constant,
+        CustomParser = r =>
+        {
+            var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : string.Empty;
+            try
+            {
+                return LearningRateSchedule.Parse(text);
+            }
+            catch (ArgumentException e)
+            {
+                r.AddError($"--schedule '{text}' is not valid: {Errors.Describe(e).TrimEnd('.')}");
+                return LearningRateSchedule.Constant;
+            }
+        },
     };
 
     public static Option<Activation> HiddenActivation() => new("--activation")
@@ -236,21 +268,39 @@ internal static class CommonOptions
         return default;
     }
 
-    private static int[] ParseWidths(ArgumentResult result)
+    private static HiddenSpec[] ParseWidths(ArgumentResult result)
     {
         var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
         // Every width must be there: '' or '4,,4' or '4,' is a typo, not a request for fewer layers.
         var parts = text.Split(',', StringSplitOptions.TrimEntries);
-        var widths = new int[parts.Length];
+        var layers = new HiddenSpec[parts.Length];
         for (var i = 0; i < parts.Length; i++)
         {
-            if (!int.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out widths[i]) || widths[i] < 1)
+            var pieces = parts[i].Split(':', 2, StringSplitOptions.TrimEntries);
+            if (!int.TryParse(pieces[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var width) || width < 1)
             {
-                result.AddError($"--hidden '{text}' is not valid; expected comma-separated widths >= 1, like 16,8");
+                result.AddError($"--hidden '{text}' is not valid; expected comma-separated widths >= 1, each optionally with :ACTIVATION, like 16,8 or 16:relu,8:tanh");
                 return [];
             }
+
+            Activation? activation = null;
+            if (pieces.Length == 2)
+            {
+                activation = Names.ParseActivation(pieces[1]);
+                if (activation is null)
+                {
+                    result.AddError(
+                        $"--hidden '{text}': activation '{pieces[1]}' is not known; expected one of {string.Join(", ", ActivationNames.Keys)}");
+                    return [];
+                }
+            }
+
+            layers[i] = new HiddenSpec(width, activation);
         }
 
-        return widths;
+        return layers;
     }
 }
+
+/// <summary>One --hidden layer: its width, and its activation when given as WIDTH:NAME.</summary>
+internal sealed record HiddenSpec(int Size, Activation? Activation);

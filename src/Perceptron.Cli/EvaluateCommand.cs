@@ -49,6 +49,7 @@ internal static class EvaluateCommand
                     {
                         data = table.Source,
                         model = parse.GetValue(model),
+                        layers = classifier.Layers.Select(l => new { units = l.Units, inputs = l.Inputs, activation = l.Activation }),
                         samples = evaluation.Samples,
                         classes = evaluation.Classes,
                         accuracy = evaluation.Accuracy,
@@ -65,6 +66,7 @@ internal static class EvaluateCommand
             var summary = new List<(string, string)>
             {
                 ("data", $"{table.Source} ({evaluation.Samples} samples)"),
+                ("network", string.Join(" -> ", classifier.Layers.Select(l => $"{l.Units} {l.Activation}").Prepend($"{classifier.FeatureCount} inputs"))),
                 ("accuracy", Output.Percent(evaluation.Accuracy)),
                 ("log loss", Output.Number(evaluation.LogLoss)),
                 ("ROC AUC", evaluation.RocAuc is double a ? Output.Number(a) : "- (two classes only)"),

@@ -24,13 +24,14 @@ internal static class GradCheckCommand
         };
         command.SetAction(parse =>
         {
-            CommonOptions.CheckInitialization(parse.GetValue(init), parse.GetValue(hidden) ?? []);
+            CommonOptions.CheckInitialization(parse.GetValue(init), CommonOptions.Widths(parse.GetValue(hidden)));
             var table = DataSource.Load(parse.GetValue(data), parse.GetValue(label));
             var (labels, classes) = DataSource.Encode(table);
-            Limits.CheckGradientCheck(table.FeatureNames.Count, parse.GetValue(hidden) ?? [], classes.Count, labels.Length);
+            Limits.CheckGradientCheck(table.FeatureNames.Count, CommonOptions.Widths(parse.GetValue(hidden)), classes.Count, labels.Length);
             var options = new TrainingOptions
             {
-                HiddenLayers = parse.GetValue(hidden) ?? [],
+                HiddenLayers = CommonOptions.Widths(parse.GetValue(hidden)),
+                Layers = CommonOptions.Layers(parse.GetValue(hidden), parse.GetValue(activation)),
                 Activation = parse.GetValue(activation),
                 Initialization = parse.GetValue(init),
                 InitScale = parse.GetValue(initScale),

@@ -78,11 +78,20 @@ internal static class TrainCommand
             HelpName = "FILE",
         };
         var plot = new Option<string?>("--plot") { Description = "Write the learning curve to this PNG file.", HelpName = "FILE.png" };
+        var schedule = CommonOptions.Schedule();
+        var warmup = new Option<int>("--warmup")
+        {
+            Description = "Epochs of linear learning-rate warm-up before the --schedule (from rate / EPOCHS up to the rate).",
+            HelpName = "EPOCHS",
+            DefaultValueFactory = _ => 0,
+            CustomParser = r => CommonOptions.ParseInt(r, "--warmup", 0),
+        };
 
         var command = new Command("train", "Train a classifier (the perceptron by default) and report train and test accuracy.")
         {
             data, label, test, testFraction, epochs, learningRate, noStandardize, printEvery, model, json, hidden,
             activation, optimizer, batchSize, l2, init, initScale, seed, validationFraction, stratify, patience, warmStart, plot,
+            schedule, warmup,
         };
 
         command.SetAction(parse =>
@@ -116,7 +125,8 @@ internal static class TrainCommand
                 Plot: parse.GetValue(plot),
                 Options: new TrainingOptions
                 {
-                    HiddenLayers = parse.GetValue(hidden) ?? [],
+                    HiddenLayers = CommonOptions.Widths(parse.GetValue(hidden)),
+                    Layers = CommonOptions.Layers(parse.GetValue(hidden), parse.GetValue(activation)),
                     Activation = parse.GetValue(activation),
                     Optimizer = chosenOptimizer,
                     LearningRate = parse.GetValue(learningRate) ?? (chosenOptimizer == Optimizer.Adam ? 0.001 : 0.5),
@@ -130,6 +140,7 @@ internal static class TrainCommand
                     ValidationFraction = parse.GetValue(validationFraction),
                     Stratify = !parse.GetValue(stratify),
                     Patience = parse.GetValue(patience),
+                    Schedule = parse.GetValue(schedule)! with { Warmup = parse.GetValue(warmup) },
                 });
             return Run(settings, output, error, cancellation);
         });
@@ -332,6 +343,8 @@ internal static class TrainCommand
                     layers = classifier.Layers.Select(l => new { units = l.Units, inputs = l.Inputs, activation = l.Activation }),
                     optimizer = options.Optimizer.ToString(),
                     learningRate = options.LearningRate,
+                    schedule = options.Schedule.Text,
+                    warmup = options.Schedule.Warmup,
                     epochs = classifier.EpochsRun,
                     stopReason = classifier.StopReason.ToString(),
                     warnings = classifier.Warnings,
@@ -403,6 +416,7 @@ internal static class TrainCommand
             ("training", $"{settings.Options.Optimizer}, learning rate {settings.Options.LearningRate}, "
                 + (settings.Options.BatchSize is int b ? $"batch {b}" : "full batch")
                 + $", {classifier.EpochsRun} epochs" + (classifier.StopReason == StopReason.EarlyStopped ? " (stopped early)" : string.Empty)),
+            ("schedule", settings.Options.Schedule.ToString()),
             ("final cost", classifier.Costs.Count > 0 ? Output.Number(classifier.Costs[^1]) : "-"),
             ("train accuracy", $"{Output.Percent(trainAccuracy)} ({trainSamples} samples)"),
             ("test accuracy", testAccuracy is double t ? $"{Output.Percent(t)} ({testSamples} samples)" : "no test split"),

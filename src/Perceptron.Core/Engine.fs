@@ -7,8 +7,9 @@ open System
 /// The same steps on buffers of its own: parameters, gradients and optimizer state are updated in place
 /// by the optimizer's rule, with the arithmetic of its pure Update, so the states it reports are
 /// bit-identical to the pure fold's. No parameter-sized array is allocated per step; State copies the
-/// buffers out. `lambda` is the optimizer's L2 coefficient, for the reported cost.
-type internal Engine(rule: UpdateRule, lambda: float, start: TrainingState) =
+/// buffers out. `lambda` is the optimizer's L2 coefficient, for the reported cost; `rate` gives the
+/// learning rate's factor for a state's Epoch (the schedule's).
+type internal Engine(rule: UpdateRule, lambda: float, rate: int -> float, start: TrainingState) =
     inherit Stepper()
 
     static let copy = Optimizer.copyGradients
@@ -26,6 +27,7 @@ type internal Engine(rule: UpdateRule, lambda: float, start: TrainingState) =
     let mutable epoch = start.Epoch
     let mutable cost = start.Cost
     let mutable hasGradients = false
+    let mutable scale = rate start.Epoch
 
     do
         if slots.Length <> rule.Slots then
@@ -49,6 +51,7 @@ type internal Engine(rule: UpdateRule, lambda: float, start: TrainingState) =
 
             rule.Apply(
                 updates,
+                scale,
                 true,
                 Buffers.span2 layer.Weights,
                 scratch,
@@ -61,6 +64,7 @@ type internal Engine(rule: UpdateRule, lambda: float, start: TrainingState) =
 
             rule.Apply(
                 updates,
+                scale,
                 false,
                 Span<float> layer.Bias,
                 scratch,
@@ -72,7 +76,9 @@ type internal Engine(rule: UpdateRule, lambda: float, start: TrainingState) =
         hasGradients <- true
         cost
 
-    override _.EndEpoch() = epoch <- epoch + 1
+    override _.EndEpoch() =
+        epoch <- epoch + 1
+        scale <- rate epoch
 
     override _.State = {
         Network = {

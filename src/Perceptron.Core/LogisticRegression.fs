@@ -153,7 +153,8 @@ module LogisticRegression =
         // Only the last state and the recorded costs are kept, so the steps run in place (bit-identical
         // to the fold of Training.step; the buffers never leave this call).
         use run =
-            (Training.batchSteps (Training.stepper optimizer) None 0 features labels start).GetEnumerator()
+            (Training.batchSteps (Training.stepper optimizer (fun _ -> 1.0)) None 0 features labels start)
+                .GetEnumerator()
 
         let mutable costs = []
 

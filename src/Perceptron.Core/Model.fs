@@ -18,6 +18,9 @@ type TrainingRecord = {
     /// The batches of the unfinished epoch that ran before training was interrupted between batches (0
     /// when it stopped at the end of an epoch, and for every reason but Interrupted).
     Batch: int
+    /// The epochs trained before this run, by the models it was warm-started from (0 for a fresh model):
+    /// a learning-rate schedule counts them, so a warm start continues it.
+    EpochsBefore: int
 }
 
 /// A trained classifier: the network, the standardisation its inputs go through, and the names of the
@@ -68,6 +71,11 @@ type TrainOptions = {
     /// The class names, declared for data in which some class does not occur (labels index them). None:
     /// the classes are 0 to the largest label, and every one of them must occur.
     Classes: string[] option
+    /// The learning-rate schedule (Schedule.constant: the optimizer's rate every epoch). Its epochs count
+    /// from the first epoch of a warm start's model, so warm-starting continues it.
+    Schedule: Schedule
+    /// One activation per hidden layer, input side first; None: HiddenActivation for every one.
+    HiddenActivations: Activation list option
 }
 
 /// Checked, split and standardised data and the starting network, as training uses them.
@@ -140,10 +148,32 @@ module Model =
             if width < 1 then
                 invalidArg "HiddenLayers" $"HiddenLayers[{i}] is {width}; expected a width of at least 1 unit.")
 
+        match options.HiddenActivations with
+        | Some activations when activations.Length <> options.Hidden.Length ->
+            let given = Checks.count activations.Length "activation" "activations"
+            let layers = Checks.count options.Hidden.Length "hidden layer" "hidden layers"
+            invalidArg "HiddenActivations" $"HiddenActivations has {given} for {layers}; expected one per hidden layer."
+        | _ -> ()
+
+        Schedule.check "Schedule" options.Schedule
+
         if options.Initialization = Zeros && not options.Hidden.IsEmpty then
             invalidArg
                 "Initialization"
                 "Initialization Zeros with hidden layers gives every hidden unit the same weights and gradients, so they never differ (symmetry is not broken); use Normal, Xavier or He."
+
+    /// The hidden layers as the network gets them: width and activation each, input side first.
+    [<CompiledName("HiddenLayers")>]
+    let hiddenLayers (options: TrainOptions) =
+        match options.HiddenActivations with
+        | Some activations when activations.Length = options.Hidden.Length -> List.zip options.Hidden activations
+        | _ -> options.Hidden |> List.map (fun width -> width, options.HiddenActivation)
+
+    /// The epochs a warm start's model had trained in all, which a schedule continues from (0 without one).
+    let private epochsBefore (options: TrainOptions) =
+        options.WarmStart
+        |> Option.map (fun warm -> warm.Training.EpochsBefore + warm.Training.Epochs)
+        |> Option.defaultValue 0
 
     /// Declared class names: at least two, none null, no two alike.
     let private checkClassNames (names: string[]) =
@@ -276,13 +306,7 @@ module Model =
             match options.WarmStart with
             | Some warm -> warm.Network
             | None ->
-                Network.initialize
-                    options.Initialization
-                    options.Seed
-                    columns
-                    options.Hidden
-                    options.HiddenActivation
-                    classes
+                Network.initializeLayers options.Initialization options.Seed columns (hiddenLayers options) classes
 
         {
             Features = trainFeatures
@@ -346,6 +370,8 @@ module Model =
             Seed = options.Seed
             Validation = prepared.Validation
             EarlyStopping = options.EarlyStopping
+            Schedule = options.Schedule
+            EpochsBefore = epochsBefore options
         }
 
         let result =
@@ -382,6 +408,7 @@ module Model =
             Reason = result.Reason
             Epochs = result.State.Epoch
             Batch = result.Batch
+            EpochsBefore = epochsBefore options
         }
 
     /// Trains a model: prepare, then fit until Epochs, early stopping, divergence, or `proceed`
@@ -397,8 +424,19 @@ module Model =
     let states (options: TrainOptions) (prepared: PreparedData) =
         let start = Training.init options.Optimizer prepared.Network
 
+        let before = epochsBefore options
+
         let steps =
-            Training.steps options.Optimizer options.BatchSize options.Seed prepared.Features prepared.Labels start
+            Training.scheduledSteps
+                options.Schedule
+                before
+                (before + options.Epochs)
+                options.Optimizer
+                options.BatchSize
+                options.Seed
+                prepared.Features
+                prepared.Labels
+                start
 
         seq {
             use e = steps.GetEnumerator()
@@ -422,6 +460,7 @@ module Model =
                     Interrupted
             Epochs = state.Epoch
             Batch = 0
+            EpochsBefore = epochsBefore options
         }
 
     /// The epoch whose cost stopped being finite: the one after the last recorded cost.

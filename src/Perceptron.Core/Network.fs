@@ -64,6 +64,16 @@ module Initialization =
     [<CompiledName("Names")>]
     let names = [ "zeros"; "normal"; "xavier"; "he" ]
 
+    /// The initialisation chosen when none is given, from the hidden layers' activations (input side
+    /// first): zeros without hidden layers, He when every hidden layer is ReLU or leaky ReLU, else Xavier.
+    /// One rule for the whole network, as one initialisation draws every layer.
+    [<CompiledName("DefaultFor")>]
+    let defaultFor (hiddenActivations: Activation list) =
+        match hiddenActivations with
+        | [] -> Zeros
+        | _ when hiddenActivations |> List.forall (fun a -> a = Relu || a = LeakyRelu) -> He
+        | _ -> Xavier
+
 /// Building and checking networks.
 [<RequireQualifiedAccess; CompilationRepresentation(CompilationRepresentationFlags.ModuleSuffix)>]
 module Network =
@@ -125,27 +135,29 @@ module Network =
     let outputUnits (classes: int) =
         if outputActivation classes = Sigmoid then 1 else classes
 
-    /// Draws a network: inputs, hidden layer widths, classes; weights from the seed, biases zero.
-    /// Pure: the same arguments always give the same network.
-    [<CompiledName("Initialize")>]
-    let initialize
+    /// Draws a network: inputs, hidden layers (width and activation each, input side first), classes;
+    /// weights from the seed, biases zero. Pure: the same arguments always give the same network.
+    [<CompiledName("InitializeLayers")>]
+    let initializeLayers
         (initialization: Initialization)
         (seed: int)
         (inputs: int)
-        (hidden: int list)
-        (hiddenActivation: Activation)
+        (hidden: (int * Activation) list)
         (classes: int)
         =
         if inputs < 1 then
             invalidArg "inputs" $"{inputs} inputs; expected at least 1"
 
         hidden
-        |> List.iter (fun w ->
+        |> List.iter (fun (w, activation) ->
             if w < 1 then
-                invalidArg "hidden" $"a hidden layer of width {w}; expected at least 1 unit")
+                invalidArg "hidden" $"a hidden layer of width {w}; expected at least 1 unit"
 
-        if not (Activation.isHidden hiddenActivation) then
-            invalidArg "hiddenActivation" "softmax is only for the output layer"
+            if not (Activation.isHidden activation) then
+                invalidArg "hiddenActivation" "softmax is only for the output layer")
+
+        let activations = hidden |> List.map snd |> List.toArray
+        let hidden = hidden |> List.map fst
 
         match initialization with
         | Zeros when not hidden.IsEmpty ->
@@ -182,7 +194,30 @@ module Network =
                         if i = widths.Length - 2 then
                             outputActivation classes
                         else
-                            hiddenActivation
+                            activations[i]
                 })
 
         { Layers = layers }
+
+    /// Draws a network: inputs, hidden layer widths, classes; weights from the seed, biases zero; every
+    /// hidden layer with the same activation. Pure: the same arguments always give the same network.
+    [<CompiledName("Initialize")>]
+    let initialize
+        (initialization: Initialization)
+        (seed: int)
+        (inputs: int)
+        (hidden: int list)
+        (hiddenActivation: Activation)
+        (classes: int)
+        =
+        // Checked before the layers are, in the order (and words) callers of this form have always seen.
+        if inputs >= 1 then
+            hidden
+            |> List.iter (fun w ->
+                if w < 1 then
+                    invalidArg "hidden" $"a hidden layer of width {w}; expected at least 1 unit")
+
+            if not (Activation.isHidden hiddenActivation) then
+                invalidArg "hiddenActivation" "softmax is only for the output layer"
+
+        initializeLayers initialization seed inputs (hidden |> List.map (fun w -> w, hiddenActivation)) classes

@@ -65,10 +65,12 @@ type internal UpdateRule() =
     /// The OptimizerState after `step` updates, holding the given state arrays.
     abstract Export: step: int * slots: Gradients[] -> OptimizerState
 
-    /// Update number t (1-based) of one parameter array p (weights, or a bias when isWeight is false):
+    /// Update number t (1-based) of one parameter array p (weights, or a bias when isWeight is false), with
+    /// the learning rate times `scale` (a schedule's factor; 1 leaves the rate bit for bit as it is):
     /// g holds its gradient and is the rule's to overwrite; s0 and s1 are its state slots.
     abstract Apply:
-        t: int * isWeight: bool * p: Span<float> * g: Span<float> * s0: Span<float> * s1: Span<float> -> unit
+        t: int * scale: float * isWeight: bool * p: Span<float> * g: Span<float> * s0: Span<float> * s1: Span<float> ->
+            unit
 
 /// The names of the built-in optimizers: one table for the console host and the model file.
 [<RequireQualifiedAccess; CompilationRepresentation(CompilationRepresentationFlags.ModuleSuffix)>]
@@ -179,8 +181,13 @@ module Optimizer =
 
                 member _.Export(_, _) = Stateless
 
-                member _.Apply(_, _, p, g, _, _) =
-                    TensorPrimitives.MultiplyAdd(Span<float>.op_Implicit g, -learningRate, Span<float>.op_Implicit p, p)
+                member _.Apply(_, scale, _, p, g, _, _) =
+                    TensorPrimitives.MultiplyAdd(
+                        Span<float>.op_Implicit g,
+                        -(learningRate * scale),
+                        Span<float>.op_Implicit p,
+                        p
+                    )
         }
 
     let private momentumRule (learningRate: float) (beta: float) =
@@ -198,10 +205,16 @@ module Optimizer =
 
                 member _.Export(_, slots) = Velocity slots[0]
 
-                member _.Apply(_, _, p, g, v, _) =
+                member _.Apply(_, scale, _, p, g, v, _) =
                     TensorPrimitives.Multiply(Span<float>.op_Implicit v, beta, v)
                     TensorPrimitives.MultiplyAdd(Span<float>.op_Implicit g, 1.0 - beta, Span<float>.op_Implicit v, v)
-                    TensorPrimitives.MultiplyAdd(Span<float>.op_Implicit v, -learningRate, Span<float>.op_Implicit p, p)
+
+                    TensorPrimitives.MultiplyAdd(
+                        Span<float>.op_Implicit v,
+                        -(learningRate * scale),
+                        Span<float>.op_Implicit p,
+                        p
+                    )
         }
 
     let private adamRule (learningRate: float) (beta1: float) (beta2: float) (epsilon: float) =
@@ -221,7 +234,7 @@ module Optimizer =
 
                 member _.Export(t, slots) = Moments(t, slots[0], slots[1])
 
-                member _.Apply(t, _, p, g, m, v) =
+                member _.Apply(t, scale, _, p, g, m, v) =
                     let correction1 = 1.0 - Math.Pow(beta1, float t)
                     let correction2 = 1.0 - Math.Pow(beta2, float t)
                     TensorPrimitives.Multiply(Span<float>.op_Implicit m, beta1, m)
@@ -232,7 +245,12 @@ module Optimizer =
                         // g is scratch: it now holds the step.
                         g[i] <- (m[i] / correction1) / (sqrt (v[i] / correction2) + epsilon)
 
-                    TensorPrimitives.MultiplyAdd(Span<float>.op_Implicit g, -learningRate, Span<float>.op_Implicit p, p)
+                    TensorPrimitives.MultiplyAdd(
+                        Span<float>.op_Implicit g,
+                        -(learningRate * scale),
+                        Span<float>.op_Implicit p,
+                        p
+                    )
         }
 
     /// The inner rule on the penalised cost: lambda W is added to the weights' gradient first, with the
@@ -243,11 +261,11 @@ module Optimizer =
             member _.Import state = inner.Import state
             member _.Export(t, slots) = inner.Export(t, slots)
 
-            member _.Apply(t, isWeight, p, g, s0, s1) =
+            member _.Apply(t, scale, isWeight, p, g, s0, s1) =
                 if isWeight then
                     TensorPrimitives.MultiplyAdd(Span<float>.op_Implicit p, lambda, Span<float>.op_Implicit g, g)
 
-                inner.Apply(t, isWeight, p, g, s0, s1)
+                inner.Apply(t, scale, isWeight, p, g, s0, s1)
     }
 
     /// The in-place rule of a built-in optimizer (also under L2); None when a Custom one is inside.
@@ -267,9 +285,15 @@ module Optimizer =
                 rule |> Option.map (l2Rule lambda)
         | Optimizer.Custom _ -> None
 
-    /// Runs a rule as a pure update: copies the network, the gradients and the state, applies the rule to
-    /// the copies in place and returns them.
-    let private pureUpdate (rule: UpdateRule) (gradients: Gradients) (state: OptimizerState) (network: Network) =
+    /// Runs a rule as a pure update with the learning rate times `scale`: copies the network, the gradients
+    /// and the state, applies the rule to the copies in place and returns them.
+    let private pureUpdate
+        (rule: UpdateRule)
+        (scale: float)
+        (gradients: Gradients)
+        (state: OptimizerState)
+        (network: Network)
+        =
         if isNull (box network) then
             nullArg "network"
 
@@ -291,6 +315,7 @@ module Optimizer =
 
                 rule.Apply(
                     t,
+                    scale,
                     true,
                     Buffers.span2 updated.Weights,
                     Buffers.span2 g.Weights,
@@ -300,6 +325,7 @@ module Optimizer =
 
                 rule.Apply(
                     t,
+                    scale,
                     false,
                     Span<float> updated.Bias,
                     Span<float> g.Bias,
@@ -394,7 +420,7 @@ module Optimizer =
     [<CompiledName("Update")>]
     let rec update (optimizer: Optimizer) : Gradients -> OptimizerState -> Network -> Network * OptimizerState =
         match optimizer, tryRule optimizer with
-        | _, Some rule -> pureUpdate rule
+        | _, Some rule -> pureUpdate rule 1.0
         | Optimizer.WithL2(lambda, inner), None ->
             let inner = update inner
 
@@ -408,6 +434,14 @@ module Optimizer =
                 inner penalised state network
         | Optimizer.Custom custom, None -> custom.Update
         | _, None -> invalidOp "every built-in optimizer has a rule"
+
+    /// `update` with the learning rate times `scale` (a schedule's factor), for a built-in optimizer; a
+    /// scale of 1 is `update` itself, for any optimizer.
+    let internal updateScaled (optimizer: Optimizer) (scale: float) =
+        match tryRule optimizer with
+        | Some rule -> pureUpdate rule scale
+        | None when scale = 1.0 -> update optimizer
+        | None -> invalidArg "optimizer" "a learning-rate schedule needs a built-in optimizer (gd, momentum or adam)"
 
     /// Plain gradient descent: parameter <- parameter - learningRate * gradient.
     [<CompiledName("GradientDescent")>]

@@ -35,6 +35,7 @@ module Training =
     let internal stepWith
         (ws: Workspace)
         (optimizer: Optimizer)
+        (scale: float)
         (input: ReadOnlySpan<float>)
         (labels: ReadOnlySpan<int>)
         (state: TrainingState)
@@ -46,7 +47,7 @@ module Training =
         let gradients = Propagation.toGradients weights bias
 
         let network, optimizerState =
-            optimizer.Update gradients state.OptimizerState state.Network
+            Optimizer.updateScaled optimizer scale gradients state.OptimizerState state.Network
 
         {
             state with
@@ -68,17 +69,17 @@ module Training =
         let ws = Workspace(state.Network, labels.Length)
 
         let next =
-            stepWith ws optimizer (Buffers.readOnly2 features) (ReadOnlySpan<int> labels) state
+            stepWith ws optimizer 1.0 (Buffers.readOnly2 features) (ReadOnlySpan<int> labels) state
 
         { next with Epoch = state.Epoch + 1 }
 
     /// The reference stepper: a fold of the pure step, one new immutable state per update.
-    type internal PureStepper(optimizer: Optimizer, start: TrainingState) =
+    type internal PureStepper(optimizer: Optimizer, rate: int -> float, start: TrainingState) =
         inherit Stepper()
         let mutable state = start
 
         override _.Step(ws, input, labels) =
-            state <- stepWith ws optimizer input labels state
+            state <- stepWith ws optimizer (rate state.Epoch) input labels state
             state.Cost
 
         override _.EndEpoch() =
@@ -87,10 +88,27 @@ module Training =
         override _.State = state
 
     /// The fastest stepper for an optimizer: in place for a built-in one (also under L2), else the pure fold.
-    let internal stepper (optimizer: Optimizer) (start: TrainingState) : Stepper =
+    let internal stepper (optimizer: Optimizer) (rate: int -> float) (start: TrainingState) : Stepper =
         match Optimizer.tryRule optimizer with
-        | Some rule -> Engine(rule, Optimizer.l2 optimizer, start)
-        | None -> PureStepper(optimizer, start)
+        | Some rule -> Engine(rule, Optimizer.l2 optimizer, rate, start)
+        | None -> PureStepper(optimizer, rate, start)
+
+    /// The optimizer's own learning rate every epoch.
+    let private unscheduled (_: int) = 1.0
+
+    /// The factor of the learning rate for a state's Epoch under a schedule, in a run that had `before`
+    /// epochs before the state's epoch 0 and ends after `total` epochs in all. Raises ArgumentException for
+    /// a schedule out of range, or one that would scale a custom optimizer.
+    let internal rates (optimizer: Optimizer) (schedule: Schedule) (before: int) (total: int) =
+        Schedule.check "schedule" schedule
+
+        if schedule = Schedule.constant then
+            unscheduled
+        else
+            if (Optimizer.kind optimizer).IsNone then
+                invalidArg "schedule" "a learning-rate schedule needs a built-in optimizer (gd, momentum or adam)"
+
+            fun epoch -> Schedule.factor schedule total (before + epoch)
 
     /// The order of the samples in an epoch: a permutation drawn from (seed, epoch) alone, so that
     /// training resumed from any state sees the same batches.
@@ -207,13 +225,34 @@ module Training =
         (start: TrainingState)
         =
         // The reference path: every state is the pure step's own value.
-        batchSteps (fun start -> PureStepper(optimizer, start)) batchSize seed features labels start
+        batchSteps (fun start -> PureStepper(optimizer, unscheduled, start)) batchSize seed features labels start
+        |> Seq.map (fun struct (stepper, _, _, _) -> stepper.State)
+
+    /// The states of `steps` with the learning rate of a schedule: the states' epoch e runs at the rate of
+    /// epoch `before` + e of training (`before`: epochs trained before the start state's epoch 0, as a warm
+    /// start's), in a run of `total` epochs in all (cosine's end). The pure fold that `fit` matches.
+    [<CompiledName("ScheduledSteps")>]
+    let scheduledSteps
+        (schedule: Schedule)
+        (before: int)
+        (total: int)
+        (optimizer: Optimizer)
+        (batchSize: int option)
+        (seed: int)
+        (features: float[,])
+        (labels: int[])
+        (start: TrainingState)
+        =
+        let rate = rates optimizer schedule before total
+
+        batchSteps (fun start -> PureStepper(optimizer, rate, start)) batchSize seed features labels start
         |> Seq.map (fun struct (stepper, _, _, _) -> stepper.State)
 
     /// The epochs of `epochs`, checking `stopRequested` before every batch: when it says true, the
     /// sequence yields Stopped with the last completed state and ends.
     let internal epochEvents
         (optimizer: Optimizer)
+        (rate: int -> float)
         (batchSize: int option)
         (seed: int)
         (features: float[,])
@@ -228,7 +267,8 @@ module Training =
             Checks.labelsForNetwork start.Network (vx.GetLength 0) vy)
 
         // Called here, so that its checks run when the sequence is made, not when it is first read.
-        let batches = batchSteps (stepper optimizer) batchSize seed features labels start
+        let batches =
+            batchSteps (stepper optimizer rate) batchSize seed features labels start
 
         seq {
             let mutable total = 0.0
@@ -292,7 +332,7 @@ module Training =
         (validation: (float[,] * int[]) option)
         (start: TrainingState)
         =
-        epochEvents optimizer batchSize seed features labels validation (fun () -> false) start
+        epochEvents optimizer unscheduled batchSize seed features labels validation (fun () -> false) start
         |> Seq.choose (function
             | Finished report -> Some report
             | Stopped _ -> None)
@@ -321,7 +361,20 @@ module Training =
         | _ -> ()
 
         use reports =
-            (epochEvents optimizer options.BatchSize options.Seed features labels options.Validation stopRequested start)
+            (epochEvents
+                optimizer
+                (rates
+                    optimizer
+                    options.Schedule
+                    options.EpochsBefore
+                    (options.EpochsBefore + start.Epoch + options.Epochs))
+                options.BatchSize
+                options.Seed
+                features
+                labels
+                options.Validation
+                stopRequested
+                start)
                 .GetEnumerator()
 
         // Under early stopping a run that completes or stops early returns the best network by

@@ -51,6 +51,12 @@ type FitOptions = {
     Validation: (float[,] * int[]) option
     /// Early stopping on the validation cost (needs Validation).
     EarlyStopping: EarlyStopping option
+    /// The learning-rate schedule (Schedule.constant: the optimizer's rate every epoch).
+    Schedule: Schedule
+    /// Epochs trained before the start state's epoch 0 (a warm start's): the schedule counts epochs from
+    /// the start of training, EpochsBefore + the state's Epoch, over a run of EpochsBefore + the start's
+    /// Epoch + Epochs epochs, so a resumed run continues it.
+    EpochsBefore: int
 }
 
 /// Why training ended.

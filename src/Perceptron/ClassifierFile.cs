@@ -36,7 +36,8 @@ public sealed partial class Classifier
     public ModelDocument ToDocument()
     {
         var layers = Interop.Layers(Network);
-        var hidden = layers.Count > 1 ? layers[0].Activation : null;
+        // One name for the hidden layers only when they share it; each layer records its own either way.
+        var hidden = layers.Count > 1 && layers.SkipLast(1).All(l => l.Activation.Equals(layers[0].Activation)) ? layers[0].Activation : null;
         return new ModelDocument
         {
             Features = FeatureNames,
@@ -63,6 +64,9 @@ public sealed partial class Classifier
                 StoppedEarly = StopReason == StopReason.EarlyStopped,
                 Costs = Costs,
                 ValidationCosts = ValidationCosts.Count > 0 ? ValidationCosts : null,
+                Schedule = Options is { } options && options.Schedule != LearningRateSchedule.Constant ? options.Schedule.Text : null,
+                Warmup = Options?.Schedule.Warmup > 0 ? Options.Schedule.Warmup : null,
+                EpochsBefore = Model.Training.EpochsBefore > 0 ? Model.Training.EpochsBefore : null,
             },
         };
     }
@@ -92,7 +96,8 @@ public sealed partial class Classifier
             document.Training.Costs,
             document.Training.ValidationCosts ?? [],
             document.Training.StoppedEarly == true ? StopReason.EarlyStopped : StopReason.Completed,
-            document.Training.Epochs ?? 0);
+            document.Training.Epochs ?? 0,
+            document.Training.EpochsBefore ?? 0);
         return new Classifier(model, RecordedOptions(document));
     }
 
@@ -108,8 +113,15 @@ public sealed partial class Classifier
 
         var defaults = new TrainingOptions();
         var initialization = training.Initialization is { } name && Names.Initializations.TryGetValue(name, out var i) ? i : (Initialization?)null;
+        var activations = document.Layers.SkipLast(1).Select(l => Names.ParseActivation(l.Activation)).ToArray();
+        var schedule = training.Schedule is { } text ? LearningRateSchedule.Parse(text) : LearningRateSchedule.Constant;
         return defaults with
         {
+            // Per-layer activations only when the hidden layers differ, so a uniform network reads as before.
+            Layers = activations.Distinct().Count() > 1 && activations.All(a => a is not null)
+                ? document.Layers.SkipLast(1).Select((l, k) => new HiddenLayer(l.Units, activations[k]!.Value)).ToArray()
+                : null,
+            Schedule = schedule with { Warmup = training.Warmup ?? 0 },
             HiddenLayers = document.Layers.Take(document.Layers.Count - 1).Select(l => l.Units).ToArray(),
             Activation = training.HiddenActivation is { } hidden && Names.ParseActivation(hidden) is Activation a ? a : defaults.Activation,
             Optimizer = optimizer.Value,

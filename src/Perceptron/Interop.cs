@@ -71,7 +71,7 @@ internal static class Interop
     };
 
     public static Core.TrainOptions ToCore(TrainingOptions options, Core.Optimizer optimizer) => new(
-        List(options.HiddenLayers),
+        List(options.EffectiveLayers.Select(l => l.Size)),
         ToCore(options.Activation),
         ToCore(options.EffectiveInitialization, options.InitScale),
         optimizer,
@@ -85,7 +85,28 @@ internal static class Interop
             ? FSharpOption<Core.EarlyStopping>.Some(new Core.EarlyStopping(p, options.Tolerance))
             : FSharpOption<Core.EarlyStopping>.None,
         Option(options.WarmStart?.Model),
-        options.Classes is null ? FSharpOption<string[]>.None : FSharpOption<string[]>.Some(options.Classes.ToArray()));
+        options.Classes is null ? FSharpOption<string[]>.None : FSharpOption<string[]>.Some(options.Classes.ToArray()),
+        options.Schedule.ToCore(),
+        options.Layers is null
+            ? FSharpOption<FSharpList<Core.Activation>>.None
+            : FSharpOption<FSharpList<Core.Activation>>.Some(List(options.Layers.Select(l => ToCore(l.Activation)))));
+
+    /// <summary>The core's default initialisation for hidden layers with these activations.</summary>
+    public static Initialization DefaultInitialization(IEnumerable<Activation> hidden)
+    {
+        var chosen = Core.InitializationModule.DefaultFor(List(hidden.Select(ToCore)));
+        return chosen.IsZeros ? Initialization.Zeros : chosen.IsHe ? Initialization.He : Initialization.Xavier;
+    }
+
+    /// <summary>What is wrong with a schedule's values, in one line; null when nothing is.</summary>
+    public static string? ScheduleProblem(Core.Schedule schedule) => OrNull(Core.ScheduleModule.Problem(schedule));
+
+    /// <summary>The decay of a schedule's text, or the one-line reason it is not one.</summary>
+    public static (Core.Decay? Decay, string? Problem) ParseDecay(string text)
+    {
+        var result = Core.ScheduleModule.TryParse(text);
+        return result.IsOk ? (result.ResultValue, null) : (null, result.ErrorValue);
+    }
 
     public static Core.Model Model(
         Core.Network network,
@@ -96,13 +117,14 @@ internal static class Interop
         IReadOnlyList<double> costs,
         IReadOnlyList<double> validationCosts,
         StopReason reason,
-        int epochs) => new(
+        int epochs,
+        int epochsBefore = 0) => new(
         network,
         Option(standardization),
         featureNames.ToArray(),
         labelName,
         classes.ToArray(),
-        new Core.TrainingRecord(List(costs), List(validationCosts), ToCore(reason), epochs, 0));
+        new Core.TrainingRecord(List(costs), List(validationCosts), ToCore(reason), epochs, 0, epochsBefore));
 
     public static Core.Model WithNames(Core.Model model, IReadOnlyList<string> featureNames, string labelName, IReadOnlyList<string> classes) =>
         new(model.Network, model.Standardization, featureNames.ToArray(), labelName, classes.ToArray(), model.Training);

@@ -117,6 +117,15 @@ public sealed record TrainingDocument
     /// <summary>The validation cost recorded during training, or null when there was no validation set.</summary>
     public IReadOnlyList<double>? ValidationCosts { get; init; }
 
+    /// <summary>The learning-rate schedule's decay in the command line's form, e.g. "step:10:0.5" (null: constant).</summary>
+    public string? Schedule { get; init; }
+
+    /// <summary>The epochs of linear learning-rate warm-up (null: none).</summary>
+    public int? Warmup { get; init; }
+
+    /// <summary>The epochs trained before <see cref="Epochs"/> by the models this one was warm-started from (null: none).</summary>
+    public int? EpochsBefore { get; init; }
+
     /// <summary>Other settings by their JSON name (camelCase): each value a <see cref="string"/>, a <see cref="bool"/>
     /// or a number (<see cref="double"/>, <see cref="int"/> or <see cref="long"/> when written; always a
     /// <see cref="double"/> when read).</summary>

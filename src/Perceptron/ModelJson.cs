@@ -93,6 +93,9 @@ internal static class ModelJson
         if (training.Seed is { } seed) yield return ("seed", Number(seed));
         if (training.HiddenActivation is { } hiddenActivation) yield return ("hiddenActivation", Text(hiddenActivation));
         if (training.StoppedEarly is { } stoppedEarly) yield return ("stoppedEarly", stoppedEarly ? "true" : "false");
+        if (training.Schedule is { } schedule) yield return ("schedule", Text(schedule));
+        if (training.Warmup is { } warmup) yield return ("warmup", Number(warmup));
+        if (training.EpochsBefore is { } epochsBefore) yield return ("epochsBefore", Number(epochsBefore));
 
         // Sorted, so that writing the same document twice gives the same bytes.
         foreach (var (name, value) in training.Extra.OrderBy(pair => pair.Key, StringComparer.Ordinal))
@@ -260,6 +263,9 @@ internal static class ModelJson
                 "seed" => training with { Seed = Int(value, path) },
                 "hiddenActivation" => training with { HiddenActivation = String(value, path) },
                 "stoppedEarly" => training with { StoppedEarly = Bool(value, path) },
+                "schedule" => training with { Schedule = String(value, path) },
+                "warmup" => training with { Warmup = Int(value, path) },
+                "epochsBefore" => training with { EpochsBefore = Int(value, path) },
                 "costs" => training with { Costs = Array.AsReadOnly(Numbers(value, path)) },
                 "validationCosts" => training with { ValidationCosts = Array.AsReadOnly(Numbers(value, path)) },
                 _ => training,

@@ -20,6 +20,7 @@ internal static class ModelValidation
     [
         "epochs", "learningRate", "optimizer", "batchSize", "l2", "initialization", "initScale",
         "seed", "hiddenActivation", "stoppedEarly", "costs", "validationCosts",
+        "schedule", "warmup", "epochsBefore",
     ];
 
     /// <exception cref="ModelProblemException">The first broken rule.</exception>
@@ -174,6 +175,26 @@ internal static class ModelValidation
         }
     }
 
+    /// <summary>The schedule, when recorded, is one the core reads (a warm start continues it); warm-up and the
+    /// epochs before are counts.</summary>
+    private static void CheckSchedule(TrainingDocument training)
+    {
+        if (training.Schedule is { } schedule && Interop.ParseDecay(schedule).Problem is { } problem)
+        {
+            throw Problem($"training.schedule is {MessageText.Quote(schedule)}: {problem}");
+        }
+
+        if (training.Warmup < 0)
+        {
+            throw Problem($"training.warmup is {training.Warmup}; expected a number of epochs, 0 or more");
+        }
+
+        if (training.EpochsBefore < 0)
+        {
+            throw Problem($"training.epochsBefore is {training.EpochsBefore}; expected a number of epochs, 0 or more");
+        }
+    }
+
     private static void CheckTraining(TrainingDocument? training)
     {
         if (training is null)
@@ -189,6 +210,7 @@ internal static class ModelValidation
             throw Problem($"training.epochs is {training.Epochs}; expected a number of epochs, 0 or more");
         }
 
+        CheckSchedule(training);
         if (training.BatchSize < 1)
         {
             throw Problem($"training.batchSize is {training.BatchSize}; expected a batch size, 1 or more");

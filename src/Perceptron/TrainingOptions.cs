@@ -58,6 +58,7 @@ public sealed record TrainingOptions
 {
     private readonly IReadOnlyList<int> hiddenLayers = ValueList<int>.Empty;
     private readonly IReadOnlyList<string>? classes;
+    private readonly IReadOnlyList<HiddenLayer>? layers;
 
     /// <summary>Widths of the hidden layers, input side first; empty for the perceptron (logistic or softmax regression).</summary>
     public IReadOnlyList<int> HiddenLayers
@@ -77,8 +78,22 @@ public sealed record TrainingOptions
         init => classes = value is null ? null : new ValueList<string>(value);
     }
 
-    /// <summary>The activation of every hidden layer.</summary>
+    /// <summary>The activation of every hidden layer (not used when <see cref="Layers"/> is given).</summary>
     public Activation Activation { get; init; } = Activation.Tanh;
+
+    /// <summary>
+    /// The hidden layers, input side first, each with its own width and activation; null (the default) for
+    /// <see cref="HiddenLayers"/> with <see cref="Activation"/> for every layer. When both lists are given, their
+    /// widths must agree; <see cref="Activation"/> is not used. The list is copied.
+    /// </summary>
+    public IReadOnlyList<HiddenLayer>? Layers
+    {
+        get => layers;
+        init => layers = value is null ? null : new ValueList<HiddenLayer>(value);
+    }
+
+    /// <summary>How the learning rate changes from epoch to epoch (default <see cref="LearningRateSchedule.Constant"/>).</summary>
+    public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Constant;
 
     /// <summary>The optimizer.</summary>
     public Optimizer Optimizer { get; init; } = Optimizer.GradientDescent;
@@ -137,11 +152,14 @@ public sealed record TrainingOptions
     /// <summary>Continue training from this model's weights (same layer shapes and classes) and standardisation.</summary>
     public Classifier? WarmStart { get; init; }
 
-    /// <summary>The initialisation that <see cref="Initialization"/> resolves to.</summary>
+    /// <summary>The initialisation that <see cref="Initialization"/> resolves to: one for the whole network, He when
+    /// every hidden layer is ReLU or leaky ReLU (the core's rule).</summary>
     public Initialization EffectiveInitialization =>
-        Initialization ?? (HiddenLayers.Count == 0
-            ? Perceptron.Initialization.Zeros
-            : Activation is Activation.Relu or Activation.LeakyRelu ? Perceptron.Initialization.He : Perceptron.Initialization.Xavier);
+        Initialization ?? Interop.DefaultInitialization(EffectiveLayers.Select(l => l.Activation));
+
+    /// <summary>The hidden layers as training builds them: <see cref="Layers"/>, else <see cref="HiddenLayers"/> with <see cref="Activation"/>.</summary>
+    internal IReadOnlyList<HiddenLayer> EffectiveLayers =>
+        Layers ?? HiddenLayers.Select(width => new HiddenLayer(width, Activation)).ToArray();
 
     private static void Defined<T>(T value, string name)
         where T : struct, Enum
@@ -158,6 +176,8 @@ public sealed record TrainingOptions
     {
         ArgumentNullException.ThrowIfNull(HiddenLayers, nameof(HiddenLayers));
         Defined(Activation, nameof(Activation));
+        ArgumentNullException.ThrowIfNull(Schedule, nameof(Schedule));
+        CheckLayers();
         Defined(Optimizer, nameof(Optimizer));
         if (Initialization is Initialization initialization)
         {
@@ -187,6 +207,33 @@ public sealed record TrainingOptions
                 throw new ArgumentException(
                     "Patience needs a validation split; set ValidationFraction > 0 (e.g. 0.2).", nameof(Patience));
             }
+        }
+    }
+
+    /// <summary>Layers holds no null and only defined activations, and agrees with HiddenLayers when both are given.</summary>
+    private void CheckLayers()
+    {
+        if (Layers is null)
+        {
+            return;
+        }
+
+        for (var i = 0; i < Layers.Count; i++)
+        {
+            if (Layers[i] is not { } layer)
+            {
+                throw new ArgumentException($"Layers[{i}] is null; expected a HiddenLayer.", nameof(Layers));
+            }
+
+            Defined(layer.Activation, $"Layers[{i}].Activation");
+        }
+
+        if (HiddenLayers.Count > 0 && !HiddenLayers.SequenceEqual(Layers.Select(l => l.Size)))
+        {
+            throw new ArgumentException(
+                $"Layers has widths [{string.Join(", ", Layers.Select(l => l.Size))}] but HiddenLayers has [{string.Join(", ", HiddenLayers)}]; "
+                + "expected the same widths, or only one of Layers and HiddenLayers.",
+                nameof(Layers));
         }
     }
 }

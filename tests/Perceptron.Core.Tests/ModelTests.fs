@@ -31,6 +31,8 @@ let options (optimizer: Optimizer) : TrainOptions = {
     EarlyStopping = None
     WarmStart = None
     Classes = None
+    Schedule = Schedule.constant
+    HiddenActivations = None
 }
 
 let always _ = true
@@ -57,6 +59,8 @@ let ``train gives bit for bit the model of the steps composed by hand`` () =
                 Array.map (fun i -> y[i]) validation
             )
         EarlyStopping = None
+        Schedule = Schedule.constant
+        EpochsBefore = 0
     }
 
     let expected =

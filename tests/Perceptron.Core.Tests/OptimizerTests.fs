@@ -373,7 +373,7 @@ let ``training matches on the optimizer's cases: built-in rules run in place, cu
     let network = Network.initialize He 1 3 [ 2 ] Relu 2
 
     let stepper optimizer =
-        Training.stepper optimizer (Training.init optimizer network)
+        Training.stepper optimizer (fun _ -> 1.0) (Training.init optimizer network)
 
     for optimizer in builtIn do
         Assert.True(stepper optimizer :? Engine, $"{optimizer.Name} does not run in place")

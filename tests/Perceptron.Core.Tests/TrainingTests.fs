@@ -209,6 +209,8 @@ let options = {
     Seed = 1
     Validation = None
     EarlyStopping = None
+    Schedule = Schedule.constant
+    EpochsBefore = 0
 }
 
 [<Fact>]
@@ -283,11 +285,12 @@ let ``under early stopping fit returns the network with the lowest validation co
     let optimizer = t.Optimizer.Make()
 
     let opts = {
-        Epochs = 8
-        BatchSize = t.BatchSize
-        Seed = t.Seed
-        Validation = Some(validation, labels)
-        EarlyStopping = Some { Patience = patience; Tolerance = 0.0 }
+        options with
+            Epochs = 8
+            BatchSize = t.BatchSize
+            Seed = t.Seed
+            Validation = Some(validation, labels)
+            EarlyStopping = Some { Patience = patience; Tolerance = 0.0 }
     }
 
     let result =

@@ -89,7 +89,9 @@ public class LayeringTests
                 true,
                 FSharpOption<Core.EarlyStopping>.Some(new Core.EarlyStopping(5, 0.0)),
                 FSharpOption<Core.Model>.None,
-                FSharpOption<string[]>.None),
+                FSharpOption<string[]>.None,
+                Core.ScheduleModule.Constant,
+                FSharpOption<Microsoft.FSharp.Collections.FSharpList<Core.Activation>>.None),
             data.Features,
             data.Labels,
             FuncConvert.FromFunc<Core.EpochReport, bool>(_ => true));

@@ -279,7 +279,7 @@ internal static class CommonOptions
             var pieces = parts[i].Split(':', 2, StringSplitOptions.TrimEntries);
             if (!int.TryParse(pieces[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var width) || width < 1)
             {
-                result.AddError($"--hidden '{text}' is not valid; expected comma-separated widths >= 1, each optionally with :ACTIVATION, like 16,8 or 16:relu,8:tanh");
+                result.AddError($"--hidden '{text}' is not valid; expected comma-separated widths >= 1, like 16,8");
                 return [];
             }
 

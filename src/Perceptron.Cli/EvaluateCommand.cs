@@ -66,10 +66,10 @@ internal static class EvaluateCommand
             var summary = new List<(string, string)>
             {
                 ("data", $"{table.Source} ({evaluation.Samples} samples)"),
-                ("network", string.Join(" -> ", classifier.Layers.Select(l => $"{l.Units} {l.Activation}").Prepend($"{classifier.FeatureCount} inputs"))),
                 ("accuracy", Output.Percent(evaluation.Accuracy)),
                 ("log loss", Output.Number(evaluation.LogLoss)),
                 ("ROC AUC", evaluation.RocAuc is double a ? Output.Number(a) : "- (two classes only)"),
+                ("network", string.Join(" -> ", classifier.Layers.Select(l => $"{l.Units} {l.Activation}").Prepend($"{classifier.FeatureCount} inputs"))),
             };
             if (plotPath is not null)
             {

@@ -335,7 +335,10 @@ public class ModelFileTests
     [InlineData("\"learningRate\": 0.5", "\"learningRate\": \"fast\"", "training.learningRate is a string ('fast'); expected a number")]
     [InlineData("\"stoppedEarly\": false", "\"stoppedEarly\": 0", "training.stoppedEarly is a number (0); expected true or false")]
     [InlineData("\"costs\": [0.693, 0.25, 0.125]", "\"costs\": [0.693, \"NaN\", 0.125]", "training.costs[1] is a string ('NaN'); expected a number")]
-    [InlineData("\"costs\": [0.693, 0.25, 0.125]", "\"costs\": [0.693, 0.25, 0.125], \"schedule\": [1, 2]", "training.schedule is an array; expected a string, a number or a boolean")]
+    [InlineData("\"costs\": [0.693, 0.25, 0.125]", "\"costs\": [0.693, 0.25, 0.125], \"notes\": [1, 2]", "training.notes is an array; expected a string, a number or a boolean")]
+    [InlineData("\"costs\": [0.693, 0.25, 0.125]", "\"costs\": [0.693, 0.25, 0.125], \"schedule\": [1, 2]", "training.schedule is an array; expected a string")]
+    [InlineData("\"costs\": [0.693, 0.25, 0.125]", "\"costs\": [0.693, 0.25, 0.125], \"schedule\": \"step:0:0.5\"", "training.schedule is 'step:0:0.5': step EVERY is 0; expected a whole number of epochs >= 1")]
+    [InlineData("\"costs\": [0.693, 0.25, 0.125]", "\"costs\": [0.693, 0.25, 0.125], \"warmup\": -1", "training.warmup is -1; expected a number of epochs, 0 or more")]
     public void A_broken_perceptron(string from, string to, string message)
     {
         Assert.Equal($"model.json: {message}", Error(PerceptronJson(from, to)));

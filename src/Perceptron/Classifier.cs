@@ -105,7 +105,8 @@ public sealed partial class Classifier
     /// <summary>
     /// The options the model was trained with. For a model read by <see cref="Load"/> or <see cref="FromDocument"/>,
     /// the settings the model file records (hidden layers, activation, optimizer, learning rate, batch size, L2,
-    /// initialisation and its scale, seed, standardisation, and the epochs that ran as <see cref="TrainingOptions.Epochs"/>);
+    /// initialisation and its scale, seed, standardisation, the learning-rate schedule, <see cref="TrainingOptions.Layers"/>
+    /// when the hidden layers' activations differ, and the epochs that ran as <see cref="TrainingOptions.Epochs"/>);
     /// the file does not record Momentum, Beta1, Beta2, ValidationFraction, Patience, Tolerance or Classes, which show
     /// their defaults. Null when the file records no optimizer or learning rate (a file not written by this library).
     /// </summary>

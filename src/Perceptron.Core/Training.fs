@@ -102,6 +102,9 @@ module Training =
     let internal rates (optimizer: Optimizer) (schedule: Schedule) (before: int) (total: int) =
         Schedule.check "schedule" schedule
 
+        if before < 0 then
+            invalidArg "options" $"EpochsBefore is {before}; expected a number of epochs >= 0"
+
         if schedule = Schedule.constant then
             unscheduled
         else

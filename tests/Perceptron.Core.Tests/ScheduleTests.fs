@@ -175,6 +175,23 @@ let ``a negative warm-up and bad parameters are ArgumentExceptions naming the op
     |> ignore
 
 [<Fact>]
+let ``a negative count of earlier epochs is refused`` () =
+    let optimizer = Optimizer.gradientDescent 0.1
+
+    let e =
+        Assert.Throws<ArgumentException>(fun () ->
+            Training.fit
+                optimizer
+                { fitOptions with EpochsBefore = -1 }
+                (array2D [ [ 0.0 ]; [ 1.0 ] ])
+                [| 0; 1 |]
+                (Training.init optimizer (Network.initialize Zeros 0 1 [] Tanh 2))
+                (fun _ -> true)
+            |> ignore)
+
+    Assert.StartsWith("EpochsBefore is -1; expected a number of epochs >= 0", e.Message)
+
+[<Fact>]
 let ``a schedule is refused for a custom optimizer, whose rate training cannot see`` () =
     let custom =
         Optimizer.custom "plain" (fun _ -> ()) (fun g () n ->

@@ -200,6 +200,15 @@ public sealed class ScheduleAndLayersTests : IDisposable
 
         var evaluated = Succeeded(await Run("evaluate", "--model", "wine.json", "--data", Wine));
         Assert.Contains("network:  13 inputs -> 16 relu -> 8 tanh -> 3 softmax", evaluated.StdoutLines);
+        var evaluatedJson = CliFiles.SingleJsonObject(Succeeded(await Run("evaluate", "--model", "wine.json", "--data", Wine, "--json")));
+        Assert.Equal(["relu", "tanh", "softmax"], evaluatedJson.GetProperty("layers").EnumerateArray().Select(l => l.GetProperty("activation").GetString()));
+    }
+
+    [Fact]
+    public async Task Gradcheck_takes_per_layer_activations_too()
+    {
+        var json = CliFiles.SingleJsonObject(Succeeded(await Run("gradcheck", "--data", Wine, "--hidden", "3:relu,2:sigmoid", "--json")));
+        Assert.True(json.GetProperty("passed").GetBoolean());
     }
 
     [Fact]

@@ -180,7 +180,7 @@ module Optimizer =
                 member _.Export(_, _) = Stateless
 
                 member _.Apply(_, _, p, g, _, _) =
-                    TensorPrimitives.MultiplyAdd(Span<float>.op_Implicit g, -learningRate, Span<float>.op_Implicit p, p)
+                    Elementwise.multiplyAdd (Span<float>.op_Implicit g) (-learningRate) p
         }
 
     let private momentumRule (learningRate: float) (beta: float) =
@@ -199,9 +199,9 @@ module Optimizer =
                 member _.Export(_, slots) = Velocity slots[0]
 
                 member _.Apply(_, _, p, g, v, _) =
-                    TensorPrimitives.Multiply(Span<float>.op_Implicit v, beta, v)
-                    TensorPrimitives.MultiplyAdd(Span<float>.op_Implicit g, 1.0 - beta, Span<float>.op_Implicit v, v)
-                    TensorPrimitives.MultiplyAdd(Span<float>.op_Implicit v, -learningRate, Span<float>.op_Implicit p, p)
+                    Elementwise.multiplyScalar v beta
+                    Elementwise.multiplyAdd (Span<float>.op_Implicit g) (1.0 - beta) v
+                    Elementwise.multiplyAdd (Span<float>.op_Implicit v) (-learningRate) p
         }
 
     let private adamRule (learningRate: float) (beta1: float) (beta2: float) (epsilon: float) =
@@ -224,15 +224,15 @@ module Optimizer =
                 member _.Apply(t, _, p, g, m, v) =
                     let correction1 = 1.0 - Math.Pow(beta1, float t)
                     let correction2 = 1.0 - Math.Pow(beta2, float t)
-                    TensorPrimitives.Multiply(Span<float>.op_Implicit m, beta1, m)
-                    TensorPrimitives.MultiplyAdd(Span<float>.op_Implicit g, 1.0 - beta1, Span<float>.op_Implicit m, m)
+                    Elementwise.multiplyScalar m beta1
+                    Elementwise.multiplyAdd (Span<float>.op_Implicit g) (1.0 - beta1) m
 
                     for i in 0 .. p.Length - 1 do
                         v[i] <- beta2 * v[i] + (1.0 - beta2) * g[i] * g[i]
                         // g is scratch: it now holds the step.
                         g[i] <- (m[i] / correction1) / (sqrt (v[i] / correction2) + epsilon)
 
-                    TensorPrimitives.MultiplyAdd(Span<float>.op_Implicit g, -learningRate, Span<float>.op_Implicit p, p)
+                    Elementwise.multiplyAdd (Span<float>.op_Implicit g) (-learningRate) p
         }
 
     /// The inner rule on the penalised cost: lambda W is added to the weights' gradient first, with the
@@ -245,7 +245,7 @@ module Optimizer =
 
             member _.Apply(t, isWeight, p, g, s0, s1) =
                 if isWeight then
-                    TensorPrimitives.MultiplyAdd(Span<float>.op_Implicit p, lambda, Span<float>.op_Implicit g, g)
+                    Elementwise.multiplyAdd (Span<float>.op_Implicit p) lambda g
 
                 inner.Apply(t, isWeight, p, g, s0, s1)
     }

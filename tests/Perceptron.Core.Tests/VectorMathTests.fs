@@ -14,7 +14,7 @@ open Perceptron.Core.Tests.Helpers
 
 /// Units in the last place between two doubles: 0 for equal bits or two NaNs, Int64.MaxValue when
 /// one is NaN and the other is not or their signs differ (except +0 against -0, 1 apart).
-let private ulps (expected: float) (actual: float) =
+let ulps (expected: float) (actual: float) =
     if Double.IsNaN expected || Double.IsNaN actual then
         if Double.IsNaN expected && Double.IsNaN actual then
             0L
@@ -241,3 +241,70 @@ let ``maxScalar gives TensorPrimitives.Max's bits, allFinite agrees with Double.
     if finite.Length > 0 then
         finite[finite.Length - 1] <- Double.NaN
         Assert.False(VectorMath.allFinite (ReadOnlySpan finite))
+
+// Loss.sumAndDelta ran exp, log, sigmoid and sums of TensorPrimitives before; now VectorMath's.
+
+let private view (a: float[]) = ReadOnlySpan<float>(a)
+
+/// Loss.sumAndDelta's binary cross-entropy as it was written with TensorPrimitives before issue 12.
+let private binaryWithTensorPrimitives (z: float[]) (labels: int[]) (scale: float) =
+    let n = labels.Length
+    let sign = Array.init n (fun i -> if labels[i] = 1 then -1.0 else 1.0)
+    let s, w, correction = Array.zeroCreate n, Array.zeroCreate n, Array.zeroCreate n
+    TensorPrimitives.Multiply(view sign, view z, Span s)
+    TensorPrimitives.Max(view s, 0.0, Span w)
+    let mutable total = TensorPrimitives.Sum(view w)
+    TensorPrimitives.Abs(view s, Span s)
+    TensorPrimitives.Negate(view s, Span s)
+    TensorPrimitives.Exp(view s, Span s)
+    TensorPrimitives.Add(view s, 1.0, Span w)
+    TensorPrimitives.Subtract(view w, 1.0, Span correction)
+    TensorPrimitives.Subtract(view correction, view s, Span correction)
+    TensorPrimitives.Divide(view correction, view w, Span correction)
+    total <- total - TensorPrimitives.Sum(view correction)
+    TensorPrimitives.Log(view w, Span w)
+    total <- total + TensorPrimitives.Sum(view w)
+    let delta = Array.zeroCreate n
+    TensorPrimitives.Multiply(view sign, view z, Span s)
+    TensorPrimitives.Sigmoid(view s, Span s)
+    TensorPrimitives.Multiply(view sign, view s, Span delta)
+    TensorPrimitives.Multiply(view delta, scale, Span delta)
+    total, delta
+
+[<Property>]
+let ``binary cross-entropy is within a few ulp of its TensorPrimitives form``
+    (logits: FsCheck.NormalFloat[])
+    (rows: FsCheck.PositiveInt)
+    =
+    // Logits where neither form leaves the range of its exp (|z| <= 700), scale 1 / rows as in training.
+    let logits =
+        Array.append [| 0.5 |] (logits |> Array.map (fun v -> Math.Clamp(v.Get, -700.0, 700.0)))
+
+    let n = logits.Length
+    let scale = 1.0 / float rows.Get
+    let labels = Array.init n (fun i -> (i * 7 + 3) % 5 % 2)
+    let expectedTotal, expectedDelta = binaryWithTensorPrimitives logits labels scale
+
+    let delta, scratch, scratch2 =
+        Array.zeroCreate n, Array.zeroCreate n, Array.zeroCreate n
+
+    let total =
+        Loss.sumAndDelta
+            BinaryCrossEntropy
+            1
+            (ReadOnlySpan logits)
+            (ReadOnlySpan(Array.zeroCreate<float> n))
+            (ReadOnlySpan labels)
+            scale
+            (Span delta)
+            (Span scratch)
+            (Span scratch2)
+
+    // Every term is positive: the sums' orders differ by at most n roundings of the total.
+    Assert.True(
+        abs (total - expectedTotal) <= float (n + 4) * 2.3e-16 * expectedTotal,
+        $"{total} against {expectedTotal}"
+    )
+
+    for i in 0 .. n - 1 do
+        Assert.True(ulps expectedDelta[i] delta[i] <= 4L, $"delta {delta[i]:R} against {expectedDelta[i]:R}")

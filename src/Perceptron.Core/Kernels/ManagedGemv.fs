@@ -8,7 +8,6 @@ namespace Perceptron.Core
 #nowarn "9" // native pointers: the kernels work on pinned buffers
 
 open System
-open System.Numerics.Tensors
 open System.Runtime.Intrinsics
 open System.Threading.Tasks
 open Microsoft.FSharp.NativeInterop
@@ -286,7 +285,7 @@ module internal ManagedGemv =
                 let ys = span y 0 n
 
                 if beta = 0.0 then
-                    TensorPrimitives.Multiply(total, alpha, ys)
+                    Elementwise.scaled total alpha ys
                 else
                     // alpha total + beta y, as two roundings like the scalar formula.
                     for j in 0 .. n - 1 do

@@ -2,6 +2,8 @@
 /// input checks read a `float[,]`.
 namespace Perceptron.Core
 
+#nowarn "9" // Tiering.optimizeNow's one-byte stack allocation
+
 open System
 open System.Runtime.CompilerServices
 open System.Runtime.InteropServices
@@ -21,6 +23,7 @@ module internal Buffers =
 
     /// The flat (row-major) index of the first NaN or infinite element, or -1 when all are finite.
     let internal firstNonFinite (a: float[,]) =
+        Tiering.optimizeNow ()
         let values = readOnly2 a
 
         if VectorMath.allFinite values then

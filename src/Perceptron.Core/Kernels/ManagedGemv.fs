@@ -211,6 +211,7 @@ module internal ManagedGemv =
         (beta: float)
         (y: nativeint)
         =
+        optimizeNow ()
         let pa = NativePtr.ofNativeInt<float> a
         let px = NativePtr.ofNativeInt<float> x
         let py = NativePtr.ofNativeInt<float> y
@@ -241,6 +242,8 @@ module internal ManagedGemv =
         elif n >= 2 * transColumns then
             // Wide: y = A^T x by blocks of columns, each summing every row in order (any split
             // gives the same bits).
+            // F# may compile this branch and the next as a method of their own: optimize them too.
+            optimizeNow ()
             let blocks = (n + transColumns - 1) / transColumns
 
             let body t =
@@ -255,6 +258,7 @@ module internal ManagedGemv =
         else
             // y = A^T x sums scaled rows of A; each block of rows sums into its own partial
             // vector, and the partials are added in a fixed order.
+            optimizeNow ()
             let blocks = transBlocks m n
             let stride = roundUp n 8
             let buffer = System.Buffers.ArrayPool<float>.Shared.Rent(blocks * stride + 8)

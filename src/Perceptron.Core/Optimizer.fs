@@ -4,7 +4,6 @@
 namespace Perceptron.Core
 
 open System
-open System.Numerics.Tensors
 
 /// What an optimizer carries from one step to the next. Not ordered: a custom state may be of any type.
 [<NoComparison>]
@@ -325,7 +324,7 @@ module Optimizer =
         * (layers
            |> List.sumBy (fun l ->
                let w = Buffers.readOnly2 l.Weights
-               TensorPrimitives.Dot(w, w)))
+               VectorMath.dot w w))
 
     /// The L2 penalty (lambda / 2) ||W||^2 of a network's weights (not biases): the term L2 adds to a cost.
     [<CompiledName("L2Penalty")>]
@@ -348,12 +347,11 @@ module Optimizer =
                             Weights =
                                 let result = Array2D.zeroCreate (g.Weights.GetLength 0) (g.Weights.GetLength 1)
 
-                                TensorPrimitives.MultiplyAdd(
-                                    Buffers.readOnly2 layer.Weights,
-                                    lambda,
-                                    Buffers.readOnly2 g.Weights,
-                                    Buffers.span2 result
-                                )
+                                Elementwise.multiplyAddInto
+                                    (Buffers.readOnly2 layer.Weights)
+                                    lambda
+                                    (Buffers.readOnly2 g.Weights)
+                                    (Buffers.span2 result)
 
                                 result
                     })

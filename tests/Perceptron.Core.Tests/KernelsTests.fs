@@ -370,3 +370,8 @@ let ``element-wise passes give TensorPrimitives' bits`` (values: float[]) (other
     let actual = Array.copy x
     Elementwise.subtractScalar (Span actual) scalar
     sameBits expected actual
+
+    TensorPrimitives.MultiplyAdd(view x, scalar, view y, Span expected)
+    let actual = Array.zeroCreate n
+    Elementwise.multiplyAddInto (view x) scalar (view y) (Span actual)
+    sameBits expected actual

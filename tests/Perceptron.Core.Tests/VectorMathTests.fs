@@ -222,6 +222,49 @@ let ``sum is within n eps of the exact sum, and exact on integers``
     Assert.Equal(Array.sum (Array.map int whole) |> float, VectorMath.sum (ReadOnlySpan whole))
 
 [<Property>]
+let ``dot is within n eps of the exact sum of products, and exact on integers``
+    (pairs: (FsCheck.NormalFloat * FsCheck.NormalFloat)[])
+    (integers: (int16 * int16)[])
+    =
+    let x, y =
+        pairs
+        |> Array.map (fun (a, b) -> Math.Clamp(a.Get, -1e150, 1e150), Math.Clamp(b.Get, -1e150, 1e150))
+        |> Array.unzip
+
+    let products = Array.map2 (*) x y
+    let reference = compensated products
+    let bound = float (x.Length + 2) * 2.3e-16 * Array.sumBy abs products
+    let total = VectorMath.dot (ReadOnlySpan x) (ReadOnlySpan y)
+    Assert.True(abs (total - reference) <= bound, $"{total} against {reference}")
+    let a, b = integers |> Array.map (fun (p, q) -> float p, float q) |> Array.unzip
+    let exact = Array.map2 (fun p q -> int64 p * int64 q) a b |> Array.sum |> float
+    Assert.Equal(exact, VectorMath.dot (ReadOnlySpan a) (ReadOnlySpan b))
+
+/// The names of the TensorPrimitives methods an assembly calls, read from its metadata.
+let private tensorPrimitivesCalls (assembly: Reflection.Assembly) =
+    use stream = IO.File.OpenRead assembly.Location
+    use pe = new Reflection.PortableExecutable.PEReader(stream)
+    let metadata = Reflection.Metadata.PEReaderExtensions.GetMetadataReader pe
+
+    [
+        for handle in metadata.MemberReferences do
+            let reference = metadata.GetMemberReference handle
+
+            if reference.Parent.Kind = Reflection.Metadata.HandleKind.TypeReference then
+                let parent =
+                    metadata.GetTypeReference(Reflection.Metadata.TypeReferenceHandle.op_Explicit reference.Parent)
+
+                if metadata.GetString parent.Name = "TensorPrimitives" then
+                    metadata.GetString reference.Name
+    ]
+
+[<Fact>]
+let ``the core calls no TensorPrimitives method, which a default app would run unoptimized`` () =
+    // The reader sees the calls: the tests' own assembly makes several.
+    Assert.Contains("Exp", tensorPrimitivesCalls (Reflection.Assembly.GetExecutingAssembly()))
+    Assert.Empty(tensorPrimitivesCalls typeof<Network>.Assembly)
+
+[<Property>]
 let ``maxScalar gives TensorPrimitives.Max's bits, allFinite agrees with Double.IsFinite``
     (values: float[])
     (floor: float)

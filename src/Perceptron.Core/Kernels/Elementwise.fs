@@ -179,3 +179,18 @@ module internal Elementwise =
         while i < values.Length do
             values[i] <- values[i] - scalar
             i <- i + 1
+
+    /// output <- x scalar + addend, rounded after the product (TensorPrimitives.MultiplyAdd's arithmetic).
+    let multiplyAddInto (x: ReadOnlySpan<float>) (scalar: float) (addend: ReadOnlySpan<float>) (output: Span<float>) =
+        Tiering.optimizeNow ()
+        let width = Vector<float>.Count
+        let s = Vector<float>(scalar)
+        let mutable i = 0
+
+        while i + width <= output.Length do
+            (Vector<float>(x.Slice i) * s + Vector<float>(addend.Slice i)).CopyTo(output.Slice i)
+            i <- i + width
+
+        while i < output.Length do
+            output[i] <- x[i] * scalar + addend[i]
+            i <- i + 1

@@ -343,6 +343,42 @@ module internal VectorMath =
 
         total
 
+    /// Σ x[i] y[i] at one width, in sumWith's order (each product rounded, then added).
+    let dotWith<'O, 'V when 'O :> IMathOps<'V>> (x: ReadOnlySpan<float>) (y: ReadOnlySpan<float>) =
+        Tiering.optimizeNow ()
+        let width = 'O.Width
+        let n = x.Length
+
+        if y.Length <> n then
+            invalidArg "y" $"y has {y.Length} elements; x has {n}"
+
+        use px = fixed x
+        use py = fixed y
+
+        let inline product (i: int) =
+            'O.Multiply('O.Load(NativePtr.add px i), 'O.Load(NativePtr.add py i))
+
+        let mutable total = 0.0
+        let mutable i = 0
+
+        if n >= 2 * width then
+            let mutable s0 = product 0
+            let mutable s1 = product width
+            i <- 2 * width
+
+            while i + 2 * width <= n do
+                s0 <- 'O.Add(s0, product i)
+                s1 <- 'O.Add(s1, product (i + width))
+                i <- i + 2 * width
+
+            total <- 'O.Sum('O.Add(s0, s1))
+
+        while i < n do
+            total <- total + NativePtr.get px i * NativePtr.get py i
+            i <- i + 1
+
+        total
+
     /// values <- max(values, floor) with Math.Max's rules (NaN stays NaN, -0 gives +0 against 0).
     let maxScalarWith<'O, 'V when 'O :> IMathOps<'V>> (values: Span<float>) (floor: float) =
         Tiering.optimizeNow ()
@@ -428,6 +464,15 @@ module internal VectorMath =
             sumWith<Math256, Vector256<float>> values
         else
             sumWith<Math128, Vector128<float>> values
+
+    /// Σ x[i] y[i], in an order fixed by the length.
+    let dot (x: ReadOnlySpan<float>) (y: ReadOnlySpan<float>) =
+        if Vector512.IsHardwareAccelerated then
+            dotWith<Math512, Vector512<float>> x y
+        elif Vector256.IsHardwareAccelerated then
+            dotWith<Math256, Vector256<float>> x y
+        else
+            dotWith<Math128, Vector128<float>> x y
 
     /// values <- max(values, floor), element by element, with Math.Max's rules.
     let maxScalar (values: Span<float>) (floor: float) =

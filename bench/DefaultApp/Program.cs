@@ -3,6 +3,8 @@
 //   first-call [--calls N]                     a small training run (178 x 13, 50 epochs) N times in
 //                                              this process; prints each call's wall and CPU time
 //   compare w1|w2 ...                          the benchmark host's workloads, as framework "perceptron-app"
+//   jit-log [--top N]                          one small training run; the methods compiled during it, by
+//                                              JIT time (runtime events), and the totals per assembly
 // Run the same binary with DOTNET_TC_QuickJit=0 to get the quick-JIT-off figures of the same code.
 using System.Diagnostics;
 using System.Text.Json;
@@ -30,7 +32,14 @@ if (args.Length >= 1 && args[0] == "first-call")
     return 0;
 }
 
-Console.Error.WriteLine("usage: DefaultApp first-call [--calls N] | compare w1 --features F --samples N --iterations I [--repeats R] | compare w2");
+if (args.Length >= 1 && args[0] == "jit-log")
+{
+    var options = Arguments.Parse(args.Skip(1).ToArray());
+    Console.WriteLine(JitLog.Run(options.GetValueOrDefault("top", 30)));
+    return 0;
+}
+
+Console.Error.WriteLine("usage: DefaultApp first-call [--calls N] | jit-log [--top N] | compare w1 --features F --samples N --iterations I [--repeats R] | compare w2");
 return 2;
 
 /// <summary>The small run of issue 12: a new user's first training calls, timed one by one.</summary>
@@ -117,5 +126,91 @@ internal static class ThreadCpu
         }
 
         return Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds;
+    }
+}
+
+/// What the JIT compiles during the first training call of a process, from the runtime's own events
+/// (MethodJittingStarted to MethodLoadVerbose, on the compiling thread): which methods cost the time.
+/// Approximate: a method's span includes what its compilation triggers (type loads, nested compiles) and
+/// any time the thread was descheduled, and the listener itself adds compilation of its own.
+internal sealed class JitLog : System.Diagnostics.Tracing.EventListener
+{
+    private readonly Dictionary<(long Method, int Thread), (DateTime Start, string Name)> started = new();
+    private readonly List<(string Name, double Ms)> compiled = new();
+    private readonly object gate = new();
+    private volatile bool recording;
+
+    protected override void OnEventSourceCreated(System.Diagnostics.Tracing.EventSource source)
+    {
+        if (source.Name == "Microsoft-Windows-DotNETRuntime")
+        {
+            // Keyword 0x10: JIT events.
+            EnableEvents(source, System.Diagnostics.Tracing.EventLevel.Verbose, (System.Diagnostics.Tracing.EventKeywords)0x10);
+        }
+    }
+
+    protected override void OnEventWritten(System.Diagnostics.Tracing.EventWrittenEventArgs e)
+    {
+        if (!recording || e.Payload is null || e.PayloadNames is null)
+        {
+            return;
+        }
+
+        object? Field(string name) => e.PayloadNames.IndexOf(name) is var i and >= 0 ? e.Payload[i] : null;
+        var method = Convert.ToInt64(Field("MethodID") ?? 0L);
+        var key = (method, e.OSThreadId > int.MaxValue ? 0 : (int)e.OSThreadId);
+        lock (gate)
+        {
+            if (e.EventName is "MethodJittingStarted_V1" or "MethodJittingStarted")
+            {
+                started[key] = (e.TimeStamp, $"{Field("MethodNamespace")}::{Field("MethodName")}");
+            }
+            else if (e.EventName is { } n && n.StartsWith("MethodLoadVerbose", StringComparison.Ordinal) && started.Remove(key, out var s))
+            {
+                // The listener's own methods and the event decoding are not the library's cost.
+                if (!s.Name.StartsWith("JitLog", StringComparison.Ordinal) && !s.Name.StartsWith("System.Diagnostics.Tracing", StringComparison.Ordinal))
+                {
+                    compiled.Add((s.Name, (e.TimeStamp - s.Start).TotalMilliseconds));
+                }
+            }
+        }
+    }
+
+    public static string Run(int top)
+    {
+        var (x, y) = Workloads.W1Data(13, 178, 0);
+        var options = new TrainingOptions { Epochs = 50, Seed = 0 };
+        using var log = new JitLog();
+        // Let the listener's session start before the call.
+        Thread.Sleep(500);
+        log.recording = true;
+        var clock = Stopwatch.StartNew();
+        Classifier.Train(x, y, options);
+        var elapsed = clock.Elapsed.TotalMilliseconds;
+        // Events arrive through a dispatch thread: give them time, then stop.
+        Thread.Sleep(1500);
+        log.recording = false;
+        lock (log.gate)
+        {
+            var lines = new List<string> { $"first call {elapsed:F1} ms; {log.compiled.Count} methods compiled, {log.compiled.Sum(c => c.Ms):F1} ms of JIT" };
+            static string Assembly(string name) => name.Split("::")[0] switch
+            {
+                var ns when ns.StartsWith("Perceptron.Core", StringComparison.Ordinal) || ns.StartsWith("<StartupCode$Perceptron-Core>", StringComparison.Ordinal) => "Perceptron.Core",
+                var ns when ns.StartsWith("Perceptron", StringComparison.Ordinal) => "Perceptron (facade)",
+                var ns when ns.StartsWith("Microsoft.FSharp", StringComparison.Ordinal) || ns.StartsWith("<StartupCode$FSharp", StringComparison.Ordinal) => "FSharp.Core",
+                var ns when ns.StartsWith("System.Numerics.Tensors", StringComparison.Ordinal) => "System.Numerics.Tensors",
+                var ns when ns.StartsWith("MathNet", StringComparison.Ordinal) => "MathNet.Numerics",
+                var ns when ns.StartsWith("System", StringComparison.Ordinal) => "System.*",
+                var other => other,
+            };
+            foreach (var group in log.compiled.GroupBy(c => Assembly(c.Name)).OrderByDescending(g => g.Sum(c => c.Ms)))
+            {
+                lines.Add($"  {group.Key,-25} {group.Count(),4} methods {group.Sum(c => c.Ms),7:F1} ms");
+            }
+
+            lines.Add($"the {top} slowest:");
+            lines.AddRange(log.compiled.OrderByDescending(c => c.Ms).Take(top).Select(c => $"  {c.Ms,6:F2} ms  {c.Name}"));
+            return string.Join(Environment.NewLine, lines);
+        }
     }
 }

@@ -2,7 +2,6 @@
 namespace Perceptron.Core
 
 open System
-open System.Numerics.Tensors
 
 /// The activation of a layer. Hidden layers use Sigmoid, Tanh, Relu or LeakyRelu;
 /// an output layer uses Sigmoid (one unit, two classes) or Softmax (one unit per class).
@@ -73,9 +72,9 @@ module Activation =
         let input = Span<float>.op_Implicit z
 
         match activation with
-        | Sigmoid -> TensorPrimitives.Sigmoid(input, z)
-        | Tanh -> TensorPrimitives.Tanh(input, z)
-        | Relu -> TensorPrimitives.Max(input, 0.0, z)
+        | Sigmoid -> VectorMath.sigmoid input z
+        | Tanh -> VectorMath.tanh input z
+        | Relu -> VectorMath.maxScalar z 0.0
         | LeakyRelu ->
             for i in 0 .. z.Length - 1 do
                 let v = z[i]
@@ -86,11 +85,14 @@ module Activation =
             // Subtracting the row's maximum keeps every exponent <= 0: no overflow.
             for row in 0 .. z.Length / units - 1 do
                 let r = z.Slice(row * units, units)
-                let m = TensorPrimitives.Max(Span<float>.op_Implicit r)
-                TensorPrimitives.Subtract(Span<float>.op_Implicit r, m, r)
-                TensorPrimitives.Exp(Span<float>.op_Implicit r, r)
-                let total = TensorPrimitives.Sum(Span<float>.op_Implicit r)
-                TensorPrimitives.Divide(Span<float>.op_Implicit r, total, r)
+                let mutable m = r[0]
+
+                for j in 1 .. units - 1 do
+                    m <- Math.Max(m, r[j])
+
+                Elementwise.subtractScalar r m
+                VectorMath.exp (Span<float>.op_Implicit r) r
+                Elementwise.divideScalar r (VectorMath.sum (Span<float>.op_Implicit r))
 
     /// Turns upstream gradients dA into dZ = dA * f'(z) in place, using the outputs A = f(z).
     /// ReLU's derivative at 0 is taken as 0 (LeakyRelu's as the slope).

@@ -2,7 +2,6 @@
 namespace Perceptron.Core
 
 open System
-open System.Numerics.Tensors
 
 /// The loss that matches an output layer.
 type Loss =
@@ -69,24 +68,24 @@ module Loss =
             let s = scratch.Slice(0, n)
             let w = scratch2.Slice(0, n)
 
-            // The element-wise steps are the library's own (Elementwise); exp, log, sigmoid and the
-            // sums stay TensorPrimitives', whose results the tests pin.
+            // Every step is the library's own vector code (Elementwise, VectorMath), optimized from
+            // the first call.
             Elementwise.signs labels sign
             // w = max(s, 0), and s becomes -|s|.
             Elementwise.signedLogits (ro sign) z s w
-            total <- TensorPrimitives.Sum(ro w)
+            total <- VectorMath.sum (ro w)
             // log1p(u) for u = e^-|s|, as in log1p: log w - ((w - 1) - u) / w with w = 1 + u.
-            TensorPrimitives.Exp(ro s, s)
+            VectorMath.exp (ro s) s
             let correction = delta.Slice(0, n)
             // The sign is rebuilt below, so its buffer can hold the correction meanwhile.
             Elementwise.log1pParts (ro s) w correction
-            total <- total - TensorPrimitives.Sum(ro correction)
-            TensorPrimitives.Log(ro w, w)
-            total <- total + TensorPrimitives.Sum(ro w)
+            total <- total - VectorMath.sum (ro correction)
+            VectorMath.log (ro w) w
+            total <- total + VectorMath.sum (ro w)
             // dZ = sign σ(s) scale.
             Elementwise.signs labels sign
             Elementwise.multiply (ro sign) z s
-            TensorPrimitives.Sigmoid(ro s, s)
+            VectorMath.sigmoid (ro s) s
             Elementwise.scaledProduct (ro sign) (ro s) scale (delta.Slice(0, n))
         | CategoricalCrossEntropy ->
             for i in 0 .. labels.Length - 1 do

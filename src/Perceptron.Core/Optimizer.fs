@@ -4,7 +4,6 @@
 namespace Perceptron.Core
 
 open System
-open System.Numerics.Tensors
 
 /// What an optimizer carries from one step to the next. Not ordered: a custom state may be of any type.
 [<NoComparison>]
@@ -182,12 +181,7 @@ module Optimizer =
                 member _.Export(_, _) = Stateless
 
                 member _.Apply(_, scale, _, p, g, _, _) =
-                    TensorPrimitives.MultiplyAdd(
-                        Span<float>.op_Implicit g,
-                        -(learningRate * scale),
-                        Span<float>.op_Implicit p,
-                        p
-                    )
+                    Elementwise.multiplyAdd (Span<float>.op_Implicit g) (-(learningRate * scale)) p
         }
 
     let private momentumRule (learningRate: float) (beta: float) =
@@ -206,15 +200,9 @@ module Optimizer =
                 member _.Export(_, slots) = Velocity slots[0]
 
                 member _.Apply(_, scale, _, p, g, v, _) =
-                    TensorPrimitives.Multiply(Span<float>.op_Implicit v, beta, v)
-                    TensorPrimitives.MultiplyAdd(Span<float>.op_Implicit g, 1.0 - beta, Span<float>.op_Implicit v, v)
-
-                    TensorPrimitives.MultiplyAdd(
-                        Span<float>.op_Implicit v,
-                        -(learningRate * scale),
-                        Span<float>.op_Implicit p,
-                        p
-                    )
+                    Elementwise.multiplyScalar v beta
+                    Elementwise.multiplyAdd (Span<float>.op_Implicit g) (1.0 - beta) v
+                    Elementwise.multiplyAdd (Span<float>.op_Implicit v) (-(learningRate * scale)) p
         }
 
     let private adamRule (learningRate: float) (beta1: float) (beta2: float) (epsilon: float) =
@@ -237,20 +225,15 @@ module Optimizer =
                 member _.Apply(t, scale, _, p, g, m, v) =
                     let correction1 = 1.0 - Math.Pow(beta1, float t)
                     let correction2 = 1.0 - Math.Pow(beta2, float t)
-                    TensorPrimitives.Multiply(Span<float>.op_Implicit m, beta1, m)
-                    TensorPrimitives.MultiplyAdd(Span<float>.op_Implicit g, 1.0 - beta1, Span<float>.op_Implicit m, m)
+                    Elementwise.multiplyScalar m beta1
+                    Elementwise.multiplyAdd (Span<float>.op_Implicit g) (1.0 - beta1) m
 
                     for i in 0 .. p.Length - 1 do
                         v[i] <- beta2 * v[i] + (1.0 - beta2) * g[i] * g[i]
                         // g is scratch: it now holds the step.
                         g[i] <- (m[i] / correction1) / (sqrt (v[i] / correction2) + epsilon)
 
-                    TensorPrimitives.MultiplyAdd(
-                        Span<float>.op_Implicit g,
-                        -(learningRate * scale),
-                        Span<float>.op_Implicit p,
-                        p
-                    )
+                    Elementwise.multiplyAdd (Span<float>.op_Implicit g) (-(learningRate * scale)) p
         }
 
     /// The inner rule on the penalised cost: lambda W is added to the weights' gradient first, with the
@@ -263,7 +246,7 @@ module Optimizer =
 
             member _.Apply(t, scale, isWeight, p, g, s0, s1) =
                 if isWeight then
-                    TensorPrimitives.MultiplyAdd(Span<float>.op_Implicit p, lambda, Span<float>.op_Implicit g, g)
+                    Elementwise.multiplyAdd (Span<float>.op_Implicit p) lambda g
 
                 inner.Apply(t, scale, isWeight, p, g, s0, s1)
     }
@@ -351,7 +334,7 @@ module Optimizer =
         * (layers
            |> List.sumBy (fun l ->
                let w = Buffers.readOnly2 l.Weights
-               TensorPrimitives.Dot(w, w)))
+               VectorMath.dot w w))
 
     /// The L2 penalty (lambda / 2) ||W||^2 of a network's weights (not biases): the term L2 adds to a cost.
     [<CompiledName("L2Penalty")>]
@@ -374,12 +357,11 @@ module Optimizer =
                             Weights =
                                 let result = Array2D.zeroCreate (g.Weights.GetLength 0) (g.Weights.GetLength 1)
 
-                                TensorPrimitives.MultiplyAdd(
-                                    Buffers.readOnly2 layer.Weights,
-                                    lambda,
-                                    Buffers.readOnly2 g.Weights,
-                                    Buffers.span2 result
-                                )
+                                Elementwise.multiplyAddInto
+                                    (Buffers.readOnly2 layer.Weights)
+                                    lambda
+                                    (Buffers.readOnly2 g.Weights)
+                                    (Buffers.span2 result)
 
                                 result
                     })

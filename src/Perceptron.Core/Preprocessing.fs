@@ -71,6 +71,7 @@ module Preprocessing =
     /// column (a standard deviation below SmallestStd) gets 1, so that it maps to 0.
     [<CompiledName("FitStandardization")>]
     let fitStandardization (features: float[,]) =
+        Tiering.optimizeNow ()
         let rows, columns = features.GetLength 0, features.GetLength 1
 
         if rows = 0 then
@@ -119,7 +120,13 @@ module Preprocessing =
                 "features"
                 $"features has {features.GetLength 1} columns; the standardisation has {s.Mean.Length}"
 
-        Array2D.init (features.GetLength 0) (features.GetLength 1) (fun i j ->
+        // Loops rather than Array2D.init, whose generic loop an application's quick JIT runs unoptimized
+        // (issue 12); optimizeNow compiles these optimized at once.
+        Tiering.optimizeNow ()
+        let rows, columns = features.GetLength 0, features.GetLength 1
+        let result = Array2D.zeroCreate rows columns
+
+        let inline value i j =
             let x, mean, std = features[i, j], s.Mean[j], s.Std[j]
             let z = (x - mean) / std
 
@@ -146,7 +153,13 @@ module Preprocessing =
                             j,
                             $"row {i} holds {show x}, more than {show Double.MaxValue} standard deviations ({show std}) from the mean ({show mean}); expected values nearer the data the standardisation was fitted on"
                         )
-                    ))
+                    )
+
+        for i in 0 .. rows - 1 do
+            for j in 0 .. columns - 1 do
+                result[i, j] <- value i j
+
+        result
 
     /// The given rows, in order, as a new array.
     [<CompiledName("TakeRows")>]

@@ -3,7 +3,6 @@
 namespace Perceptron.Core
 
 open System
-open System.Numerics.Tensors
 
 /// The gradients of the cost with respect to one layer's parameters (same shapes).
 type LayerGradients = {
@@ -198,7 +197,7 @@ module Propagation =
                 let db = Span<float>(biasGradients[l])
 
                 if units = 1 then
-                    db[0] <- TensorPrimitives.Sum(delta)
+                    db[0] <- VectorMath.sum delta
                 else
                     db.Clear()
 

@@ -119,3 +119,78 @@ module internal Elementwise =
         while i < delta.Length do
             delta[i] <- sign[i] * sigma[i] * scale
             i <- i + 1
+
+    /// acc <- x scalar + acc, rounded after the product (TensorPrimitives.MultiplyAdd's arithmetic).
+    let multiplyAdd (x: ReadOnlySpan<float>) (scalar: float) (acc: Span<float>) =
+        Tiering.optimizeNow ()
+        let width = Vector<float>.Count
+        let s = Vector<float>(scalar)
+        let mutable i = 0
+
+        while i + width <= acc.Length do
+            (Vector<float>(x.Slice i) * s + Vector<float>(acc.Slice i)).CopyTo(acc.Slice i)
+            i <- i + width
+
+        while i < acc.Length do
+            acc[i] <- x[i] * scalar + acc[i]
+            i <- i + 1
+
+    /// output <- x scalar.
+    let scaled (x: ReadOnlySpan<float>) (scalar: float) (output: Span<float>) =
+        Tiering.optimizeNow ()
+        let width = Vector<float>.Count
+        let s = Vector<float>(scalar)
+        let mutable i = 0
+
+        while i + width <= x.Length do
+            (Vector<float>(x.Slice i) * s).CopyTo(output.Slice i)
+            i <- i + width
+
+        while i < x.Length do
+            output[i] <- x[i] * scalar
+            i <- i + 1
+
+    /// values <- values / divisor (a division, not a product with 1 / divisor, which rounds twice).
+    let divideScalar (values: Span<float>) (divisor: float) =
+        Tiering.optimizeNow ()
+        let width = Vector<float>.Count
+        let d = Vector<float>(divisor)
+        let mutable i = 0
+
+        while i + width <= values.Length do
+            (Vector<float>(values.Slice i) / d).CopyTo(values.Slice i)
+            i <- i + width
+
+        while i < values.Length do
+            values[i] <- values[i] / divisor
+            i <- i + 1
+
+    /// values <- values - scalar.
+    let subtractScalar (values: Span<float>) (scalar: float) =
+        Tiering.optimizeNow ()
+        let width = Vector<float>.Count
+        let s = Vector<float>(scalar)
+        let mutable i = 0
+
+        while i + width <= values.Length do
+            (Vector<float>(values.Slice i) - s).CopyTo(values.Slice i)
+            i <- i + width
+
+        while i < values.Length do
+            values[i] <- values[i] - scalar
+            i <- i + 1
+
+    /// output <- x scalar + addend, rounded after the product (TensorPrimitives.MultiplyAdd's arithmetic).
+    let multiplyAddInto (x: ReadOnlySpan<float>) (scalar: float) (addend: ReadOnlySpan<float>) (output: Span<float>) =
+        Tiering.optimizeNow ()
+        let width = Vector<float>.Count
+        let s = Vector<float>(scalar)
+        let mutable i = 0
+
+        while i + width <= output.Length do
+            (Vector<float>(x.Slice i) * s + Vector<float>(addend.Slice i)).CopyTo(output.Slice i)
+            i <- i + width
+
+        while i < output.Length do
+            output[i] <- x[i] * scalar + addend[i]
+            i <- i + 1

@@ -7,7 +7,6 @@ namespace Perceptron.Core
 #nowarn "9" // native pointers: the features and labels are pinned for the parallel chunks that read them
 
 open System
-open System.Numerics.Tensors
 open System.Runtime.Intrinsics
 open System.Threading.Tasks
 open Microsoft.FSharp.NativeInterop
@@ -132,7 +131,7 @@ module internal LogisticOnePass =
                         (Span<float>(buffers.Scratch, b0, count))
                         (Span<float>(buffers.Scratch2, b0, count))
 
-                sum <- sum + TensorPrimitives.Sum(Span<float>.op_Implicit delta)
+                sum <- sum + VectorMath.sum (Span<float>.op_Implicit delta)
                 // dW += dZ^T X for the same rows, while they are in cache.
                 ManagedGemv.axpyRows<'O, 'V> xp inputs dp inputs partial b0 (b0 + count)
                 b0 <- b0 + count

@@ -8,7 +8,6 @@ namespace Perceptron.Core
 #nowarn "9" // native pointers: the kernels work on pinned buffers
 
 open System
-open System.Numerics.Tensors
 open System.Runtime.Intrinsics
 open System.Threading.Tasks
 open Microsoft.FSharp.NativeInterop
@@ -212,6 +211,7 @@ module internal ManagedGemv =
         (beta: float)
         (y: nativeint)
         =
+        optimizeNow ()
         let pa = NativePtr.ofNativeInt<float> a
         let px = NativePtr.ofNativeInt<float> x
         let py = NativePtr.ofNativeInt<float> y
@@ -242,6 +242,8 @@ module internal ManagedGemv =
         elif n >= 2 * transColumns then
             // Wide: y = A^T x by blocks of columns, each summing every row in order (any split
             // gives the same bits).
+            // F# may compile this branch and the next as a method of their own: optimize them too.
+            optimizeNow ()
             let blocks = (n + transColumns - 1) / transColumns
 
             let body t =
@@ -256,6 +258,7 @@ module internal ManagedGemv =
         else
             // y = A^T x sums scaled rows of A; each block of rows sums into its own partial
             // vector, and the partials are added in a fixed order.
+            optimizeNow ()
             let blocks = transBlocks m n
             let stride = roundUp n 8
             let buffer = System.Buffers.ArrayPool<float>.Shared.Rent(blocks * stride + 8)
@@ -286,7 +289,7 @@ module internal ManagedGemv =
                 let ys = span y 0 n
 
                 if beta = 0.0 then
-                    TensorPrimitives.Multiply(total, alpha, ys)
+                    Elementwise.scaled total alpha ys
                 else
                     // alpha total + beta y, as two roundings like the scalar formula.
                     for j in 0 .. n - 1 do

@@ -316,7 +316,7 @@ internal static class TrainCommand
 
         if (settings.Plot is not null)
         {
-            Plots.LearningCurve(settings.Plot, classifier.Costs, classifier.ValidationCosts);
+            Plots.LearningCurve(settings.Plot, classifier.Costs, classifier.ValidationCosts, classifier.CostEpochs);
         }
 
         if (settings.Json)
@@ -338,6 +338,7 @@ internal static class TrainCommand
                     printEvery = settings.PrintEvery,
                     costs = printed.Select(p => p.Cost),
                     validationCosts = classifier.ValidationCosts,
+                    validationCostEpochs = classifier.ValidationCosts.Count > 0 ? classifier.CostEpochs : [],
                     trainAccuracy,
                     testAccuracy,
                     model = settings.Model,

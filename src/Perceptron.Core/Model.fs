@@ -7,9 +7,10 @@ open System.Globalization
 
 /// What training recorded about a model.
 type TrainingRecord = {
-    /// The mean training cost of each completed epoch.
+    /// The mean training cost of the completed epochs that CostEpochs names: every epoch up to
+    /// CostHistory.limit, then every k-th (k doubling), and always the last, so its length stays bounded.
     Costs: float list
-    /// The validation cost after each completed epoch (empty without a validation split).
+    /// The validation cost after the same epochs (empty without a validation split).
     ValidationCosts: float list
     /// Why training ended.
     Reason: StopReason
@@ -18,6 +19,8 @@ type TrainingRecord = {
     /// The batches of the unfinished epoch that ran before training was interrupted between batches (0
     /// when it stopped at the end of an epoch, and for every reason but Interrupted).
     Batch: int
+    /// The epoch (1 for the first) of each entry of Costs and ValidationCosts, oldest first.
+    CostEpochs: int list
 }
 
 /// A trained classifier: the network, the standardisation its inputs go through, and the names of the
@@ -359,6 +362,7 @@ module Model =
                     Reason = Interrupted
                     BestEpoch = 0
                     Batch = 0
+                    CostEpochs = []
                 }
             else
                 try
@@ -382,6 +386,7 @@ module Model =
             Reason = result.Reason
             Epochs = result.State.Epoch
             Batch = result.Batch
+            CostEpochs = result.CostEpochs
         }
 
     /// Trains a model: prepare, then fit until Epochs, early stopping, divergence, or `proceed`
@@ -422,11 +427,14 @@ module Model =
                     Interrupted
             Epochs = state.Epoch
             Batch = 0
+            CostEpochs = []
         }
 
-    /// The epoch whose cost stopped being finite: the one after the last recorded cost.
+    /// The epoch whose cost stopped being finite: the one after the last recorded cost (the history always
+    /// keeps the last epoch's).
     [<CompiledName("DivergedEpoch")>]
-    let divergedEpoch (model: Model) = model.Training.Costs.Length + 1
+    let divergedEpoch (model: Model) =
+        (List.tryLast model.Training.CostEpochs |> Option.defaultValue 0) + 1
 
     /// What to tell a caller whose training diverged with this learning rate.
     [<CompiledName("DivergenceMessage")>]
@@ -442,8 +450,8 @@ module Model =
     /// learning rate too large can blow the cost up while it stays finite). Empty when all is well.
     [<CompiledName("Warnings")>]
     let warnings (model: Model) =
-        match model.Training.Costs with
-        | first :: (_ :: _ as rest) ->
+        match model.Training.Costs, model.Training.CostEpochs with
+        | first :: (_ :: _ as rest), firstEpoch :: (_ :: _ as epochs) ->
             let last = List.last rest
 
             if last > first then
@@ -451,7 +459,7 @@ module Model =
                     x.ToString("G6", CultureInfo.InvariantCulture)
 
                 [
-                    $"the training cost rose from {number first} in epoch 1 to {number last} in epoch {model.Training.Costs.Length}: "
+                    $"the training cost rose from {number first} in epoch {firstEpoch} to {number last} in epoch {List.last epochs}: "
                     + "training did not converge; try a smaller learning rate."
                 ]
             else

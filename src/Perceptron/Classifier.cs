@@ -61,6 +61,7 @@ public sealed partial class Classifier
         Classes = Array.AsReadOnly(model.Classes);
         Costs = Interop.List(model.Training.Costs);
         ValidationCosts = Interop.List(model.Training.ValidationCosts);
+        CostEpochs = Interop.List(model.Training.CostEpochs);
         StopReason = Interop.FromCore(model.Training.Reason);
         Options = options;
         Layers = Array.AsReadOnly(Interop.Layers(model.Network).Select(l => new LayerInfo(l)).ToArray());
@@ -82,11 +83,18 @@ public sealed partial class Classifier
     /// <summary>The class names; class i of <see cref="Predict(double[,])"/> is <c>Classes[i]</c>.</summary>
     public IReadOnlyList<string> Classes { get; }
 
-    /// <summary>The mean training cost of each completed epoch, the L2 penalty included (see <see cref="TrainingOptions.L2"/>).</summary>
+    /// <summary>
+    /// The mean training cost of the completed epochs that <see cref="CostEpochs"/> names, the L2 penalty included (see
+    /// <see cref="TrainingOptions.L2"/>). Every epoch up to 10,000 epochs; in a longer run every k-th epoch (k doubling as
+    /// it runs) and always the last one, so that at most 10,000 costs are kept however many epochs run.
+    /// </summary>
     public IReadOnlyList<double> Costs { get; }
 
-    /// <summary>The validation cost after each completed epoch, the L2 penalty included (empty without a validation split).</summary>
+    /// <summary>The validation cost after the epochs that <see cref="CostEpochs"/> names, the L2 penalty included (empty without a validation split).</summary>
     public IReadOnlyList<double> ValidationCosts { get; }
+
+    /// <summary>The epoch (1 for the first) of each entry of <see cref="Costs"/> and <see cref="ValidationCosts"/>, increasing.</summary>
+    public IReadOnlyList<int> CostEpochs { get; }
 
     /// <summary>
     /// What training warns about without failing, one sentence each; empty when all is well. For example a

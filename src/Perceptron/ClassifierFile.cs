@@ -63,6 +63,8 @@ public sealed partial class Classifier
                 StoppedEarly = StopReason == StopReason.EarlyStopped,
                 Costs = Costs,
                 ValidationCosts = ValidationCosts.Count > 0 ? ValidationCosts : null,
+                // Omitted when every epoch is there, as in files written before histories were thinned.
+                CostEpochs = CostEpochs.Where((epoch, i) => epoch != i + 1).Any() ? CostEpochs : null,
             },
         };
     }
@@ -91,6 +93,7 @@ public sealed partial class Classifier
             document.Classes,
             document.Training.Costs,
             document.Training.ValidationCosts ?? [],
+            document.Training.CostEpochs ?? Enumerable.Range(1, document.Training.Costs.Count).ToArray(),
             document.Training.StoppedEarly == true ? StopReason.EarlyStopped : StopReason.Completed,
             document.Training.Epochs ?? 0);
         return new Classifier(model, RecordedOptions(document));

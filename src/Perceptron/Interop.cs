@@ -95,6 +95,7 @@ internal static class Interop
         IReadOnlyList<string> classes,
         IReadOnlyList<double> costs,
         IReadOnlyList<double> validationCosts,
+        IReadOnlyList<int> costEpochs,
         StopReason reason,
         int epochs) => new(
         network,
@@ -102,7 +103,7 @@ internal static class Interop
         featureNames.ToArray(),
         labelName,
         classes.ToArray(),
-        new Core.TrainingRecord(List(costs), List(validationCosts), ToCore(reason), epochs, 0));
+        new Core.TrainingRecord(List(costs), List(validationCosts), ToCore(reason), epochs, 0, List(costEpochs)));
 
     public static Core.Model WithNames(Core.Model model, IReadOnlyList<string> featureNames, string labelName, IReadOnlyList<string> classes) =>
         new(model.Network, model.Standardization, featureNames.ToArray(), labelName, classes.ToArray(), model.Training);

@@ -306,6 +306,7 @@ let ``a cost that ends above the first epoch's is a warning; one that falls is n
     let rising = {
         model with
             Training.Costs = [ 0.7; 3.0; 50.0 ]
+            Training.CostEpochs = [ 1; 2; 3 ]
     }
 
     Assert.Empty(Model.warnings model)

@@ -164,19 +164,17 @@ internal static class CommonOptions
         }
     }
 
-    /// <summary>
-    /// Rejects --init zeros with hidden layers before any data is read, in the words of the options
-    /// (the library's own message names TrainingOptions properties).
-    /// </summary>
-    public static void CheckInitialization(Initialization? initialization, IReadOnlyList<int> hidden)
+    /// <summary>The options' flags, for the library's messages about them (TrainingOptions.Validate).</summary>
+    public static readonly OptionNames Flags = new()
     {
-        if (initialization == Initialization.Zeros && hidden.Count > 0)
-        {
-            throw new UsageException(
-                "--init zeros does not work with --hidden: every hidden unit would start with the same weights and get "
-                + "the same gradients, so the units would never differ (symmetry is not broken); use --init normal, xavier or he");
-        }
-    }
+        HiddenLayers = "--hidden",
+        Initialization = "--init",
+        Epochs = "--epochs",
+        BatchSize = "--batch-size",
+        Patience = "--patience",
+        ValidationFraction = "--validation-fraction",
+        Flags = true,
+    };
 
     /// <summary>An activation by the core's parser (which also accepts "leaky-relu"), else ParseName's error.</summary>
     public static Activation ParseActivation(ArgumentResult result, string option) =>

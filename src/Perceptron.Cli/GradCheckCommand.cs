@@ -24,10 +24,6 @@ internal static class GradCheckCommand
         };
         command.SetAction(parse =>
         {
-            CommonOptions.CheckInitialization(parse.GetValue(init), parse.GetValue(hidden) ?? []);
-            var table = DataSource.Load(parse.GetValue(data), parse.GetValue(label));
-            var (labels, classes) = DataSource.Encode(table);
-            Limits.CheckGradientCheck(table.FeatureNames.Count, parse.GetValue(hidden) ?? [], classes.Count, labels.Length);
             var options = new TrainingOptions
             {
                 HiddenLayers = parse.GetValue(hidden) ?? [],
@@ -37,6 +33,10 @@ internal static class GradCheckCommand
                 Seed = parse.GetValue(seed),
                 L2 = parse.GetValue(l2),
             };
+            options.Validate(CommonOptions.Flags);
+            var table = DataSource.Load(parse.GetValue(data), parse.GetValue(label));
+            var (labels, classes) = DataSource.Encode(table);
+            Limits.CheckGradientCheck(table.FeatureNames.Count, options.HiddenLayers, classes.Count, labels.Length);
             if (options.Initialization is null && options.HiddenLayers.Count == 0)
             {
                 // Zero weights give the degenerate gradient of a constant model; check at a random point instead.

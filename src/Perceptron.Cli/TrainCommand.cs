@@ -169,11 +169,8 @@ internal static class TrainCommand
 
         // --model may name the --warm-start file: training continues from it and then replaces it, atomically.
         CommonOptions.CheckOutputPath(settings.Model, "--model", ("--data", settings.Data), ("--test", settings.Test));
-        CommonOptions.CheckInitialization(settings.Options.Initialization, settings.Options.HiddenLayers);
-        if (settings.Options.Patience is not null && settings.Options.ValidationFraction == 0)
-        {
-            throw new UsageException("--patience needs a validation split to watch; add --validation-fraction, e.g. --validation-fraction 0.2");
-        }
+        // Before any data is read: the library's rules for the options alone, in the words of the flags.
+        settings.Options.Validate(CommonOptions.Flags);
 
         var table = DataSource.Load(settings.Data, settings.Label);
         var options = settings.Options;

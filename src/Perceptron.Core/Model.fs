@@ -136,17 +136,60 @@ module Model =
                 Checks.finite name raw
                 invalidArg name (Checks.computedNonFinite name "standardising" j)
 
-    /// The architecture options that no data can fix, named as the C# facade names them.
-    let private checkArchitecture (options: TrainOptions) =
+    /// Checks the options that no data can fix (hidden widths, an initialisation that cannot break the symmetry
+    /// of hidden units, epochs, batch size, validation fraction, early stopping), naming them as `names` says:
+    /// OptionNames.library for the C# facade's properties, the console host's flags for it.
+    [<CompiledName("CheckOptions")>]
+    let checkOptions (names: OptionNames) (options: TrainOptions) =
+        // Properties' messages are sentences; a flag's message is the line after "error: ".
+        let ending = if names.Flags then "" else "."
+        let value = OptionNames.value names
+
+        let number (x: float) =
+            x.ToString("R", CultureInfo.InvariantCulture)
+
+        let outOfRange (name: string) (shown: string) (expected: string) =
+            raise (ArgumentOutOfRangeException(name, $"{name} is {shown}; expected {expected}{ending}"))
+
         options.Hidden
         |> List.iteri (fun i width ->
             if width < 1 then
-                invalidArg "HiddenLayers" $"HiddenLayers[{i}] is {width}; expected a width of at least 1 unit.")
+                invalidArg names.Hidden $"{names.Hidden}[{i}] is {width}; expected a width of at least 1 unit{ending}")
 
         if options.Initialization = Zeros && not options.Hidden.IsEmpty then
+            let init = names.Initialization
+            let others = [ Normal 1.0; Xavier; He ] |> List.map (Initialization.name >> value)
+
             invalidArg
-                "Initialization"
-                "Initialization Zeros with hidden layers gives every hidden unit the same weights and gradients, so they never differ (symmetry is not broken); use Normal, Xavier or He."
+                init
+                ($"{init} {value (Initialization.name Zeros)} does not work with {names.Hidden}: every hidden unit would start "
+                 + "with the same weights and get the same gradients, so the units would never differ (symmetry is not broken); "
+                 + $"use {init} {others[0]}, {others[1]} or {others[2]}{ending}")
+
+        if options.Epochs < 1 then
+            outOfRange names.Epochs (string options.Epochs) "> 0"
+
+        match options.BatchSize with
+        | Some b when b < 1 -> outOfRange names.BatchSize (string b) "> 0"
+        | _ -> ()
+
+        let fraction = options.ValidationFraction
+
+        if not (fraction >= 0.0 && fraction < 1.0) then
+            outOfRange names.ValidationFraction (number fraction) "a number in [0, 1)"
+
+        match options.EarlyStopping with
+        | Some e when e.Patience < 1 -> outOfRange names.Patience (string e.Patience) "> 0"
+        | Some e when not (Double.IsFinite e.Tolerance && e.Tolerance >= 0.0) ->
+            outOfRange names.Tolerance (number e.Tolerance) "a finite number >= 0"
+        | Some _ when fraction = 0.0 ->
+            let verb = if names.Flags then "add" else "set"
+            let example = OptionNames.setting names names.ValidationFraction "0.2"
+
+            invalidArg
+                names.Patience
+                $"{names.Patience} needs a validation split to watch; {verb} {names.ValidationFraction}, e.g. {example}{ending}"
+        | _ -> ()
 
     /// Declared class names: at least two, none null, no two alike.
     let private checkClassNames (names: string[]) =
@@ -198,7 +241,7 @@ module Model =
         (features: float[,])
         (labels: int[])
         =
-        checkArchitecture options
+        checkOptions OptionNames.library options
         Checks.featureShape "features" None features
         let samples, columns = features.GetLength 0, features.GetLength 1
         Checks.labels "labels" samples None labels

@@ -64,6 +64,15 @@ module Initialization =
     [<CompiledName("Names")>]
     let names = [ "zeros"; "normal"; "xavier"; "he" ]
 
+    /// The initialisation chosen when none is given: zeros for the perceptron (the seed's start), He for
+    /// hidden layers of the ReLU family, Xavier for other hidden layers.
+    [<CompiledName("DefaultFor")>]
+    let defaultFor (hidden: int list) (hiddenActivation: Activation) =
+        match hidden, hiddenActivation with
+        | [], _ -> Zeros
+        | _, (Relu | LeakyRelu) -> He
+        | _ -> Xavier
+
 /// Building and checking networks.
 [<RequireQualifiedAccess; CompilationRepresentation(CompilationRepresentationFlags.ModuleSuffix)>]
 module Network =

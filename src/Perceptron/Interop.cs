@@ -87,6 +87,22 @@ internal static class Interop
         Option(options.WarmStart?.Model),
         options.Classes is null ? FSharpOption<string[]>.None : FSharpOption<string[]>.Some(options.Classes.ToArray()));
 
+    public static Initialization DefaultInitialization(IReadOnlyList<int> hidden, Activation activation)
+    {
+        var initialization = Core.InitializationModule.DefaultFor(List(hidden), ToCore(activation));
+        return initialization.IsZeros ? Initialization.Zeros
+            : initialization.IsHe ? Initialization.He
+            : initialization.IsXavier ? Initialization.Xavier
+            : Initialization.Normal;
+    }
+
+    public static void CheckOptions(TrainingOptions options, Core.Optimizer optimizer, OptionNames names) =>
+        Core.ModelModule.CheckOptions(
+            new Core.OptionNames(
+                names.HiddenLayers, names.Initialization, names.Epochs, names.BatchSize, names.Patience, names.Tolerance,
+                names.ValidationFraction, names.Flags),
+            ToCore(options, optimizer));
+
     public static Core.Model Model(
         Core.Network network,
         Core.Standardization? standardization,

@@ -137,11 +137,9 @@ public sealed record TrainingOptions
     /// <summary>Continue training from this model's weights (same layer shapes and classes) and standardisation.</summary>
     public Classifier? WarmStart { get; init; }
 
-    /// <summary>The initialisation that <see cref="Initialization"/> resolves to.</summary>
+    /// <summary>The initialisation that <see cref="Initialization"/> resolves to (the library's default rule when it is null).</summary>
     public Initialization EffectiveInitialization =>
-        Initialization ?? (HiddenLayers.Count == 0
-            ? Perceptron.Initialization.Zeros
-            : Activation is Activation.Relu or Activation.LeakyRelu ? Perceptron.Initialization.He : Perceptron.Initialization.Xavier);
+        Initialization ?? Interop.DefaultInitialization(HiddenLayers, Activation);
 
     private static void Defined<T>(T value, string name)
         where T : struct, Enum
@@ -154,8 +152,20 @@ public sealed record TrainingOptions
         }
     }
 
-    internal void Validate()
+    internal void Validate() => Validate(new OptionNames());
+
+    /// <summary>
+    /// Checks the options that need no data, as training does before it starts; the library's rules (hidden widths,
+    /// an initialisation that cannot break the symmetry of hidden units, epochs, batch size, validation fraction,
+    /// early stopping) name the options as <paramref name="names"/> says.
+    /// </summary>
+    /// <param name="names">How messages name the options: e.g. a console host's flags.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="names"/> or <see cref="HiddenLayers"/> is null.</exception>
+    /// <exception cref="ArgumentException">A bad value (an <see cref="ArgumentOutOfRangeException"/> for a value out of range);
+    /// the message names the option.</exception>
+    public void Validate(OptionNames names)
     {
+        ArgumentNullException.ThrowIfNull(names);
         ArgumentNullException.ThrowIfNull(HiddenLayers, nameof(HiddenLayers));
         Defined(Activation, nameof(Activation));
         Defined(Optimizer, nameof(Optimizer));
@@ -164,30 +174,14 @@ public sealed record TrainingOptions
             Defined(initialization, nameof(Initialization));
         }
 
-        // Hidden widths and Zeros with hidden layers are the core's rules (Model.prepare), checked with the data.
+        // The optimizer's own settings; the rest are the core's rules (Model.checkOptions).
         Guard.Positive(LearningRate, nameof(LearningRate));
-        Guard.Positive(Epochs, nameof(Epochs));
-        if (BatchSize is int b)
-        {
-            Guard.Positive(b, nameof(BatchSize));
-        }
-
         Guard.NonNegative(L2, nameof(L2));
         Guard.Positive(InitScale, nameof(InitScale));
         Guard.Fraction(Momentum, nameof(Momentum));
         Guard.Fraction(Beta1, nameof(Beta1));
         Guard.Fraction(Beta2, nameof(Beta2));
-        Guard.Fraction(ValidationFraction, nameof(ValidationFraction));
-        Guard.NonNegative(Tolerance, nameof(Tolerance));
-        if (Patience is int p)
-        {
-            Guard.Positive(p, nameof(Patience));
-            if (ValidationFraction == 0)
-            {
-                throw new ArgumentException(
-                    "Patience needs a validation split; set ValidationFraction > 0 (e.g. 0.2).", nameof(Patience));
-            }
-        }
+        Interop.CheckOptions(this, Classifier.CoreOptimizer(this), names);
     }
 }
 

@@ -365,3 +365,59 @@ let ``trainUntil asked to stop from the start takes no step and keeps the initia
     Assert.Equal((0, 0), (model.Training.Epochs, model.Training.Batch))
     Assert.Empty(model.Training.Costs)
     Assert.True(sameNetwork prepared.Network model.Network)
+
+/// The console host's names for the options, as it passes them.
+let flags: OptionNames = {
+    OptionNames.library with
+        Hidden = "--hidden"
+        Initialization = "--init"
+        Patience = "--patience"
+        ValidationFraction = "--validation-fraction"
+        Flags = true
+}
+
+[<Fact>]
+let ``checkOptions words each rule once and names the options as the caller names them`` () =
+    let zeros = {
+        options (Optimizer.gradientDescent 0.1) with
+            Initialization = Zeros
+    }
+
+    let patience = {
+        options (Optimizer.gradientDescent 0.1) with
+            ValidationFraction = 0.0
+            EarlyStopping = Some { Patience = 3; Tolerance = 0.0 }
+    }
+
+    let message names o =
+        Assert.ThrowsAny<ArgumentException>(fun () -> Model.checkOptions names o).Message
+
+    Assert.StartsWith(
+        "--init zeros does not work with --hidden: every hidden unit would start with the same weights and get the same gradients, so the units would never differ (symmetry is not broken); use --init normal, xavier or he (",
+        message flags zeros
+    )
+
+    Assert.StartsWith(
+        "Initialization Zeros does not work with HiddenLayers: every hidden unit would start with the same weights and get the same gradients, so the units would never differ (symmetry is not broken); use Initialization Normal, Xavier or He. (",
+        message OptionNames.library zeros
+    )
+
+    Assert.StartsWith(
+        "--patience needs a validation split to watch; add --validation-fraction, e.g. --validation-fraction 0.2 (",
+        message flags patience
+    )
+
+    Assert.StartsWith(
+        "Patience needs a validation split to watch; set ValidationFraction, e.g. ValidationFraction = 0.2. (",
+        message OptionNames.library patience
+    )
+
+    Model.checkOptions flags (options (Optimizer.gradientDescent 0.1))
+
+[<Fact>]
+let ``the default initialisation is zeros for the perceptron, He for the ReLU family, Xavier otherwise`` () =
+    Assert.Equal(Zeros, Initialization.defaultFor [] Relu)
+    Assert.Equal(He, Initialization.defaultFor [ 4 ] Relu)
+    Assert.Equal(He, Initialization.defaultFor [ 4; 2 ] LeakyRelu)
+    Assert.Equal(Xavier, Initialization.defaultFor [ 4 ] Tanh)
+    Assert.Equal(Xavier, Initialization.defaultFor [ 4 ] Sigmoid)

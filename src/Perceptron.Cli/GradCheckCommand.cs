@@ -27,7 +27,7 @@ internal static class GradCheckCommand
             var options = new TrainingOptions
             {
                 HiddenLayers = parse.GetValue(hidden) ?? [],
-                Activation = parse.GetValue(activation),
+                Activation = parse.GetValue(activation) ?? CommonOptions.Defaults.Activation,
                 Initialization = parse.GetValue(init),
                 InitScale = parse.GetValue(initScale),
                 Seed = parse.GetValue(seed),

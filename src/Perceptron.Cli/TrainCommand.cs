@@ -27,7 +27,7 @@ internal static class TrainCommand
         };
         var learningRate = new Option<double?>("--learning-rate")
         {
-            Description = "Step size (default: 0.5 for gd and momentum, 0.001 for adam).",
+            Description = $"Step size (default: 0.5 for {Names.Of(Optimizer.GradientDescent)} and {Names.Of(Optimizer.Momentum)}, 0.001 for {Names.Of(Optimizer.Adam)}).",
             CustomParser = r => CommonOptions.ParseDouble(r, "--learning-rate", positive: true),
         };
         var noStandardize = new Option<bool>("--no-standardize") { Description = "Use the features as they are." };
@@ -41,13 +41,7 @@ internal static class TrainCommand
         var json = CommonOptions.Json();
         var hidden = CommonOptions.Hidden();
         var activation = CommonOptions.HiddenActivation();
-        var optimizer = new Option<Optimizer>("--optimizer")
-        {
-            Description = "gd, momentum or adam.",
-            HelpName = "gd|momentum|adam",
-            DefaultValueFactory = _ => Optimizer.GradientDescent,
-            CustomParser = r => CommonOptions.ParseName(r, "--optimizer", CommonOptions.OptimizerNames),
-        };
+        var optimizer = CommonOptions.OptimizerOption();
         var batchSize = new Option<int?>("--batch-size")
         {
             Description = "Samples per update (default: full batch).",
@@ -87,7 +81,7 @@ internal static class TrainCommand
 
         command.SetAction(parse =>
         {
-            var chosenOptimizer = parse.GetValue(optimizer);
+            var chosenOptimizer = parse.GetValue(optimizer) ?? CommonOptions.Defaults.Optimizer;
             if (parse.GetValue(warmStart) is not null)
             {
                 // The network, its initial weights and its standardisation come from the warm-start model:
@@ -117,7 +111,7 @@ internal static class TrainCommand
                 Options: new TrainingOptions
                 {
                     HiddenLayers = parse.GetValue(hidden) ?? [],
-                    Activation = parse.GetValue(activation),
+                    Activation = parse.GetValue(activation) ?? CommonOptions.Defaults.Activation,
                     Optimizer = chosenOptimizer,
                     LearningRate = parse.GetValue(learningRate) ?? (chosenOptimizer == Optimizer.Adam ? 0.001 : 0.5),
                     Epochs = parse.GetValue(epochs),

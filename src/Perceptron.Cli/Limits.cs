@@ -84,30 +84,3 @@ internal static class Rows
         }
     }
 }
-
-/// <summary>Fractions that hold out samples, checked in the words of the options before any work is done.</summary>
-internal static class Fractions
-{
-    /// <summary>
-    /// Refuses a fraction that leaves no samples to train on, naming the option and the file; the rule is the core's
-    /// (the split the facade makes), only the words are the host's.
-    /// </summary>
-    public static void Check(string option, double fraction, int samples, string source, string what)
-    {
-        if (fraction <= 0)
-        {
-            return;
-        }
-
-        try
-        {
-            _ = Samples.Split(samples, fraction, 0);
-        }
-        catch (ArgumentException)
-        {
-            throw new UsageException(
-                $"{option} {fraction.ToString(CultureInfo.InvariantCulture)} holds out all {samples} {what} of {source} and leaves none for training; "
-                + $"expected a smaller {option} or more data");
-        }
-    }
-}

@@ -130,19 +130,17 @@ internal static class TrainCommand
         return command;
     }
 
-    /// <summary>The --test-fraction split, stratified unless --no-stratify; a class too small to stratify is a usage error.</summary>
-    private static (int[] Train, int[] Test) TestSplit(int rows, double fraction, TrainingOptions options, int[] labels)
-    {
-        try
-        {
-            return Samples.Split(rows, fraction, options.Seed, options.Stratify ? labels : null);
-        }
-        catch (ArgumentException e) when (e.ParamName == "stratifyBy")
-        {
-            var reason = Errors.Describe(e).Replace("(or split without stratifying)", "(or split without stratifying: --no-stratify)", StringComparison.Ordinal);
-            throw new UsageException($"--test-fraction {fraction.ToString(CultureInfo.InvariantCulture)}: {reason}");
-        }
-    }
+    /// <summary>
+    /// A split as training makes it (stratified unless --no-stratify), whose errors the library words with the
+    /// option, the data's file and --no-stratify.
+    /// </summary>
+    private static (int[] Train, int[] Test) Split(string option, string samples, double fraction, TrainingOptions options, int[] labels, string source) =>
+        Samples.Split(
+            labels.Length,
+            fraction,
+            options.Seed,
+            options.Stratify ? labels : null,
+            new SplitNames { Fraction = option, Samples = samples, Source = source, Unstratified = "split without stratifying: --no-stratify" });
 
     private sealed record Settings(
         string? Data,
@@ -190,8 +188,7 @@ internal static class TrainCommand
         }
         else if (settings.TestFraction > 0)
         {
-            Fractions.Check("--test-fraction", settings.TestFraction, table.Rows, table.Source, "samples");
-            var (trainRows, testRows) = TestSplit(table.Rows, settings.TestFraction, options, labels);
+            var (trainRows, testRows) = Split("--test-fraction", "samples", settings.TestFraction, options, labels, table.Source);
             testFeatures = Samples.TakeRows(features, testRows);
             testLabels = Samples.TakeRows(labels, testRows);
             features = Samples.TakeRows(features, trainRows);
@@ -213,7 +210,12 @@ internal static class TrainCommand
                 + "expected at least two classes to tell apart" + (split ? " (use more data, or --test-fraction 0)" : string.Empty));
         }
 
-        Fractions.Check("--validation-fraction", options.ValidationFraction, labels.Length, table.Source, "training samples");
+        if (options.ValidationFraction > 0)
+        {
+            // Training makes this split with the library's names for the options: check it here in the flags' words.
+            _ = Split("--validation-fraction", "training samples", options.ValidationFraction, options, labels, table.Source);
+        }
+
         Limits.CheckTraining(
             table.FeatureNames.Count,
             options.WarmStart is { } warmModel ? warmModel.Layers.SkipLast(1).Select(l => l.Units).ToArray() : options.HiddenLayers,

@@ -274,18 +274,16 @@ module Model =
 
         let trainRows, validationRows =
             if options.ValidationFraction > 0.0 then
-                let held = Preprocessing.heldOut options.ValidationFraction samples
+                let names = {
+                    SplitNames.parameters with
+                        Fraction = OptionNames.library.ValidationFraction
+                        Unstratified = "set Stratify = false"
+                }
 
-                if held >= samples then
-                    invalidArg
-                        "ValidationFraction"
-                        $"ValidationFraction {options.ValidationFraction} holds out {held} of {samples} samples and leaves none for training; expected a smaller fraction or more samples."
+                let stratifyBy = if options.Stratify then Some labels else None
 
                 let train, validation =
-                    if options.Stratify then
-                        Preprocessing.stratifiedSplit options.Seed options.ValidationFraction labels
-                    else
-                        Preprocessing.split options.Seed options.ValidationFraction samples
+                    Preprocessing.holdOut names options.Seed options.ValidationFraction samples stratifyBy
 
                 Some train, Some validation
             else

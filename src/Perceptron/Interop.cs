@@ -166,11 +166,13 @@ internal static class Interop
 
     public static IReadOnlyList<Core.ClassScores> Scores(Core.ModelEvaluation evaluation) => List(evaluation.Scores);
 
-    public static (int[] Train, int[] Test) Split(int seed, double fraction, int samples) =>
-        Pair(Core.Preprocessing.Split(seed, fraction, samples));
-
-    public static (int[] Train, int[] Test) StratifiedSplit(int seed, double fraction, int[] labels) =>
-        Pair(Core.Preprocessing.StratifiedSplit(seed, fraction, labels));
+    public static (int[] Train, int[] Test) HoldOut(SplitNames names, int seed, double fraction, int samples, int[]? stratifyBy) =>
+        Pair(Core.Preprocessing.HoldOut(
+            new Core.SplitNames(names.Fraction, names.Labels, names.Samples, Option(names.Source), names.Unstratified),
+            seed,
+            fraction,
+            samples,
+            Option(stratifyBy)));
 
     public static IReadOnlyList<string> HiddenActivationNames => List(Core.ActivationModule.HiddenNames);
 

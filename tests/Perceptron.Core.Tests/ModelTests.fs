@@ -232,7 +232,11 @@ let ``a validation fraction that leaves no training rows names ValidationFractio
             |> ignore)
 
     Assert.Equal("ValidationFraction", e.ParamName)
-    Assert.Contains("holds out 10 of 10 samples", e.Message)
+
+    Assert.Contains(
+        "ValidationFraction 0.95 holds out all 10 samples and leaves none for training; expected a smaller ValidationFraction",
+        e.Message
+    )
 
 [<Fact>]
 let ``the divergence message suggests a tenth of the learning rate`` () =

@@ -206,7 +206,7 @@ module Model =
                 invalidArg "Classes" $"Classes[{i}] is '{name}' again; expected distinct class names.")
 
     /// The features the network sees: the caller's, standardised when the model standardises, checked once.
-    let private input (model: Model) (features: float[,]) =
+    let private input (rows: RowNames) (model: Model) (features: float[,]) =
         Checks.featureShape "features" (Some model.Network.Inputs) features
 
         match model.Standardization with
@@ -216,7 +216,7 @@ module Model =
         | Some s ->
             let x =
                 try
-                    Preprocessing.standardize s features
+                    Preprocessing.standardizeRows rows s features
                 with :? StandardizationException as e ->
                     invalidArg
                         "features"
@@ -507,28 +507,38 @@ module Model =
                 []
         | _ -> []
 
-    /// Class probabilities, samples x classes (each row sums to 1), for the caller's features; no rows
-    /// give no rows.
-    [<CompiledName("Probabilities")>]
-    let probabilities (model: Model) (features: float[,]) =
+    /// `probabilities`, naming a row that cannot be standardised or overflows as `rows` says (e.g. a file's data row).
+    [<CompiledName("ProbabilitiesWith")>]
+    let probabilitiesWith (rows: RowNames) (model: Model) (features: float[,]) =
         let network = Network.validate model.Network
         Checks.shape "features" (Some network.Inputs) true features
 
         if features.GetLength 0 = 0 then
             Array2D.zeroCreate 0 (Checks.networkClasses network)
         else
-            Prediction.probabilitiesUnchecked network (input model features)
+            Prediction.probabilitiesUnchecked rows network (input rows model features)
+
+    /// Class probabilities, samples x classes (each row sums to 1), for the caller's features; no rows
+    /// give no rows.
+    [<CompiledName("Probabilities")>]
+    let probabilities (model: Model) (features: float[,]) =
+        probabilitiesWith RowNames.features model features
+
+    /// `predict`, naming a row that cannot be standardised or overflows as `rows` says.
+    [<CompiledName("PredictWith")>]
+    let predictWith (rows: RowNames) (model: Model) (features: float[,]) =
+        Prediction.classesOf (probabilitiesWith rows model features)
 
     /// The predicted class of each sample (see Prediction.classesOf).
     [<CompiledName("Predict")>]
     let predict (model: Model) (features: float[,]) =
-        Prediction.classesOf (probabilities model features)
+        predictWith RowNames.features model features
 
-    /// Accuracy, confusion matrix, per-class scores, log loss and (two classes, both present) the ROC curve.
-    [<CompiledName("Evaluate")>]
-    let evaluate (model: Model) (features: float[,]) (labels: int[]) =
+    /// `evaluate`, naming a row that cannot be standardised or overflows as `rows` says.
+    [<CompiledName("EvaluateWith")>]
+    let evaluateWith (rows: RowNames) (model: Model) (features: float[,]) (labels: int[]) =
         Checks.featureShape "features" (Some model.Network.Inputs) features
-        let probabilities = probabilities model features
+        let probabilities = probabilitiesWith rows model features
         let k = model.Classes.Length
         Checks.labels "labels" (features.GetLength 0) (Some k) labels
         let predicted = Prediction.classesOf probabilities
@@ -561,3 +571,8 @@ module Model =
             Roc = roc
             RocAuc = rocAuc
         }
+
+    /// Accuracy, confusion matrix, per-class scores, log loss and (two classes, both present) the ROC curve.
+    [<CompiledName("Evaluate")>]
+    let evaluate (model: Model) (features: float[,]) (labels: int[]) =
+        evaluateWith RowNames.features model features labels

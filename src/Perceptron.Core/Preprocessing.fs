@@ -111,9 +111,10 @@ module Preprocessing =
     let private show (x: float) =
         x.ToString("R", CultureInfo.InvariantCulture)
 
-    /// (x - mean) / std, as a new array; a finite x whose result is not finite raises StandardizationException.
-    [<CompiledName("Standardize")>]
-    let standardize (s: Standardization) (features: float[,]) =
+    /// (x - mean) / std, as a new array; a finite x whose result is not finite raises StandardizationException,
+    /// whose reason names the row as `rows` says.
+    [<CompiledName("StandardizeRows")>]
+    let standardizeRows (rows: RowNames) (s: Standardization) (features: float[,]) =
         if features.GetLength 1 <> s.Mean.Length then
             invalidArg
                 "features"
@@ -144,7 +145,7 @@ module Preprocessing =
                     raise (
                         StandardizationException(
                             j,
-                            $"row {i} holds {show x}, more than {show Double.MaxValue} standard deviations ({show std}) from the mean ({show mean}); expected values nearer the data the standardisation was fitted on"
+                            $"{RowNames.row rows i} holds {show x}, more than {show Double.MaxValue} standard deviations ({show std}) from the mean ({show mean}); expected values nearer the data the standardisation was fitted on"
                         )
                     ))
 
@@ -198,6 +199,11 @@ module Preprocessing =
                 missing <- missing - 1
 
         taken, missing
+
+    /// (x - mean) / std, as a new array; a finite x whose result is not finite raises StandardizationException.
+    [<CompiledName("Standardize")>]
+    let standardize (s: Standardization) (features: float[,]) =
+        standardizeRows { Rows = "row"; First = 0 } s features
 
     /// Checks that a fraction can be held out of `samples` samples, stratified by class when `stratifyBy` is
     /// given: a fraction in [0, 1) that leaves training samples, and (stratified) every class with at least 2

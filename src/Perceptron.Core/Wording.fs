@@ -40,6 +40,15 @@ type SplitNames = {
     Unstratified: string
 }
 
+/// How messages name a row of the caller's features: "features row 0" (a matrix, counted from 0) or "data row 1"
+/// (a file's data rows, counted from 1 after the header).
+type RowNames = {
+    /// The noun before the row's number: "features row", "data row".
+    Rows: string
+    /// The number of the first row: 0 for a matrix, 1 for a file's data rows.
+    First: int
+}
+
 /// The names the C# facade uses, and the wording built from any names.
 [<RequireQualifiedAccess; CompilationRepresentation(CompilationRepresentationFlags.ModuleSuffix)>]
 module OptionNames =
@@ -82,3 +91,13 @@ module SplitNames =
         Source = None
         Unstratified = "split without stratifying"
     }
+
+/// The names of the rows of a features matrix.
+[<RequireQualifiedAccess; CompilationRepresentation(CompilationRepresentationFlags.ModuleSuffix)>]
+module RowNames =
+    /// Rows of a features matrix, counted from 0: "features row 0".
+    [<CompiledName("Features")>]
+    let features = { Rows = "features row"; First = 0 }
+
+    /// Row i as these names say it: "features row 3", "data row 4".
+    let internal row (rows: RowNames) (i: int) = $"{rows.Rows} {i + rows.First}"

@@ -103,6 +103,12 @@ internal static class Interop
                 names.ValidationFraction, names.Flags),
             ToCore(options, optimizer));
 
+    public static Core.RowNames ToCore(RowNames rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        return new Core.RowNames(rows.Rows, rows.First);
+    }
+
     public static Core.Model Model(
         Core.Network network,
         Core.Standardization? standardization,

@@ -204,8 +204,22 @@ let ``a model whose standardisation overflows on new data says so at prediction`
     }
 
     let message = rejects (fun () -> box (Model.predict model huge))
-    Assert.StartsWith("features column 'x0' cannot be standardised: row ", message)
+    Assert.StartsWith("features column 'x0' cannot be standardised: features row 0 holds", message)
     Assert.DoesNotContain("NaN", message)
+
+    // Every row overflows, so the first is named; a caller that read the rows from a file names them as its user
+    // counts them (data rows from 1), with no rewriting.
+    let dataRows = { Rows = "data row"; First = 1 }
+
+    Assert.StartsWith(
+        "features column 'x0' cannot be standardised: data row 1 holds",
+        rejects (fun () -> box (Model.predictWith dataRows model huge))
+    )
+
+    Assert.StartsWith(
+        "features column 'x0' cannot be standardised: data row 1 holds",
+        rejects (fun () -> box (Model.evaluateWith dataRows model huge y))
+    )
 
 [<Fact>]
 let ``the held-out count is the split's`` () =

@@ -64,24 +64,46 @@ internal static class CommonOptions
         },
     };
 
-    public static Option<Activation> HiddenActivation() => new("--activation")
+    /// <summary>The library's defaults, which an option left out takes.</summary>
+    public static readonly TrainingOptions Defaults = new();
+
+    /// <summary>
+    /// The hidden activation; null when not given (then <see cref="Defaults"/>'). No default value of its own, so
+    /// that help shows the default by its name ("tanh"), as the option takes it, rather than by its enum member.
+    /// </summary>
+    public static Option<Activation?> HiddenActivation() => new("--activation")
     {
-        Description = "Hidden-layer activation: sigmoid, tanh, relu or leaky_relu.",
-        HelpName = "sigmoid|tanh|relu|leaky_relu",
-        DefaultValueFactory = _ => Activation.Tanh,
+        Description = $"Hidden-layer activation: {OneOf(ActivationNames.Keys)} (default: {Names.Of(Defaults.Activation)}).",
+        HelpName = string.Join('|', ActivationNames.Keys),
         CustomParser = r => ParseActivation(r, "--activation"),
     };
 
     public static Option<Initialization?> Init() => new("--init")
     {
-        Description = "Initial weights: zeros, normal, xavier or he (default: zeros without hidden layers, he for relu, xavier otherwise).",
-        HelpName = "zeros|normal|xavier|he",
+        Description = $"Initial weights: {OneOf(InitializationNames.Keys)} (default: {Names.Of(Initialization.Zeros)} without hidden layers, "
+            + $"{Names.Of(Initialization.He)} when every hidden layer is {Names.Of(Activation.Relu)} or {Names.Of(Activation.LeakyRelu)}, {Names.Of(Initialization.Xavier)} otherwise).",
+        HelpName = string.Join('|', InitializationNames.Keys),
         CustomParser = r => ParseName(r, "--init", InitializationNames),
     };
 
+    /// <summary>The optimizer; null when not given (then <see cref="Defaults"/>'), so that help names the default as the option takes it.</summary>
+    public static Option<Optimizer?> OptimizerOption() => new("--optimizer")
+    {
+        Description = $"{OneOf(OptimizerNames.Keys)} (default: {Names.Of(Defaults.Optimizer)}).",
+        HelpName = string.Join('|', OptimizerNames.Keys),
+        CustomParser = r => ParseName(r, "--optimizer", OptimizerNames.ToDictionary(p => p.Key, p => (Optimizer?)p.Value)),
+    };
+
+    /// <summary>"a, b, c or d": the names of a table, as help lists them.</summary>
+    private static string OneOf(IEnumerable<string> names)
+    {
+        var list = names.ToList();
+        return list.Count == 1 ? list[0] : $"{string.Join(", ", list.SkipLast(1))} or {list[^1]}";
+    }
+
     public static Option<double> InitScale() => new("--init-scale")
     {
-        Description = "Standard deviation for --init normal.",
+        Description = $"Standard deviation for --init {Names.Of(Initialization.Normal)}.",
         DefaultValueFactory = _ => 0.01,
         CustomParser = r => ParseDouble(r, "--init-scale", positive: true),
     };
@@ -196,25 +218,23 @@ internal static class CommonOptions
         }
     }
 
-    /// <summary>
-    /// Rejects --init zeros with hidden layers before any data is read, in the words of the options
-    /// (the library's own message names TrainingOptions properties).
-    /// </summary>
-    public static void CheckInitialization(Initialization? initialization, IReadOnlyList<int> hidden)
+    /// <summary>The options' flags, for the library's messages about them (TrainingOptions.Validate).</summary>
+    public static readonly OptionNames Flags = new()
     {
-        if (initialization == Initialization.Zeros && hidden.Count > 0)
-        {
-            throw new UsageException(
-                "--init zeros does not work with --hidden: every hidden unit would start with the same weights and get "
-                + "the same gradients, so the units would never differ (symmetry is not broken); use --init normal, xavier or he");
-        }
-    }
+        HiddenLayers = "--hidden",
+        Initialization = "--init",
+        Epochs = "--epochs",
+        BatchSize = "--batch-size",
+        Patience = "--patience",
+        ValidationFraction = "--validation-fraction",
+        Flags = true,
+    };
 
     /// <summary>An activation by the core's parser (which also accepts "leaky-relu"), else ParseName's error.</summary>
-    public static Activation ParseActivation(ArgumentResult result, string option) =>
+    public static Activation? ParseActivation(ArgumentResult result, string option) =>
         Names.ParseActivation(result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty) is Activation activation
             ? activation
-            : ParseName(result, option, ActivationNames);
+            : ParseName(result, option, ActivationNames.ToDictionary(p => p.Key, p => (Activation?)p.Value));
 
     public static T ParseName<T>(ArgumentResult result, string option, IReadOnlyDictionary<string, T> names)
     {
@@ -224,7 +244,7 @@ internal static class CommonOptions
             return value;
         }
 
-        // Help shows a default by its enum name ("[default: GradientDescent]"): accept what it shows.
+        // Help once showed defaults by their enum names ("[default: GradientDescent]"): those are still accepted.
         foreach (var known in names.Values)
         {
             if (string.Equals(known?.ToString(), text.Trim(), StringComparison.OrdinalIgnoreCase))

@@ -31,7 +31,7 @@ internal static class EvaluateCommand
             var table = DataSource.Load(parse.GetValue(data), classifier.LabelName);
             table.CheckFeatures(classifier.FeatureNames);
             var labels = table.EncodeLabels(classifier.Classes);
-            var evaluation = Rows.Overflowing(table, () => classifier.Evaluate(table.Features, labels));
+            var evaluation = Rows.Overflowing(table, () => classifier.Evaluate(table.Features, labels, Rows.DataRows));
             if (plotPath is not null)
             {
                 if (evaluation.RocAuc is not double auc)

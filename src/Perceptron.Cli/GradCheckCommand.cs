@@ -24,20 +24,20 @@ internal static class GradCheckCommand
         };
         command.SetAction(parse =>
         {
-            CommonOptions.CheckInitialization(parse.GetValue(init), CommonOptions.Widths(parse.GetValue(hidden)));
-            var table = DataSource.Load(parse.GetValue(data), parse.GetValue(label));
-            var (labels, classes) = DataSource.Encode(table);
-            Limits.CheckGradientCheck(table.FeatureNames.Count, CommonOptions.Widths(parse.GetValue(hidden)), classes.Count, labels.Length);
             var options = new TrainingOptions
             {
                 HiddenLayers = CommonOptions.Widths(parse.GetValue(hidden)),
-                Layers = CommonOptions.Layers(parse.GetValue(hidden), parse.GetValue(activation)),
-                Activation = parse.GetValue(activation),
+                Layers = CommonOptions.Layers(parse.GetValue(hidden), parse.GetValue(activation) ?? CommonOptions.Defaults.Activation),
+                Activation = parse.GetValue(activation) ?? CommonOptions.Defaults.Activation,
                 Initialization = parse.GetValue(init),
                 InitScale = parse.GetValue(initScale),
                 Seed = parse.GetValue(seed),
                 L2 = parse.GetValue(l2),
             };
+            options.Validate(CommonOptions.Flags);
+            var table = DataSource.Load(parse.GetValue(data), parse.GetValue(label));
+            var (labels, classes) = DataSource.Encode(table);
+            Limits.CheckGradientCheck(table.FeatureNames.Count, options.HiddenLayers, classes.Count, labels.Length);
             if (options.Initialization is null && options.HiddenLayers.Count == 0)
             {
                 // Zero weights give the degenerate gradient of a constant model; check at a random point instead.

@@ -58,14 +58,8 @@ internal static class Limits
 /// <summary>Prediction on a file's rows: a row whose forward pass overflows, or a value that cannot be standardised, is named with the file.</summary>
 internal static class Rows
 {
-    /// <summary>The core counts the matrix's rows from 0; the file's data rows are counted from 1 here, after the header.</summary>
-    private static string DataRow(string message, string prefix) =>
-        System.Text.RegularExpressions.Regex.Replace(
-            message,
-            $@"\b{prefix}(\d+)\b",
-            m => $"data row {int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) + 1}",
-            System.Text.RegularExpressions.RegexOptions.None,
-            TimeSpan.FromSeconds(1));
+    /// <summary>A file's data rows, counted from 1 after the header, as the library's messages name them.</summary>
+    public static readonly RowNames DataRows = new() { Rows = "data row", First = 1 };
 
     public static T Overflowing<T>(Table table, Func<T> predict)
     {
@@ -75,39 +69,12 @@ internal static class Rows
         }
         catch (OverflowException e)
         {
-            throw new UsageException($"{table.Source}: {DataRow(e.Message, "features row ")}");
+            throw new UsageException($"{table.Source}: {e.Message}");
         }
         catch (ArgumentException e) when (e.ParamName == "features" && !e.Message.StartsWith(table.Source, StringComparison.Ordinal))
         {
-            // The core names the column and the row of the matrix; the user needs the file too.
-            throw new UsageException($"{table.Source}: {DataRow(Errors.Describe(e), "row ")}");
-        }
-    }
-}
-
-/// <summary>Fractions that hold out samples, checked in the words of the options before any work is done.</summary>
-internal static class Fractions
-{
-    /// <summary>
-    /// Refuses a fraction that leaves no samples to train on, naming the option and the file; the rule is the core's
-    /// (the split the facade makes), only the words are the host's.
-    /// </summary>
-    public static void Check(string option, double fraction, int samples, string source, string what)
-    {
-        if (fraction <= 0)
-        {
-            return;
-        }
-
-        try
-        {
-            _ = Samples.Split(samples, fraction, 0);
-        }
-        catch (ArgumentException)
-        {
-            throw new UsageException(
-                $"{option} {fraction.ToString(CultureInfo.InvariantCulture)} holds out all {samples} {what} of {source} and leaves none for training; "
-                + $"expected a smaller {option} or more data");
+            // The library names the column and the row; the user needs the file too.
+            throw new UsageException($"{table.Source}: {Errors.Describe(e)}");
         }
     }
 }

@@ -23,11 +23,12 @@ internal static class Plots
         CommonOptions.CheckOutputPath(path, option, others);
     }
 
-    /// <summary>Cost per epoch, and the validation cost when there is one.</summary>
-    public static void LearningCurve(string path, IReadOnlyList<double> costs, IReadOnlyList<double> validationCosts)
+    /// <summary>The recorded costs at their epochs (every k-th epoch of a long run), and the validation costs when there are.</summary>
+    public static void LearningCurve(
+        string path, IReadOnlyList<double> costs, IReadOnlyList<double> validationCosts, IReadOnlyList<int> costEpochs)
     {
         var plot = new ScottPlot.Plot();
-        var epochs = Enumerable.Range(1, costs.Count).Select(i => (double)i).ToArray();
+        var epochs = costEpochs.Select(e => (double)e).ToArray();
         var training = plot.Add.ScatterLine(epochs, costs.ToArray());
         training.LegendText = "training cost";
         training.LineWidth = 2;

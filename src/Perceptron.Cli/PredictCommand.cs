@@ -24,8 +24,8 @@ internal static class PredictCommand
             var classifier = Classifier.Load(parse.GetValue(model)!);
             var table = DataSource.Load(parse.GetValue(data), classifier.LabelName, LabelColumn.Optional);
             table.CheckFeatures(classifier.FeatureNames);
-            var probabilities = Rows.Overflowing(table, () => classifier.PredictProbabilities(table.Features));
-            var predicted = Rows.Overflowing(table, () => classifier.Predict(table.Features));
+            var probabilities = Rows.Overflowing(table, () => classifier.PredictProbabilities(table.Features, Rows.DataRows));
+            var predicted = Rows.Overflowing(table, () => classifier.Predict(table.Features, Rows.DataRows));
             void Write(TextWriter writer)
             {
                 var header = new[] { "predicted", "probability" }.Concat(classifier.Classes.Select(c => $"p_{c}"));

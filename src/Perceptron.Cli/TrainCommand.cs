@@ -27,7 +27,7 @@ internal static class TrainCommand
         };
         var learningRate = new Option<double?>("--learning-rate")
         {
-            Description = "Step size (default: 0.5 for gd and momentum, 0.001 for adam).",
+            Description = $"Step size (default: 0.5 for {Names.Of(Optimizer.GradientDescent)} and {Names.Of(Optimizer.Momentum)}, 0.001 for {Names.Of(Optimizer.Adam)}).",
             CustomParser = r => CommonOptions.ParseDouble(r, "--learning-rate", positive: true),
         };
         var noStandardize = new Option<bool>("--no-standardize") { Description = "Use the features as they are." };
@@ -41,13 +41,7 @@ internal static class TrainCommand
         var json = CommonOptions.Json();
         var hidden = CommonOptions.Hidden();
         var activation = CommonOptions.HiddenActivation();
-        var optimizer = new Option<Optimizer>("--optimizer")
-        {
-            Description = "gd, momentum or adam.",
-            HelpName = "gd|momentum|adam",
-            DefaultValueFactory = _ => Optimizer.GradientDescent,
-            CustomParser = r => CommonOptions.ParseName(r, "--optimizer", CommonOptions.OptimizerNames),
-        };
+        var optimizer = CommonOptions.OptimizerOption();
         var batchSize = new Option<int?>("--batch-size")
         {
             Description = "Samples per update (default: full batch).",
@@ -96,7 +90,7 @@ internal static class TrainCommand
 
         command.SetAction(parse =>
         {
-            var chosenOptimizer = parse.GetValue(optimizer);
+            var chosenOptimizer = parse.GetValue(optimizer) ?? CommonOptions.Defaults.Optimizer;
             if (parse.GetValue(warmStart) is not null)
             {
                 // The network, its initial weights and its standardisation come from the warm-start model:
@@ -126,8 +120,8 @@ internal static class TrainCommand
                 Options: new TrainingOptions
                 {
                     HiddenLayers = CommonOptions.Widths(parse.GetValue(hidden)),
-                    Layers = CommonOptions.Layers(parse.GetValue(hidden), parse.GetValue(activation)),
-                    Activation = parse.GetValue(activation),
+                    Layers = CommonOptions.Layers(parse.GetValue(hidden), parse.GetValue(activation) ?? CommonOptions.Defaults.Activation),
+                    Activation = parse.GetValue(activation) ?? CommonOptions.Defaults.Activation,
                     Optimizer = chosenOptimizer,
                     LearningRate = parse.GetValue(learningRate) ?? (chosenOptimizer == Optimizer.Adam ? 0.001 : 0.5),
                     Epochs = parse.GetValue(epochs),
@@ -147,19 +141,17 @@ internal static class TrainCommand
         return command;
     }
 
-    /// <summary>The --test-fraction split, stratified unless --no-stratify; a class too small to stratify is a usage error.</summary>
-    private static (int[] Train, int[] Test) TestSplit(int rows, double fraction, TrainingOptions options, int[] labels)
-    {
-        try
-        {
-            return Samples.Split(rows, fraction, options.Seed, options.Stratify ? labels : null);
-        }
-        catch (ArgumentException e) when (e.ParamName == "stratifyBy")
-        {
-            var reason = Errors.Describe(e).Replace("(or split without stratifying)", "(or split without stratifying: --no-stratify)", StringComparison.Ordinal);
-            throw new UsageException($"--test-fraction {fraction.ToString(CultureInfo.InvariantCulture)}: {reason}");
-        }
-    }
+    /// <summary>
+    /// A split as training makes it (stratified unless --no-stratify), whose errors the library words with the
+    /// option, the data's file and --no-stratify.
+    /// </summary>
+    private static (int[] Train, int[] Test) Split(string option, string samples, double fraction, TrainingOptions options, int[] labels, string source) =>
+        Samples.Split(
+            labels.Length,
+            fraction,
+            options.Seed,
+            options.Stratify ? labels : null,
+            new SplitNames { Fraction = option, Samples = samples, Source = source, Unstratified = "split without stratifying: --no-stratify" });
 
     private sealed record Settings(
         string? Data,
@@ -180,11 +172,8 @@ internal static class TrainCommand
 
         // --model may name the --warm-start file: training continues from it and then replaces it, atomically.
         CommonOptions.CheckOutputPath(settings.Model, "--model", ("--data", settings.Data), ("--test", settings.Test));
-        CommonOptions.CheckInitialization(settings.Options.Initialization, settings.Options.HiddenLayers);
-        if (settings.Options.Patience is not null && settings.Options.ValidationFraction == 0)
-        {
-            throw new UsageException("--patience needs a validation split to watch; add --validation-fraction, e.g. --validation-fraction 0.2");
-        }
+        // Before any data is read: the library's rules for the options alone, in the words of the flags.
+        settings.Options.Validate(CommonOptions.Flags);
 
         var table = DataSource.Load(settings.Data, settings.Label);
         var options = settings.Options;
@@ -210,8 +199,7 @@ internal static class TrainCommand
         }
         else if (settings.TestFraction > 0)
         {
-            Fractions.Check("--test-fraction", settings.TestFraction, table.Rows, table.Source, "samples");
-            var (trainRows, testRows) = TestSplit(table.Rows, settings.TestFraction, options, labels);
+            var (trainRows, testRows) = Split("--test-fraction", "samples", settings.TestFraction, options, labels, table.Source);
             testFeatures = Samples.TakeRows(features, testRows);
             testLabels = Samples.TakeRows(labels, testRows);
             features = Samples.TakeRows(features, trainRows);
@@ -233,7 +221,12 @@ internal static class TrainCommand
                 + "expected at least two classes to tell apart" + (split ? " (use more data, or --test-fraction 0)" : string.Empty));
         }
 
-        Fractions.Check("--validation-fraction", options.ValidationFraction, labels.Length, table.Source, "training samples");
+        if (options.ValidationFraction > 0)
+        {
+            // Training makes this split with the library's names for the options: check it here in the flags' words.
+            _ = Split("--validation-fraction", "training samples", options.ValidationFraction, options, labels, table.Source);
+        }
+
         Limits.CheckTraining(
             table.FeatureNames.Count,
             options.WarmStart is { } warmModel ? warmModel.Layers.SkipLast(1).Select(l => l.Units).ToArray() : options.HiddenLayers,
@@ -327,7 +320,7 @@ internal static class TrainCommand
 
         if (settings.Plot is not null)
         {
-            Plots.LearningCurve(settings.Plot, classifier.Costs, classifier.ValidationCosts);
+            Plots.LearningCurve(settings.Plot, classifier.Costs, classifier.ValidationCosts, classifier.CostEpochs);
         }
 
         if (settings.Json)
@@ -351,6 +344,7 @@ internal static class TrainCommand
                     printEvery = settings.PrintEvery,
                     costs = printed.Select(p => p.Cost),
                     validationCosts = classifier.ValidationCosts,
+                    validationCostEpochs = classifier.ValidationCosts.Count > 0 ? classifier.CostEpochs : [],
                     trainAccuracy,
                     testAccuracy,
                     model = settings.Model,

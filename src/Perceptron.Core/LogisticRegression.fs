@@ -64,18 +64,27 @@ module LogisticRegression =
             B = 0.0
         }
 
-    let private check (parameters: LogisticParameters) =
-        if isNull (box parameters) || isNull parameters.W then
+    /// Checks parameters: at least one weight, every weight and the bias finite; the messages name the weights
+    /// and the bias as the caller does (`w` and `b`), e.g. "w[1] is NaN; expected a finite number."
+    [<CompiledName("CheckParameters")>]
+    let checkParameters (w: string) (b: string) (parameters: LogisticParameters) =
+        if isNull (box parameters) then
             nullArg "parameters"
 
-        if parameters.W.Length = 0 then
-            invalidArg "parameters" "W is empty; expected one weight per feature"
+        if isNull parameters.W then
+            nullArg w
 
-        if
-            not (Double.IsFinite parameters.B)
-            || parameters.W |> Array.exists (Double.IsFinite >> not)
-        then
-            invalidArg "parameters" "W and B must be finite numbers"
+        if parameters.W.Length = 0 then
+            invalidArg w $"{w} is empty; expected one weight per feature."
+
+        match parameters.W |> Array.tryFindIndex (Double.IsFinite >> not) with
+        | Some i -> invalidArg w $"{w}[{i}] is {parameters.W[i]}; expected a finite number."
+        | None -> ()
+
+        if not (Double.IsFinite parameters.B) then
+            invalidArg b $"{b} is {parameters.B}; expected a finite number."
+
+    let private check (parameters: LogisticParameters) = checkParameters "W" "B" parameters
 
     /// The one-layer, one-sigmoid-unit network with these parameters.
     [<CompiledName("ToNetwork")>]

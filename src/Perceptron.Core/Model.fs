@@ -7,9 +7,10 @@ open System.Globalization
 
 /// What training recorded about a model.
 type TrainingRecord = {
-    /// The mean training cost of each completed epoch.
+    /// The mean training cost of the completed epochs that CostEpochs names: every epoch up to
+    /// CostHistory.limit, then every k-th (k doubling), and always the last, so its length stays bounded.
     Costs: float list
-    /// The validation cost after each completed epoch (empty without a validation split).
+    /// The validation cost after the same epochs (empty without a validation split).
     ValidationCosts: float list
     /// Why training ended.
     Reason: StopReason
@@ -21,6 +22,8 @@ type TrainingRecord = {
     /// The epochs trained before this run, by the models it was warm-started from (0 for a fresh model):
     /// a learning-rate schedule counts them, so a warm start continues it.
     EpochsBefore: int
+    /// The epoch (1 for the first) of each entry of Costs and ValidationCosts, oldest first.
+    CostEpochs: int list
 }
 
 /// A trained classifier: the network, the standardisation its inputs go through, and the names of the
@@ -141,12 +144,25 @@ module Model =
                 Checks.finite name raw
                 invalidArg name (Checks.computedNonFinite name "standardising" j)
 
-    /// The architecture options that no data can fix, named as the C# facade names them.
-    let private checkArchitecture (options: TrainOptions) =
+    /// Checks the options that no data can fix (hidden widths, an initialisation that cannot break the symmetry
+    /// of hidden units, epochs, batch size, validation fraction, early stopping), naming them as `names` says:
+    /// OptionNames.library for the C# facade's properties, the console host's flags for it.
+    [<CompiledName("CheckOptions")>]
+    let checkOptions (names: OptionNames) (options: TrainOptions) =
+        // Properties' messages are sentences; a flag's message is the line after "error: ".
+        let ending = if names.Flags then "" else "."
+        let value = OptionNames.value names
+
+        let number (x: float) =
+            x.ToString("R", CultureInfo.InvariantCulture)
+
+        let outOfRange (name: string) (shown: string) (expected: string) =
+            raise (ArgumentOutOfRangeException(name, $"{name} is {shown}; expected {expected}{ending}"))
+
         options.Hidden
         |> List.iteri (fun i width ->
             if width < 1 then
-                invalidArg "HiddenLayers" $"HiddenLayers[{i}] is {width}; expected a width of at least 1 unit.")
+                invalidArg names.Hidden $"{names.Hidden}[{i}] is {width}; expected a width of at least 1 unit{ending}")
 
         match options.HiddenActivations with
         | Some activations when activations.Length <> options.Hidden.Length ->
@@ -158,9 +174,39 @@ module Model =
         Schedule.check "Schedule" options.Schedule
 
         if options.Initialization = Zeros && not options.Hidden.IsEmpty then
+            let init = names.Initialization
+            let others = [ Normal 1.0; Xavier; He ] |> List.map (Initialization.name >> value)
+
             invalidArg
-                "Initialization"
-                "Initialization Zeros with hidden layers gives every hidden unit the same weights and gradients, so they never differ (symmetry is not broken); use Normal, Xavier or He."
+                init
+                ($"{init} {value (Initialization.name Zeros)} does not work with {names.Hidden}: every hidden unit would start "
+                 + "with the same weights and get the same gradients, so the units would never differ (symmetry is not broken); "
+                 + $"use {init} {others[0]}, {others[1]} or {others[2]}{ending}")
+
+        if options.Epochs < 1 then
+            outOfRange names.Epochs (string options.Epochs) "> 0"
+
+        match options.BatchSize with
+        | Some b when b < 1 -> outOfRange names.BatchSize (string b) "> 0"
+        | _ -> ()
+
+        let fraction = options.ValidationFraction
+
+        if not (fraction >= 0.0 && fraction < 1.0) then
+            outOfRange names.ValidationFraction (number fraction) "a number in [0, 1)"
+
+        match options.EarlyStopping with
+        | Some e when e.Patience < 1 -> outOfRange names.Patience (string e.Patience) "> 0"
+        | Some e when not (Double.IsFinite e.Tolerance && e.Tolerance >= 0.0) ->
+            outOfRange names.Tolerance (number e.Tolerance) "a finite number >= 0"
+        | Some _ when fraction = 0.0 ->
+            let verb = if names.Flags then "add" else "set"
+            let example = OptionNames.setting names names.ValidationFraction "0.2"
+
+            invalidArg
+                names.Patience
+                $"{names.Patience} needs a validation split to watch; {verb} {names.ValidationFraction}, e.g. {example}{ending}"
+        | _ -> ()
 
     /// The hidden layers as the network gets them: width and activation each, input side first.
     [<CompiledName("HiddenLayers")>]
@@ -190,7 +236,7 @@ module Model =
                 invalidArg "Classes" $"Classes[{i}] is '{name}' again; expected distinct class names.")
 
     /// The features the network sees: the caller's, standardised when the model standardises, checked once.
-    let private input (model: Model) (features: float[,]) =
+    let private input (rows: RowNames) (model: Model) (features: float[,]) =
         Checks.featureShape "features" (Some model.Network.Inputs) features
 
         match model.Standardization with
@@ -200,7 +246,7 @@ module Model =
         | Some s ->
             let x =
                 try
-                    Preprocessing.standardize s features
+                    Preprocessing.standardizeRows rows s features
                 with :? StandardizationException as e ->
                     invalidArg
                         "features"
@@ -225,7 +271,7 @@ module Model =
         (features: float[,])
         (labels: int[])
         =
-        checkArchitecture options
+        checkOptions OptionNames.library options
         Checks.featureShape "features" None features
         let samples, columns = features.GetLength 0, features.GetLength 1
         Checks.labels "labels" samples None labels
@@ -258,18 +304,16 @@ module Model =
 
         let trainRows, validationRows =
             if options.ValidationFraction > 0.0 then
-                let held = Preprocessing.heldOut options.ValidationFraction samples
+                let names = {
+                    SplitNames.parameters with
+                        Fraction = OptionNames.library.ValidationFraction
+                        Unstratified = "set Stratify = false"
+                }
 
-                if held >= samples then
-                    invalidArg
-                        "ValidationFraction"
-                        $"ValidationFraction {options.ValidationFraction} holds out {held} of {samples} samples and leaves none for training; expected a smaller fraction or more samples."
+                let stratifyBy = if options.Stratify then Some labels else None
 
                 let train, validation =
-                    if options.Stratify then
-                        Preprocessing.stratifiedSplit options.Seed options.ValidationFraction labels
-                    else
-                        Preprocessing.split options.Seed options.ValidationFraction samples
+                    Preprocessing.holdOut names options.Seed options.ValidationFraction samples stratifyBy
 
                 Some train, Some validation
             else
@@ -385,6 +429,7 @@ module Model =
                     Reason = Interrupted
                     BestEpoch = 0
                     Batch = 0
+                    CostEpochs = []
                 }
             else
                 try
@@ -409,6 +454,7 @@ module Model =
             Epochs = result.State.Epoch
             Batch = result.Batch
             EpochsBefore = epochsBefore options
+            CostEpochs = result.CostEpochs
         }
 
     /// Trains a model: prepare, then fit until Epochs, early stopping, divergence, or `proceed`
@@ -461,11 +507,14 @@ module Model =
             Epochs = state.Epoch
             Batch = 0
             EpochsBefore = epochsBefore options
+            CostEpochs = []
         }
 
-    /// The epoch whose cost stopped being finite: the one after the last recorded cost.
+    /// The epoch whose cost stopped being finite: the one after the last recorded cost (the history always
+    /// keeps the last epoch's).
     [<CompiledName("DivergedEpoch")>]
-    let divergedEpoch (model: Model) = model.Training.Costs.Length + 1
+    let divergedEpoch (model: Model) =
+        (List.tryLast model.Training.CostEpochs |> Option.defaultValue 0) + 1
 
     /// What to tell a caller whose training diverged with this learning rate.
     [<CompiledName("DivergenceMessage")>]
@@ -481,8 +530,8 @@ module Model =
     /// learning rate too large can blow the cost up while it stays finite). Empty when all is well.
     [<CompiledName("Warnings")>]
     let warnings (model: Model) =
-        match model.Training.Costs with
-        | first :: (_ :: _ as rest) ->
+        match model.Training.Costs, model.Training.CostEpochs with
+        | first :: (_ :: _ as rest), firstEpoch :: (_ :: _ as epochs) ->
             let last = List.last rest
 
             if last > first then
@@ -490,35 +539,45 @@ module Model =
                     x.ToString("G6", CultureInfo.InvariantCulture)
 
                 [
-                    $"the training cost rose from {number first} in epoch 1 to {number last} in epoch {model.Training.Costs.Length}: "
+                    $"the training cost rose from {number first} in epoch {firstEpoch} to {number last} in epoch {List.last epochs}: "
                     + "training did not converge; try a smaller learning rate."
                 ]
             else
                 []
         | _ -> []
 
-    /// Class probabilities, samples x classes (each row sums to 1), for the caller's features; no rows
-    /// give no rows.
-    [<CompiledName("Probabilities")>]
-    let probabilities (model: Model) (features: float[,]) =
+    /// `probabilities`, naming a row that cannot be standardised or overflows as `rows` says (e.g. a file's data row).
+    [<CompiledName("ProbabilitiesWith")>]
+    let probabilitiesWith (rows: RowNames) (model: Model) (features: float[,]) =
         let network = Network.validate model.Network
         Checks.shape "features" (Some network.Inputs) true features
 
         if features.GetLength 0 = 0 then
             Array2D.zeroCreate 0 (Checks.networkClasses network)
         else
-            Prediction.probabilitiesUnchecked network (input model features)
+            Prediction.probabilitiesUnchecked rows network (input rows model features)
+
+    /// Class probabilities, samples x classes (each row sums to 1), for the caller's features; no rows
+    /// give no rows.
+    [<CompiledName("Probabilities")>]
+    let probabilities (model: Model) (features: float[,]) =
+        probabilitiesWith RowNames.features model features
+
+    /// `predict`, naming a row that cannot be standardised or overflows as `rows` says.
+    [<CompiledName("PredictWith")>]
+    let predictWith (rows: RowNames) (model: Model) (features: float[,]) =
+        Prediction.classesOf (probabilitiesWith rows model features)
 
     /// The predicted class of each sample (see Prediction.classesOf).
     [<CompiledName("Predict")>]
     let predict (model: Model) (features: float[,]) =
-        Prediction.classesOf (probabilities model features)
+        predictWith RowNames.features model features
 
-    /// Accuracy, confusion matrix, per-class scores, log loss and (two classes, both present) the ROC curve.
-    [<CompiledName("Evaluate")>]
-    let evaluate (model: Model) (features: float[,]) (labels: int[]) =
+    /// `evaluate`, naming a row that cannot be standardised or overflows as `rows` says.
+    [<CompiledName("EvaluateWith")>]
+    let evaluateWith (rows: RowNames) (model: Model) (features: float[,]) (labels: int[]) =
         Checks.featureShape "features" (Some model.Network.Inputs) features
-        let probabilities = probabilities model features
+        let probabilities = probabilitiesWith rows model features
         let k = model.Classes.Length
         Checks.labels "labels" (features.GetLength 0) (Some k) labels
         let predicted = Prediction.classesOf probabilities
@@ -551,3 +610,8 @@ module Model =
             Roc = roc
             RocAuc = rocAuc
         }
+
+    /// Accuracy, confusion matrix, per-class scores, log loss and (two classes, both present) the ROC curve.
+    [<CompiledName("Evaluate")>]
+    let evaluate (model: Model) (features: float[,]) (labels: int[]) =
+        evaluateWith RowNames.features model features labels

@@ -31,7 +31,7 @@ module Prediction =
     /// inf - inf is NaN, or a saturated output is printed as a certain answer. Only rows with a probability
     /// that is not strictly between 0 and 1 are traced again, one row at a time, so the check costs nothing
     /// on ordinary data.
-    let private checkRows (network: Network) (features: float[,]) (probabilities: float[,]) =
+    let private checkRows (rows: RowNames) (network: Network) (features: float[,]) (probabilities: float[,]) =
         for i in 0 .. probabilities.GetLength 0 - 1 do
             let mutable certain = false
 
@@ -50,7 +50,7 @@ module Prediction =
                     | Some value ->
                         raise (
                             OverflowException
-                                $"features row {i}: the forward pass overflows in layers[{l}] (a value is {value}); the model's weights are too large for this input, so it has no probability to give"
+                                $"{RowNames.row rows i}: the forward pass overflows in layers[{l}] (a value is {value}); the model's weights are too large for this input, so it has no probability to give"
                         )
                     | None -> ())
 
@@ -58,15 +58,15 @@ module Prediction =
                     if not (Double.IsFinite probabilities[i, j]) then
                         raise (
                             OverflowException
-                                $"features row {i}: the probability of class {j} is {probabilities[i, j]}; the model's weights are too large for this input"
+                                $"{RowNames.row rows i}: the probability of class {j} is {probabilities[i, j]}; the model's weights are too large for this input"
                         )
 
     /// Probabilities of features already checked against a valid network.
-    let internal probabilitiesUnchecked (network: Network) (features: float[,]) =
+    let internal probabilitiesUnchecked (rows: RowNames) (network: Network) (features: float[,]) =
         let probabilities =
             asProbabilities network (Propagation.forwardUnchecked network features)
 
-        checkRows network features probabilities
+        checkRows rows network features probabilities
         probabilities
 
     /// Class probabilities, samples x classes (two columns, P(0) and P(1), for a sigmoid output); a row whose
@@ -74,7 +74,7 @@ module Prediction =
     [<CompiledName("Probabilities")>]
     let probabilities (network: Network) (features: float[,]) =
         let probabilities = asProbabilities network (Propagation.forward network features)
-        checkRows network features probabilities
+        checkRows RowNames.features network features probabilities
         probabilities
 
     /// The predicted class of each sample: probability > 0.5 gives class 1 for a sigmoid output

@@ -112,9 +112,10 @@ module Preprocessing =
     let private show (x: float) =
         x.ToString("R", CultureInfo.InvariantCulture)
 
-    /// (x - mean) / std, as a new array; a finite x whose result is not finite raises StandardizationException.
-    [<CompiledName("Standardize")>]
-    let standardize (s: Standardization) (features: float[,]) =
+    /// (x - mean) / std, as a new array; a finite x whose result is not finite raises StandardizationException,
+    /// whose reason names the row as `rows` says.
+    [<CompiledName("StandardizeRows")>]
+    let standardizeRows (rows: RowNames) (s: Standardization) (features: float[,]) =
         if features.GetLength 1 <> s.Mean.Length then
             invalidArg
                 "features"
@@ -123,8 +124,8 @@ module Preprocessing =
         // Loops rather than Array2D.init, whose generic loop an application's quick JIT runs unoptimized
         // (issue 12); optimizeNow compiles these optimized at once.
         Tiering.optimizeNow ()
-        let rows, columns = features.GetLength 0, features.GetLength 1
-        let result = Array2D.zeroCreate rows columns
+        let samples, columns = features.GetLength 0, features.GetLength 1
+        let result = Array2D.zeroCreate samples columns
 
         let inline value i j =
             let x, mean, std = features[i, j], s.Mean[j], s.Std[j]
@@ -151,11 +152,11 @@ module Preprocessing =
                     raise (
                         StandardizationException(
                             j,
-                            $"row {i} holds {show x}, more than {show Double.MaxValue} standard deviations ({show std}) from the mean ({show mean}); expected values nearer the data the standardisation was fitted on"
+                            $"{RowNames.row rows i} holds {show x}, more than {show Double.MaxValue} standard deviations ({show std}) from the mean ({show mean}); expected values nearer the data the standardisation was fitted on"
                         )
                     )
 
-        for i in 0 .. rows - 1 do
+        for i in 0 .. samples - 1 do
             for j in 0 .. columns - 1 do
                 result[i, j] <- value i j
 
@@ -189,21 +190,6 @@ module Preprocessing =
         else
             max 1 (int (System.Math.Round(fraction * float samples)))
 
-    /// A seeded split of sample indices into (train, test), test holding `heldOut fraction samples`
-    /// samples; both sorted.
-    [<CompiledName("Split")>]
-    let split (seed: int) (fraction: float) (samples: int) =
-        if not (fraction >= 0.0 && fraction < 1.0) then
-            invalidArg "fraction" $"test fraction {fraction}; expected a number in [0, 1)"
-
-        let order = permutation seed samples
-        let testCount = heldOut fraction samples
-
-        if testCount >= samples then
-            invalidArg "fraction" $"a test fraction of {fraction} leaves no training samples out of {samples}"
-
-        Array.sort order[testCount..], Array.sort order[.. testCount - 1]
-
     /// How many of each class's samples a stratified split holds out: the floor of each class's share
     /// of `total`, then one more to the classes with the largest remainders (ties to the lower class)
     /// until `total` is reached, never taking every sample of a class.
@@ -227,31 +213,42 @@ module Preprocessing =
 
         taken, missing
 
-    /// A seeded split of sample indices into (train, test) that keeps each class's share on both sides
-    /// (as scikit-learn's stratify=y): test holds `heldOut fraction samples` samples, each class
-    /// contributing its share and keeping at least one training sample; both sorted. A class with a
-    /// single sample cannot be split and raises ArgumentException naming `labels`.
-    [<CompiledName("StratifiedSplit")>]
-    let stratifiedSplit (seed: int) (fraction: float) (labels: int[]) =
+    /// (x - mean) / std, as a new array; a finite x whose result is not finite raises StandardizationException.
+    [<CompiledName("Standardize")>]
+    let standardize (s: Standardization) (features: float[,]) =
+        standardizeRows { Rows = "row"; First = 0 } s features
+
+    /// Checks that a fraction can be held out of `samples` samples, stratified by class when `stratifyBy` is
+    /// given: a fraction in [0, 1) that leaves training samples, and (stratified) every class with at least 2
+    /// samples and enough of them to keep one of each class for training. Returns the held-out count. Messages
+    /// name the fraction, the labels and the data as `names` says.
+    [<CompiledName("CheckHoldOut")>]
+    let checkHoldOut (names: SplitNames) (fraction: float) (samples: int) (stratifyBy: int[] option) =
+        let shown = fraction.ToString("R", CultureInfo.InvariantCulture)
+        let option = $"{names.Fraction} {shown}"
+
+        let source =
+            names.Source |> Option.map (fun s -> $" of {s}") |> Option.defaultValue ""
+
         if not (fraction >= 0.0 && fraction < 1.0) then
-            invalidArg "fraction" $"test fraction {fraction}; expected a number in [0, 1)"
+            raise (
+                ArgumentOutOfRangeException(names.Fraction, $"{names.Fraction} is {shown}; expected a number in [0, 1)")
+            )
 
-        let samples = labels.Length
-
-        match labels |> Array.tryFindIndex (fun y -> y < 0) with
-        | Some i -> invalidArg "labels" $"labels[{i}] is {labels[i]}; expected a class index >= 0"
+        match stratifyBy |> Option.bind (Array.tryFindIndex (fun y -> y < 0)) with
+        | Some i -> invalidArg names.Labels $"{names.Labels}[{i}] is {stratifyBy.Value[i]}; expected a class index >= 0"
         | None -> ()
 
         let testCount = heldOut fraction samples
 
         if testCount >= samples then
-            invalidArg "fraction" $"a test fraction of {fraction} leaves no training samples out of {samples}"
+            invalidArg
+                names.Fraction
+                $"{option} holds out all {samples} {names.Samples}{source} and leaves none for training; expected a smaller {names.Fraction} or more data"
 
-        if testCount = 0 then
-            Array.init samples id, [||]
-        else
-            let classes = Array.max labels + 1
-            let counts = Array.zeroCreate classes
+        match stratifyBy with
+        | Some labels when testCount > 0 ->
+            let counts = Array.zeroCreate (Array.max labels + 1)
 
             for y in labels do
                 counts[y] <- counts[y] + 1
@@ -259,19 +256,42 @@ module Preprocessing =
             match counts |> Array.tryFindIndex (fun n -> n = 1) with
             | Some c ->
                 invalidArg
-                    "labels"
-                    $"class {c} has a single sample, which a stratified split cannot put on both sides; expected at least 2 samples of every class (or split without stratifying)"
+                    names.Labels
+                    $"{option}: class {c} has a single sample, which a stratified split cannot put on both sides; expected at least 2 samples of every class (or {names.Unstratified})"
             | None -> ()
 
-            let quota, missing = allocate counts testCount samples
+            // Every class keeps one training sample: at most the samples less the classes present can be held out.
+            let most = samples - (counts |> Array.filter (fun n -> n > 0) |> Array.length)
 
-            if missing > 0 then
+            if testCount > most then
                 invalidArg
-                    "fraction"
-                    $"a stratified split of {testCount} test samples out of {samples} would leave some class without training samples; expected a smaller fraction or more samples"
+                    names.Fraction
+                    $"{option} holds out {testCount} of the {samples} {names.Samples}{source}, more than a stratified split can take while leaving every class a training sample (at most {most}); expected a smaller {names.Fraction}, more data, or to {names.Unstratified}"
+        | _ -> ()
+
+        testCount
+
+    /// A seeded split of sample indices into (train, test), test holding `heldOut fraction samples` samples,
+    /// both sorted; with `stratifyBy` (one class per sample) each class keeps its share on both sides, as
+    /// scikit-learn's stratify=y: each class contributes its share and keeps at least one training sample.
+    /// Checked by `checkHoldOut`, whose messages use `names`.
+    [<CompiledName("HoldOut")>]
+    let holdOut (names: SplitNames) (seed: int) (fraction: float) (samples: int) (stratifyBy: int[] option) =
+        let testCount = checkHoldOut names fraction samples stratifyBy
+        let order = permutation seed samples
+
+        match stratifyBy with
+        | None -> Array.sort order[testCount..], Array.sort order[.. testCount - 1]
+        | Some _ when testCount = 0 -> Array.init samples id, [||]
+        | Some labels ->
+            let counts = Array.zeroCreate (Array.max labels + 1)
+
+            for y in labels do
+                counts[y] <- counts[y] + 1
+
+            let quota, _ = allocate counts testCount samples
 
             // One seeded permutation of all samples; each class's first `quota` members in that order are held out.
-            let order = permutation seed samples
             let left = Array.copy quota
             let test = ResizeArray testCount
             let train = ResizeArray(samples - testCount)
@@ -284,3 +304,17 @@ module Preprocessing =
                     train.Add i
 
             Array.sort (train.ToArray()), Array.sort (test.ToArray())
+
+    /// A seeded split of sample indices into (train, test), test holding `heldOut fraction samples`
+    /// samples; both sorted.
+    [<CompiledName("Split")>]
+    let split (seed: int) (fraction: float) (samples: int) =
+        holdOut SplitNames.parameters seed fraction samples None
+
+    /// A seeded split of sample indices into (train, test) that keeps each class's share on both sides
+    /// (as scikit-learn's stratify=y): test holds `heldOut fraction samples` samples, each class
+    /// contributing its share and keeping at least one training sample; both sorted. A class with a
+    /// single sample cannot be split and raises ArgumentException naming `labels`.
+    [<CompiledName("StratifiedSplit")>]
+    let stratifiedSplit (seed: int) (fraction: float) (labels: int[]) =
+        holdOut SplitNames.parameters seed fraction labels.Length (Some labels)

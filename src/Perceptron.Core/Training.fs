@@ -382,7 +382,7 @@ module Training =
 
         // Under early stopping a run that completes or stops early returns the best network by
         // validation cost; an interrupted run returns its last state, as the caller asked to stop there.
-        let result (last: TrainingState) costs validationCosts (best: (float * TrainingState) option) reason batch =
+        let result (last: TrainingState) history (best: (float * TrainingState) option) reason batch =
             let chosen =
                 match best, reason with
                 | Some(_, b), (Completed | EarlyStopped) when options.EarlyStopping.IsSome -> b
@@ -391,11 +391,12 @@ module Training =
             {
                 Network = chosen.Network
                 State = last
-                Costs = List.rev costs
-                ValidationCosts = List.rev validationCosts
+                Costs = CostHistory.costs history
+                ValidationCosts = CostHistory.validationCosts history
                 Reason = reason
                 BestEpoch = chosen.Epoch
                 Batch = batch
+                CostEpochs = CostHistory.epochs history
             }
 
         let tolerance =
@@ -403,14 +404,15 @@ module Training =
 
         // `prior` is the state one epoch before `last`: when the cost of an epoch is not finite, the
         // network it was measured on (`last`) is suspect, and `prior` is the last one known to be sound.
-        let rec loop (last: TrainingState) (prior: TrainingState) costs validationCosts best waited =
+        // Early stopping reads each epoch's report; the history only records costs, thinned past its limit.
+        let rec loop (last: TrainingState) (prior: TrainingState) history best waited =
             if last.Epoch - start.Epoch >= options.Epochs then
-                result last costs validationCosts best Completed 0
+                result last history best Completed 0
             else
                 reports.MoveNext() |> ignore
 
                 match reports.Current with
-                | Stopped(state, batch) -> result state costs validationCosts best Interrupted batch
+                | Stopped(state, batch) -> result state history best Interrupted batch
                 | Finished report ->
                     // A cost can stay finite while a huge step overflows the weights: that is divergence too.
                     let finite =
@@ -421,10 +423,9 @@ module Training =
                                Buffers.firstNonFinite l.Weights < 0 && Array.forall Double.IsFinite l.Bias)
 
                     if not finite then
-                        result prior costs validationCosts best Diverged 0
+                        result prior history best Diverged 0
                     else
-                        let costs = report.Cost :: costs
-                        let validationCosts = (Option.toList report.ValidationCost) @ validationCosts
+                        let history = CostHistory.add report.Epoch report.Cost report.ValidationCost history
 
                         let best, waited =
                             match report.ValidationCost, best with
@@ -433,13 +434,13 @@ module Training =
                             | None, _ -> best, 0
 
                         if not (proceed report) then
-                            result report.State costs validationCosts best Interrupted 0
+                            result report.State history best Interrupted 0
                         elif options.EarlyStopping |> Option.exists (fun e -> waited >= e.Patience) then
-                            result report.State costs validationCosts best EarlyStopped 0
+                            result report.State history best EarlyStopped 0
                         else
-                            loop report.State last costs validationCosts best waited
+                            loop report.State last history best waited
 
-        loop start start [] [] None 0
+        loop start start CostHistory.empty None 0
 
     /// Runs epochs until Epochs, early stopping, divergence, or `proceed` returning false
     /// (the caller's hook for progress and cancellation; it sees each epoch's report).

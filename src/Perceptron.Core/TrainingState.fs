@@ -77,9 +77,10 @@ type FitResult = {
     Network: Network
     /// The last finite state reached.
     State: TrainingState
-    /// The training cost of every completed epoch.
+    /// The training cost of the completed epochs that CostEpochs names (every epoch up to CostHistory.limit,
+    /// then thinned; the last completed epoch always).
     Costs: float list
-    /// The validation cost of every completed epoch (empty without validation data).
+    /// The validation cost of the same epochs (empty without validation data).
     ValidationCosts: float list
     /// Why training ended.
     Reason: StopReason
@@ -88,6 +89,8 @@ type FitResult = {
     /// The batches of the unfinished epoch that ran before an interruption between batches (0 when
     /// training stopped at the end of an epoch): State is the state after the last of them.
     Batch: int
+    /// The epoch of each entry of Costs and ValidationCosts, oldest first.
+    CostEpochs: int list
 }
 
 /// What a run of epochs that can be interrupted between batches produces.

@@ -61,6 +61,7 @@ public sealed partial class Classifier
         Classes = Array.AsReadOnly(model.Classes);
         Costs = Interop.List(model.Training.Costs);
         ValidationCosts = Interop.List(model.Training.ValidationCosts);
+        CostEpochs = Interop.List(model.Training.CostEpochs);
         StopReason = Interop.FromCore(model.Training.Reason);
         Options = options;
         Layers = Array.AsReadOnly(Interop.Layers(model.Network).Select(l => new LayerInfo(l)).ToArray());
@@ -82,11 +83,18 @@ public sealed partial class Classifier
     /// <summary>The class names; class i of <see cref="Predict(double[,])"/> is <c>Classes[i]</c>.</summary>
     public IReadOnlyList<string> Classes { get; }
 
-    /// <summary>The mean training cost of each completed epoch, the L2 penalty included (see <see cref="TrainingOptions.L2"/>).</summary>
+    /// <summary>
+    /// The mean training cost of the completed epochs that <see cref="CostEpochs"/> names, the L2 penalty included (see
+    /// <see cref="TrainingOptions.L2"/>). Every epoch up to 10,000 epochs; in a longer run every k-th epoch (k doubling as
+    /// it runs) and always the last one, so that at most 10,000 costs are kept however many epochs run.
+    /// </summary>
     public IReadOnlyList<double> Costs { get; }
 
-    /// <summary>The validation cost after each completed epoch, the L2 penalty included (empty without a validation split).</summary>
+    /// <summary>The validation cost after the epochs that <see cref="CostEpochs"/> names, the L2 penalty included (empty without a validation split).</summary>
     public IReadOnlyList<double> ValidationCosts { get; }
+
+    /// <summary>The epoch (1 for the first) of each entry of <see cref="Costs"/> and <see cref="ValidationCosts"/>, increasing.</summary>
+    public IReadOnlyList<int> CostEpochs { get; }
 
     /// <summary>
     /// What training warns about without failing, one sentence each; empty when all is well. For example a
@@ -184,6 +192,13 @@ public sealed partial class Classifier
     /// <exception cref="ArgumentException">Not <see cref="FeatureCount"/> columns, or a value that is not finite.</exception>
     public int[] Predict(double[,] features) => Core.ModelModule.Predict(Model, features);
 
+    /// <summary><see cref="Predict(double[,])"/>, naming a row that cannot be standardised or overflows as <paramref name="rows"/> says.</summary>
+    /// <param name="features">samples x <see cref="FeatureCount"/>, finite; 0 samples give an empty result.</param>
+    /// <param name="rows">How messages name a row, e.g. a file's "data row" counted from 1.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="features"/> or <paramref name="rows"/> is null.</exception>
+    /// <exception cref="ArgumentException">Not <see cref="FeatureCount"/> columns, or a value that is not finite.</exception>
+    public int[] Predict(double[,] features, RowNames rows) => Core.ModelModule.PredictWith(Interop.ToCore(rows), Model, features);
+
     /// <summary>The predicted class index of one sample.</summary>
     /// <param name="features">The sample's <see cref="FeatureCount"/> features, finite.</param>
     /// <exception cref="ArgumentNullException"><paramref name="features"/> is null.</exception>
@@ -208,6 +223,14 @@ public sealed partial class Classifier
     /// <exception cref="ArgumentException">Not <see cref="FeatureCount"/> columns, or a value that is not finite.</exception>
     public double[,] PredictProbabilities(double[,] features) => Core.ModelModule.Probabilities(Model, features);
 
+    /// <summary><see cref="PredictProbabilities(double[,])"/>, naming a row that cannot be standardised or overflows as <paramref name="rows"/> says.</summary>
+    /// <param name="features">samples x <see cref="FeatureCount"/>, finite; 0 samples give 0 rows.</param>
+    /// <param name="rows">How messages name a row, e.g. a file's "data row" counted from 1.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="features"/> or <paramref name="rows"/> is null.</exception>
+    /// <exception cref="ArgumentException">Not <see cref="FeatureCount"/> columns, or a value that is not finite.</exception>
+    public double[,] PredictProbabilities(double[,] features, RowNames rows) =>
+        Core.ModelModule.ProbabilitiesWith(Interop.ToCore(rows), Model, features);
+
     /// <summary>The class probabilities of one sample (they sum to 1); element i is that of <c>Classes[i]</c>.</summary>
     /// <param name="features">The sample's <see cref="FeatureCount"/> features, finite.</param>
     /// <exception cref="ArgumentNullException"><paramref name="features"/> is null.</exception>
@@ -231,6 +254,15 @@ public sealed partial class Classifier
     /// <exception cref="ArgumentException">Bad shapes, a value that is not finite, or a label that is not a class of the model.</exception>
     public Evaluation Evaluate(double[,] features, int[] labels) =>
         Evaluation.From(Classes, labels, Core.ModelModule.Evaluate(Model, features, labels));
+
+    /// <summary><see cref="Evaluate(double[,], int[])"/>, naming a row that cannot be standardised or overflows as <paramref name="rows"/> says.</summary>
+    /// <param name="features">samples x <see cref="FeatureCount"/>, finite, at least one sample.</param>
+    /// <param name="labels">One class index per sample.</param>
+    /// <param name="rows">How messages name a row, e.g. a file's "data row" counted from 1.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">Bad shapes, a value that is not finite, or a label that is not a class of the model.</exception>
+    public Evaluation Evaluate(double[,] features, int[] labels, RowNames rows) =>
+        Evaluation.From(Classes, labels, Core.ModelModule.EvaluateWith(Interop.ToCore(rows), Model, features, labels));
 
     /// <summary>One sample as a 1 x features matrix, for the single-sample overloads.</summary>
     private static double[,] Row(double[] features)

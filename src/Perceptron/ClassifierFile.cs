@@ -67,6 +67,8 @@ public sealed partial class Classifier
                 Schedule = Options is { } options && options.Schedule != LearningRateSchedule.Constant ? options.Schedule.Text : null,
                 Warmup = Options?.Schedule.Warmup > 0 ? Options.Schedule.Warmup : null,
                 EpochsBefore = Model.Training.EpochsBefore > 0 ? Model.Training.EpochsBefore : null,
+                // Omitted when every epoch is there, as in files written before histories were thinned.
+                CostEpochs = CostEpochs.Where((epoch, i) => epoch != i + 1).Any() ? CostEpochs : null,
             },
         };
     }
@@ -95,6 +97,7 @@ public sealed partial class Classifier
             document.Classes,
             document.Training.Costs,
             document.Training.ValidationCosts ?? [],
+            document.Training.CostEpochs ?? Enumerable.Range(1, document.Training.Costs.Count).ToArray(),
             document.Training.StoppedEarly == true ? StopReason.EarlyStopped : StopReason.Completed,
             document.Training.Epochs ?? 0,
             document.Training.EpochsBefore ?? 0);

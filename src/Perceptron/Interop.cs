@@ -108,6 +108,19 @@ internal static class Interop
         return result.IsOk ? (result.ResultValue, null) : (null, result.ErrorValue);
     }
 
+    public static void CheckOptions(TrainingOptions options, Core.Optimizer optimizer, OptionNames names) =>
+        Core.ModelModule.CheckOptions(
+            new Core.OptionNames(
+                names.HiddenLayers, names.Initialization, names.Epochs, names.BatchSize, names.Patience, names.Tolerance,
+                names.ValidationFraction, names.Flags),
+            ToCore(options, optimizer));
+
+    public static Core.RowNames ToCore(RowNames rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        return new Core.RowNames(rows.Rows, rows.First);
+    }
+
     public static Core.Model Model(
         Core.Network network,
         Core.Standardization? standardization,
@@ -116,6 +129,7 @@ internal static class Interop
         IReadOnlyList<string> classes,
         IReadOnlyList<double> costs,
         IReadOnlyList<double> validationCosts,
+        IReadOnlyList<int> costEpochs,
         StopReason reason,
         int epochs,
         int epochsBefore = 0) => new(
@@ -124,7 +138,7 @@ internal static class Interop
         featureNames.ToArray(),
         labelName,
         classes.ToArray(),
-        new Core.TrainingRecord(List(costs), List(validationCosts), ToCore(reason), epochs, 0, epochsBefore));
+        new Core.TrainingRecord(List(costs), List(validationCosts), ToCore(reason), epochs, 0, epochsBefore, List(costEpochs)));
 
     public static Core.Model WithNames(Core.Model model, IReadOnlyList<string> featureNames, string labelName, IReadOnlyList<string> classes) =>
         new(model.Network, model.Standardization, featureNames.ToArray(), labelName, classes.ToArray(), model.Training);
@@ -171,11 +185,13 @@ internal static class Interop
 
     public static IReadOnlyList<Core.ClassScores> Scores(Core.ModelEvaluation evaluation) => List(evaluation.Scores);
 
-    public static (int[] Train, int[] Test) Split(int seed, double fraction, int samples) =>
-        Pair(Core.Preprocessing.Split(seed, fraction, samples));
-
-    public static (int[] Train, int[] Test) StratifiedSplit(int seed, double fraction, int[] labels) =>
-        Pair(Core.Preprocessing.StratifiedSplit(seed, fraction, labels));
+    public static (int[] Train, int[] Test) HoldOut(SplitNames names, int seed, double fraction, int samples, int[]? stratifyBy) =>
+        Pair(Core.Preprocessing.HoldOut(
+            new Core.SplitNames(names.Fraction, names.Labels, names.Samples, Option(names.Source), names.Unstratified),
+            seed,
+            fraction,
+            samples,
+            Option(stratifyBy)));
 
     public static IReadOnlyList<string> HiddenActivationNames => List(Core.ActivationModule.HiddenNames);
 

@@ -15,24 +15,7 @@ public sealed class LogisticParameters
     {
         ArgumentNullException.ThrowIfNull(w);
         this.w = w.ToArray();
-        if (this.w.Length == 0)
-        {
-            throw new ArgumentException("w is empty; expected one weight per feature.", nameof(w));
-        }
-
-        for (var i = 0; i < this.w.Length; i++)
-        {
-            if (!double.IsFinite(this.w[i]))
-            {
-                throw new ArgumentException($"w[{i}] is {this.w[i]}; expected a finite number.", nameof(w));
-            }
-        }
-
-        if (!double.IsFinite(b))
-        {
-            throw new ArgumentException($"b is {b}; expected a finite number.", nameof(b));
-        }
-
+        Core.LogisticRegression.CheckParameters(nameof(w), nameof(b), new Core.LogisticParameters(this.w, b));
         B = b;
         W = Array.AsReadOnly(this.w);
     }

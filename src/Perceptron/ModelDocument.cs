@@ -126,6 +126,10 @@ public sealed record TrainingDocument
     /// <summary>The epochs trained before <see cref="Epochs"/> by the models this one was warm-started from (null: none).</summary>
     public int? EpochsBefore { get; init; }
 
+    /// <summary>The epoch (1 for the first) of each entry of <see cref="Costs"/> and <see cref="ValidationCosts"/>,
+    /// increasing; null when they hold every epoch from 1 on (a long run keeps only some epochs).</summary>
+    public IReadOnlyList<int>? CostEpochs { get; init; }
+
     /// <summary>Other settings by their JSON name (camelCase): each value a <see cref="string"/>, a <see cref="bool"/>
     /// or a number (<see cref="double"/>, <see cref="int"/> or <see cref="long"/> when written; always a
     /// <see cref="double"/> when read).</summary>

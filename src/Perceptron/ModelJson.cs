@@ -113,6 +113,7 @@ internal static class ModelJson
 
         yield return ("costs", Numbers(training.Costs));
         if (training.ValidationCosts is { } validationCosts) yield return ("validationCosts", Numbers(validationCosts));
+        if (training.CostEpochs is { } costEpochs) yield return ("costEpochs", $"[{string.Join(", ", costEpochs.Select(e => e.ToString(CultureInfo.InvariantCulture)))}]");
     }
 
     // .NET's shortest round-trip form ("R"): parsing it gives back the same bits, e.g. 0.30000000000000004 or 1E-300.
@@ -268,6 +269,7 @@ internal static class ModelJson
                 "epochsBefore" => training with { EpochsBefore = Int(value, path) },
                 "costs" => training with { Costs = Array.AsReadOnly(Numbers(value, path)) },
                 "validationCosts" => training with { ValidationCosts = Array.AsReadOnly(Numbers(value, path)) },
+                "costEpochs" => training with { CostEpochs = Array.AsReadOnly(Ints(value, path)) },
                 _ => training,
             };
 
@@ -380,6 +382,20 @@ internal static class ModelJson
         foreach (var item in element.EnumerateArray())
         {
             values[i] = Number(item, $"{path}[{i}]");
+            i++;
+        }
+
+        return values;
+    }
+
+    private static int[] Ints(JsonElement element, string path)
+    {
+        Expect(element, JsonValueKind.Array, path, "an array of whole numbers");
+        var values = new int[element.GetArrayLength()];
+        var i = 0;
+        foreach (var item in element.EnumerateArray())
+        {
+            values[i] = Int(item, $"{path}[{i}]");
             i++;
         }
 

@@ -19,7 +19,7 @@ internal static class ModelValidation
     public static readonly IReadOnlyList<string> KnownTrainingNames =
     [
         "epochs", "learningRate", "optimizer", "batchSize", "l2", "initialization", "initScale",
-        "seed", "hiddenActivation", "stoppedEarly", "costs", "validationCosts",
+        "seed", "hiddenActivation", "stoppedEarly", "costs", "validationCosts", "costEpochs",
         "schedule", "warmup", "epochsBefore",
     ];
 
@@ -227,6 +227,11 @@ internal static class ModelValidation
             CheckVector(training.ValidationCosts, "training.validationCosts", null, null);
         }
 
+        if (training.CostEpochs is { } epochs)
+        {
+            CheckCostEpochs(epochs, training.Costs.Count);
+        }
+
         if (training.Extra is null)
         {
             throw Problem("training's extra settings are missing; expected a dictionary (it may be empty)");
@@ -253,6 +258,24 @@ internal static class ModelValidation
                     break;
                 default:
                     throw Problem($"training.{name} is {(value is null ? "null" : $"a {value.GetType().Name}")}; expected a string, a number (double, int or long) or a boolean");
+            }
+        }
+    }
+
+    /// <summary>One epoch number per cost, each after the one before, starting at 1 or later.</summary>
+    private static void CheckCostEpochs(IReadOnlyList<int> epochs, int costs)
+    {
+        if (epochs.Count != costs)
+        {
+            throw Problem($"training.costEpochs has {MessageText.Count(epochs.Count, "value", "values")}; expected {costs} (one epoch per entry of training.costs)");
+        }
+
+        for (var i = 0; i < epochs.Count; i++)
+        {
+            var least = i == 0 ? 1 : epochs[i - 1] + 1;
+            if (epochs[i] < least)
+            {
+                throw Problem($"training.costEpochs[{i}] is {epochs[i]}; expected an epoch number of at least {least} (increasing, from 1)");
             }
         }
     }

@@ -54,30 +54,29 @@ public static class Samples
     /// A bad count or fraction; <paramref name="stratifyBy"/> of the wrong length, with a negative class, or with a
     /// class of a single sample.
     /// </exception>
-    public static (int[] Train, int[] Test) Split(int samples, double testFraction, int seed, int[]? stratifyBy = null)
-    {
-        Guard.Positive(samples, nameof(samples));
-        Guard.Fraction(testFraction, nameof(testFraction));
-        if (stratifyBy is null)
-        {
-            return Interop.Split(seed, testFraction, samples);
-        }
+    public static (int[] Train, int[] Test) Split(int samples, double testFraction, int seed, int[]? stratifyBy = null) =>
+        Split(samples, testFraction, seed, stratifyBy, new SplitNames());
 
-        if (stratifyBy.Length != samples)
+    /// <summary>
+    /// <see cref="Split(int, double, int, int[])"/>, with messages that name the fraction, the labels and the data as
+    /// <paramref name="names"/> says (a console host passes its option and the data's file).
+    /// </summary>
+    /// <exception cref="ArgumentException">
+    /// A bad count or fraction, or a fraction that leaves no training samples (a stratified one: that leaves some class
+    /// none); <paramref name="stratifyBy"/> of the wrong length, with a negative class, or with a class of a single sample.
+    /// </exception>
+    public static (int[] Train, int[] Test) Split(int samples, double testFraction, int seed, int[]? stratifyBy, SplitNames names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        Guard.Positive(samples, nameof(samples));
+        if (stratifyBy is not null && stratifyBy.Length != samples)
         {
             throw new ArgumentException(
-                $"stratifyBy has {MessageText.Count(stratifyBy.Length, "label", "labels")}; expected one per sample ({samples}).",
-                nameof(stratifyBy));
+                $"{names.Labels} has {MessageText.Count(stratifyBy.Length, "label", "labels")}; expected one per sample ({samples}).",
+                names.Labels);
         }
 
-        try
-        {
-            return Interop.StratifiedSplit(seed, testFraction, stratifyBy);
-        }
-        catch (ArgumentException e) when (e.ParamName == "labels")
-        {
-            throw new ArgumentException(e.Message.Replace(" (Parameter 'labels')", string.Empty, StringComparison.Ordinal).Replace("labels[", "stratifyBy[", StringComparison.Ordinal), nameof(stratifyBy));
-        }
+        return Interop.HoldOut(names, seed, testFraction, samples, stratifyBy);
     }
 
     /// <summary>The given rows of a samples x features array, in the given order, as a new array.</summary>

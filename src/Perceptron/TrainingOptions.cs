@@ -172,8 +172,20 @@ public sealed record TrainingOptions
         }
     }
 
-    internal void Validate()
+    internal void Validate() => Validate(new OptionNames());
+
+    /// <summary>
+    /// Checks the options that need no data, as training does before it starts; the library's rules (hidden widths,
+    /// an initialisation that cannot break the symmetry of hidden units, epochs, batch size, validation fraction,
+    /// early stopping) name the options as <paramref name="names"/> says.
+    /// </summary>
+    /// <param name="names">How messages name the options: e.g. a console host's flags.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="names"/> or <see cref="HiddenLayers"/> is null.</exception>
+    /// <exception cref="ArgumentException">A bad value (an <see cref="ArgumentOutOfRangeException"/> for a value out of range);
+    /// the message names the option.</exception>
+    public void Validate(OptionNames names)
     {
+        ArgumentNullException.ThrowIfNull(names);
         ArgumentNullException.ThrowIfNull(HiddenLayers, nameof(HiddenLayers));
         Defined(Activation, nameof(Activation));
         ArgumentNullException.ThrowIfNull(Schedule, nameof(Schedule));
@@ -184,30 +196,14 @@ public sealed record TrainingOptions
             Defined(initialization, nameof(Initialization));
         }
 
-        // Hidden widths and Zeros with hidden layers are the core's rules (Model.prepare), checked with the data.
+        // The optimizer's own settings; the rest are the core's rules (Model.checkOptions).
         Guard.Positive(LearningRate, nameof(LearningRate));
-        Guard.Positive(Epochs, nameof(Epochs));
-        if (BatchSize is int b)
-        {
-            Guard.Positive(b, nameof(BatchSize));
-        }
-
         Guard.NonNegative(L2, nameof(L2));
         Guard.Positive(InitScale, nameof(InitScale));
         Guard.Fraction(Momentum, nameof(Momentum));
         Guard.Fraction(Beta1, nameof(Beta1));
         Guard.Fraction(Beta2, nameof(Beta2));
-        Guard.Fraction(ValidationFraction, nameof(ValidationFraction));
-        Guard.NonNegative(Tolerance, nameof(Tolerance));
-        if (Patience is int p)
-        {
-            Guard.Positive(p, nameof(Patience));
-            if (ValidationFraction == 0)
-            {
-                throw new ArgumentException(
-                    "Patience needs a validation split; set ValidationFraction > 0 (e.g. 0.2).", nameof(Patience));
-            }
-        }
+        Interop.CheckOptions(this, Classifier.CoreOptimizer(this), names);
     }
 
     /// <summary>Layers holds no null and only defined activations, and agrees with HiddenLayers when both are given.</summary>

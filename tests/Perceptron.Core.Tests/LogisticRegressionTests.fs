@@ -190,3 +190,19 @@ let ``optimize leaves its inputs untouched and repeats bit for bit`` (c: Case) (
 let ``optimize rejects fewer than one iteration`` () =
     Assert.ThrowsAny<ArgumentException>(fun () -> LogisticRegression.optimize { W = w; B = b } X y 0 0.1 |> ignore)
     |> ignore
+
+[<Fact>]
+let ``checkParameters names the weight or the bias as the caller names them`` () =
+    let message (p: LogisticParameters) =
+        Assert.ThrowsAny<ArgumentException>(fun () -> LogisticRegression.checkParameters "w" "b" p)
+
+    let weight = message { W = [| 1.0; nan |]; B = 0.0 }
+    let bias = message { W = [| 1.0 |]; B = -infinity }
+    let empty = message { W = [||]; B = 0.0 }
+
+    Assert.Equal("w", weight.ParamName)
+    Assert.StartsWith("w[1] is NaN; expected a finite number.", weight.Message)
+    Assert.Equal("b", bias.ParamName)
+    Assert.StartsWith("b is -Infinity; expected a finite number.", bias.Message)
+    Assert.StartsWith("w is empty; expected one weight per feature.", empty.Message)
+    LogisticRegression.checkParameters "w" "b" { W = [| 1.0 |]; B = 0.0 }

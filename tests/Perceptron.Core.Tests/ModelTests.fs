@@ -208,8 +208,22 @@ let ``a model whose standardisation overflows on new data says so at prediction`
     }
 
     let message = rejects (fun () -> box (Model.predict model huge))
-    Assert.StartsWith("features column 'x0' cannot be standardised: row ", message)
+    Assert.StartsWith("features column 'x0' cannot be standardised: features row 0 holds", message)
     Assert.DoesNotContain("NaN", message)
+
+    // Every row overflows, so the first is named; a caller that read the rows from a file names them as its user
+    // counts them (data rows from 1), with no rewriting.
+    let dataRows = { Rows = "data row"; First = 1 }
+
+    Assert.StartsWith(
+        "features column 'x0' cannot be standardised: data row 1 holds",
+        rejects (fun () -> box (Model.predictWith dataRows model huge))
+    )
+
+    Assert.StartsWith(
+        "features column 'x0' cannot be standardised: data row 1 holds",
+        rejects (fun () -> box (Model.evaluateWith dataRows model huge y))
+    )
 
 [<Fact>]
 let ``the held-out count is the split's`` () =
@@ -236,7 +250,11 @@ let ``a validation fraction that leaves no training rows names ValidationFractio
             |> ignore)
 
     Assert.Equal("ValidationFraction", e.ParamName)
-    Assert.Contains("holds out 10 of 10 samples", e.Message)
+
+    Assert.Contains(
+        "ValidationFraction 0.95 holds out all 10 samples and leaves none for training; expected a smaller ValidationFraction",
+        e.Message
+    )
 
 [<Fact>]
 let ``the divergence message suggests a tenth of the learning rate`` () =
@@ -310,6 +328,7 @@ let ``a cost that ends above the first epoch's is a warning; one that falls is n
     let rising = {
         model with
             Training.Costs = [ 0.7; 3.0; 50.0 ]
+            Training.CostEpochs = [ 1; 2; 3 ]
     }
 
     Assert.Empty(Model.warnings model)
@@ -368,3 +387,59 @@ let ``trainUntil asked to stop from the start takes no step and keeps the initia
     Assert.Equal((0, 0), (model.Training.Epochs, model.Training.Batch))
     Assert.Empty(model.Training.Costs)
     Assert.True(sameNetwork prepared.Network model.Network)
+
+/// The console host's names for the options, as it passes them.
+let flags: OptionNames = {
+    OptionNames.library with
+        Hidden = "--hidden"
+        Initialization = "--init"
+        Patience = "--patience"
+        ValidationFraction = "--validation-fraction"
+        Flags = true
+}
+
+[<Fact>]
+let ``checkOptions words each rule once and names the options as the caller names them`` () =
+    let zeros = {
+        options (Optimizer.gradientDescent 0.1) with
+            Initialization = Zeros
+    }
+
+    let patience = {
+        options (Optimizer.gradientDescent 0.1) with
+            ValidationFraction = 0.0
+            EarlyStopping = Some { Patience = 3; Tolerance = 0.0 }
+    }
+
+    let message names o =
+        Assert.ThrowsAny<ArgumentException>(fun () -> Model.checkOptions names o).Message
+
+    Assert.StartsWith(
+        "--init zeros does not work with --hidden: every hidden unit would start with the same weights and get the same gradients, so the units would never differ (symmetry is not broken); use --init normal, xavier or he (",
+        message flags zeros
+    )
+
+    Assert.StartsWith(
+        "Initialization Zeros does not work with HiddenLayers: every hidden unit would start with the same weights and get the same gradients, so the units would never differ (symmetry is not broken); use Initialization Normal, Xavier or He. (",
+        message OptionNames.library zeros
+    )
+
+    Assert.StartsWith(
+        "--patience needs a validation split to watch; add --validation-fraction, e.g. --validation-fraction 0.2 (",
+        message flags patience
+    )
+
+    Assert.StartsWith(
+        "Patience needs a validation split to watch; set ValidationFraction, e.g. ValidationFraction = 0.2. (",
+        message OptionNames.library patience
+    )
+
+    Model.checkOptions flags (options (Optimizer.gradientDescent 0.1))
+
+[<Fact>]
+let ``the default initialisation is zeros for the perceptron, He for the ReLU family, Xavier otherwise`` () =
+    Assert.Equal(Zeros, Initialization.defaultFor [])
+    Assert.Equal(He, Initialization.defaultFor [ Relu ])
+    Assert.Equal(He, Initialization.defaultFor [ LeakyRelu; LeakyRelu ])
+    Assert.Equal(Xavier, Initialization.defaultFor [ Tanh ])
+    Assert.Equal(Xavier, Initialization.defaultFor [ Sigmoid ])

@@ -86,3 +86,31 @@ let ``a fraction that would take every sample of a class is an ArgumentException
             Preprocessing.stratifiedSplit 0 0.75 [| 0; 0; 1; 1; 2; 2; 3; 3 |] |> ignore)
 
     Assert.Equal("fraction", e.ParamName)
+
+[<Fact>]
+let ``a stratified split that cannot keep a training sample of every class names the fraction, the data and the way out``
+    ()
+    =
+    let names = {
+        Fraction = "--test-fraction"
+        Labels = "labels"
+        Samples = "samples"
+        Source = Some "five.csv"
+        Unstratified = "split without stratifying: --no-stratify"
+    }
+
+    let labels = [| 0; 1; 0; 1; 0 |]
+
+    let e =
+        Assert.ThrowsAny<ArgumentException>(fun () -> Preprocessing.holdOut names 0 0.7 5 (Some labels) |> ignore)
+
+    Assert.Equal("--test-fraction", e.ParamName)
+
+    Assert.StartsWith(
+        "--test-fraction 0.7 holds out 4 of the 5 samples of five.csv, more than a stratified split can take while leaving every class a training sample (at most 3); expected a smaller --test-fraction, more data, or to split without stratifying: --no-stratify",
+        e.Message
+    )
+
+    // Without stratifying, the same fraction leaves one training sample.
+    Assert.Equal(1, (fst (Preprocessing.holdOut names 0 0.7 5 None)).Length)
+    Assert.Equal(4, Preprocessing.checkHoldOut names 0.7 5 None)

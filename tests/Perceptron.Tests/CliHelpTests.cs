@@ -67,7 +67,12 @@ public sealed class CliHelpTests : IDisposable
         Assert.Contains(lines, l => l.Contains("--optimizer <gd|momentum|adam>", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("--init <zeros|normal|xavier|he>", StringComparison.Ordinal));
 
-        // Help shows defaults by their enum names ("[default: GradientDescent]"); those work too.
+        // Defaults are shown by the names the options take, never by enum members.
+        Assert.Contains(lines, l => l.Contains("--activation", StringComparison.Ordinal) && l.Contains("(default: tanh)", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("--optimizer", StringComparison.Ordinal) && l.Contains("(default: gd)", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Contains("[default: Tanh]", StringComparison.Ordinal) || l.Contains("[default: GradientDescent]", StringComparison.Ordinal));
+
+        // Earlier help showed defaults by their enum names ("[default: GradientDescent]"); those still work.
         var result = await CliHost.RunAsync(
             _scratch.Directory,
             "train", "--optimizer", "GradientDescent", "--activation", "LeakyRelu", "--init", "Xavier", "--hidden", "2", "--epochs", "2");

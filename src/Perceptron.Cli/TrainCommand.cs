@@ -80,12 +80,15 @@ internal static class TrainCommand
             DefaultValueFactory = _ => 0,
             CustomParser = r => CommonOptions.ParseInt(r, "--warmup", 0),
         };
+        var weightColumn = WeightOptions.WeightColumn();
+        var classWeight = WeightOptions.ClassWeight();
 
         var command = new Command("train", "Train a classifier (the perceptron by default) and report train and test accuracy.")
         {
             data, label, test, testFraction, epochs, learningRate, noStandardize, printEvery, model, json, hidden,
             activation, optimizer, batchSize, l2, init, initScale, seed, validationFraction, stratify, patience, warmStart, plot,
             schedule, warmup,
+            weightColumn, classWeight,
         };
 
         command.SetAction(parse =>
@@ -117,6 +120,7 @@ internal static class TrainCommand
                 Json: parse.GetValue(json),
                 WarmStart: parse.GetValue(warmStart),
                 Plot: parse.GetValue(plot),
+                WeightColumn: parse.GetValue(weightColumn),
                 Options: new TrainingOptions
                 {
                     HiddenLayers = CommonOptions.Widths(parse.GetValue(hidden)),
@@ -135,6 +139,7 @@ internal static class TrainCommand
                     Stratify = !parse.GetValue(stratify),
                     Patience = parse.GetValue(patience),
                     Schedule = parse.GetValue(schedule)! with { Warmup = parse.GetValue(warmup) },
+                    ClassWeights = parse.GetValue(classWeight) ?? ClassWeights.None,
                 });
             return Run(settings, output, error, cancellation);
         });
@@ -163,6 +168,7 @@ internal static class TrainCommand
         bool Json,
         string? WarmStart,
         string? Plot,
+        string? WeightColumn,
         TrainingOptions Options);
 
     private static int Run(Settings settings, TextWriter output, TextWriter error, CancellationToken cancellation)
@@ -176,6 +182,12 @@ internal static class TrainCommand
         settings.Options.Validate(CommonOptions.Flags);
 
         var table = DataSource.Load(settings.Data, settings.Label);
+        double[]? weights = null;
+        if (settings.WeightColumn is { } weightColumn)
+        {
+            (table, weights) = table.SplitWeights(weightColumn);
+        }
+
         var options = settings.Options;
         IReadOnlyList<string>? knownClasses = null;
         if (settings.WarmStart is not null)
@@ -193,6 +205,12 @@ internal static class TrainCommand
         if (settings.Test is not null)
         {
             var testTable = Table.Load(settings.Test, table.LabelName);
+            if (settings.WeightColumn is { } column && testTable.FeatureNames.Contains(column))
+            {
+                // The test set is evaluated unweighted: its weight column is not a feature either.
+                testTable = testTable.SplitWeights(column).Table;
+            }
+
             testTable.CheckFeatures(table.FeatureNames, "the training data");
             testFeatures = testTable.Features;
             testLabels = testTable.EncodeLabels(classes);
@@ -204,7 +222,10 @@ internal static class TrainCommand
             testLabels = Samples.TakeRows(labels, testRows);
             features = Samples.TakeRows(features, trainRows);
             labels = Samples.TakeRows(labels, trainRows);
+            weights = weights is null ? null : Samples.TakeRows(weights, trainRows);
         }
+
+        WeightOptions.CheckCount(options.ClassWeights, classes);
 
         if (!labels.Skip(1).Any(l => l != labels[0]))
         {
@@ -263,8 +284,8 @@ internal static class TrainCommand
         try
         {
             trained = plain
-                ? Classifier.Train(features, labels, options, new SyncProgress<TrainingProgress>(Record), cancellation)
-                : TrainWithProgressBar(features, labels, options, Record, cancellation);
+                ? Train(features, labels, weights, options, new SyncProgress<TrainingProgress>(Record), cancellation)
+                : TrainWithProgressBar(features, labels, weights, options, Record, cancellation);
         }
         catch (TrainingCanceledException stopped)
         {
@@ -341,6 +362,8 @@ internal static class TrainCommand
                     epochs = classifier.EpochsRun,
                     stopReason = classifier.StopReason.ToString(),
                     warnings = classifier.Warnings,
+                    weightColumn = settings.WeightColumn,
+                    classWeights = options.ClassWeights.ToString(),
                     printEvery = settings.PrintEvery,
                     costs = printed.Select(p => p.Cost),
                     validationCosts = classifier.ValidationCosts,
@@ -372,8 +395,14 @@ internal static class TrainCommand
             ? $"Cost after iteration {index}: {Output.Number(cost)}"
             : $"Cost after epoch {index}: {Output.Number(cost)}";
 
+    private static Classifier Train(
+        double[,] features, int[] labels, double[]? weights, TrainingOptions options, IProgress<TrainingProgress> progress, CancellationToken cancellation) =>
+        weights is null
+            ? Classifier.Train(features, labels, options, progress, cancellation)
+            : Classifier.Train(features, labels, weights, options, progress, cancellation);
+
     private static Classifier TrainWithProgressBar(
-        double[,] features, int[] labels, TrainingOptions options, Action<TrainingProgress> record, CancellationToken cancellation)
+        double[,] features, int[] labels, double[]? weights, TrainingOptions options, Action<TrainingProgress> record, CancellationToken cancellation)
     {
         Classifier? result = null;
         AnsiConsole.Progress()
@@ -382,9 +411,10 @@ internal static class TrainCommand
             .Start(context =>
             {
                 var task = context.AddTask("Training", maxValue: options.Epochs);
-                result = Classifier.Train(
+                result = Train(
                     features,
                     labels,
+                    weights,
                     options,
                     new SyncProgress<TrainingProgress>(p =>
                     {
@@ -416,6 +446,11 @@ internal static class TrainCommand
             ("test accuracy", testAccuracy is double t ? $"{Output.Percent(t)} ({testSamples} samples)" : "no test split"),
             ("time", $"{seconds:F2} s, kernels: {Kernels.Summary()}"),
         };
+        if (settings.WeightColumn is not null || settings.Options.ClassWeights.Weights is not null || settings.Options.ClassWeights.IsBalanced)
+        {
+            rows.Insert(4, ("weights", WeightOptions.Describe(settings.WeightColumn, settings.Options.ClassWeights)));
+        }
+
         if (settings.Model is not null)
         {
             rows.Add(("model", settings.Model));

@@ -36,8 +36,8 @@ type internal Engine(rule: UpdateRule, lambda: float, rate: int -> float, start:
         slots
         |> Array.iter (fun slot -> Optimizer.checkShaped "start" "the optimizer state's arrays" slot start.Network)
 
-    override _.Step(ws, input, labels) =
-        cost <- Propagation.propagateInto ws layers input labels gradientWeights gradientBias
+    override _.Step(ws, input, labels, weights) =
+        cost <- Propagation.propagateInto ws layers input labels weights gradientWeights gradientBias
 
         if lambda <> 0.0 then
             cost <- cost + Optimizer.layersPenalty lambda layerList

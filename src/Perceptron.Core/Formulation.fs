@@ -16,7 +16,8 @@ type LayerForward = {
 
 /// One layer's values in the backward pass.
 type LayerBackward = {
-    /// dZ = ∂L/∂Z for each sample's loss L, samples x units (the mean over samples comes in dW and db).
+    /// dZ = w ∂L/∂Z for each sample's loss L and weight w (1 without weights), samples x units (the mean
+    /// over samples comes in dW and db).
     DZ: float[,]
     /// dW = ∂J/∂W = (1/m) dZᵀ A_prev, units x inputs like the layer's weights.
     DW: float[,]
@@ -108,16 +109,23 @@ module Formulation =
             if y < 0 || y >= classes then
                 invalidArg "labels" $"labels[{i}] is {y}; expected a class from 0 to {classes - 1}")
 
-    /// The mean cross-entropy J = (1/m) Σ_i L_i, from the output layer's logits (finite for any finite Z).
-    [<CompiledName("Cost")>]
-    let cost (forward: LayerForward list) (labels: int[]) =
+    /// Checks that there is one weight per sample (the values themselves: SampleWeights.check).
+    let private checkWeights (samples: int) (weights: float[]) =
+        if weights.Length <> samples then
+            invalidArg "sampleWeights" $"sampleWeights has {weights.Length} values for {samples} samples"
+
+    /// The weighted mean cross-entropy J = Σ_i w_i L_i / Σ_i w_i, from the output layer's logits.
+    [<CompiledName("CostWeighted")>]
+    let costWeighted (forward: LayerForward list) (labels: int[]) (weights: float[]) =
         let z = (List.last forward).Z
         let m = rows z
         checkLabels (columns z) m labels
+        checkWeights m weights
 
         if columns z = 1 then
             // L = -y log σ(z) - (1 - y) log(1 - σ(z)), which is softplus(-z) for y = 1 and softplus(z) for y = 0.
-            sum m (fun i -> Loss.binaryFromLogit z[i, 0] labels[i]) / float m
+            sum m (fun i -> weights[i] * Loss.binaryFromLogit z[i, 0] labels[i])
+            / sum m (fun i -> weights[i])
         else
             // L = -log softmax(z)_y = log Σ_k e^(z_k) - z_y, and with M = z_top the largest logit,
             // log Σ_k e^(z_k) = M + log(1 + Σ_{k ≠ top} e^(z_k - M)).
@@ -127,12 +135,24 @@ module Formulation =
                 let rest =
                     sum (columns z) (fun k -> if k = top then 0.0 else exp (z[i, k] - z[i, top]))
 
-                z[i, top] - z[i, labels[i]] + Loss.log1p rest)
-            / float m
+                weights[i] * (z[i, top] - z[i, labels[i]] + Loss.log1p rest))
+            / sum m (fun i -> weights[i])
 
-    /// The backward pass: dZ, dW and db for every layer, input layer first.
-    [<CompiledName("Backward")>]
-    let backward (network: Network) (features: float[,]) (forward: LayerForward list) (labels: int[]) =
+    /// The mean cross-entropy J = (1/m) Σ_i L_i: costWeighted with every weight 1 (exactly, as 1 · L = L).
+    [<CompiledName("Cost")>]
+    let cost (forward: LayerForward list) (labels: int[]) =
+        costWeighted forward labels (Array.create (rows (List.last forward).Z) 1.0)
+
+    /// The backward pass of the weighted cost: dZ (each sample's scaled by its weight), dW and db (divided
+    /// by Σ_i w_i) for every layer, input layer first.
+    [<CompiledName("BackwardWeighted")>]
+    let backwardWeighted
+        (network: Network)
+        (features: float[,])
+        (forward: LayerForward list)
+        (labels: int[])
+        (weights: float[])
+        =
         let layers = List.toArray network.Layers
         let values = List.toArray forward
 
@@ -143,6 +163,8 @@ module Formulation =
         let output = values[last].A
         let m = rows output
         checkLabels (columns output) m labels
+        checkWeights m weights
+        let total = sum m (fun i -> weights[i])
         // Y: the label as a column (sigmoid), or one-hot rows (softmax).
         let y =
             Array2D.init m (columns output) (fun i u ->
@@ -153,11 +175,11 @@ module Formulation =
         let rec back (l: int) (dz: float[,]) (later: LayerBackward list) =
             let layer = layers[l]
             let input = if l = 0 then features else values[l - 1].A
-            // dW = (1/m) dZᵀ A_prev and db = (1/m) Σ_i dZ[i, ·]
+            // dW = (1/Σw) dZᵀ A_prev and db = (1/Σw) Σ_i dZ[i, ·]; Σw = m without weights
             let dw =
-                Array2D.init layer.Units layer.Inputs (fun u j -> sum m (fun i -> dz[i, u] * input[i, j]) / float m)
+                Array2D.init layer.Units layer.Inputs (fun u j -> sum m (fun i -> dz[i, u] * input[i, j]) / total)
 
-            let db = Array.init layer.Units (fun u -> sum m (fun i -> dz[i, u]) / float m)
+            let db = Array.init layer.Units (fun u -> sum m (fun i -> dz[i, u]) / total)
             let gradients = { DZ = dz; DW = dw; Db = db } :: later
 
             if l = 0 then
@@ -173,8 +195,19 @@ module Formulation =
 
                 back (l - 1) dzPrevious gradients
 
-        // Output layer: dZ = A - Y, for sigmoid with binary and softmax with categorical cross-entropy alike.
-        back last (Array2D.init m (columns output) (fun i u -> output[i, u] - y[i, u])) []
+        // Output layer: dZ = (A - Y) w, for sigmoid with binary and softmax with categorical cross-entropy alike.
+        back last (Array2D.init m (columns output) (fun i u -> (output[i, u] - y[i, u]) * weights[i])) []
+
+    /// The backward pass: dZ, dW and db for every layer, input layer first (backwardWeighted with weights 1).
+    [<CompiledName("Backward")>]
+    let backward (network: Network) (features: float[,]) (forward: LayerForward list) (labels: int[]) =
+        let samples =
+            forward
+            |> List.tryLast
+            |> Option.map (fun f -> rows f.A)
+            |> Option.defaultValue 0
+
+        backwardWeighted network features forward labels (Array.create samples 1.0)
 
     /// One gradient-descent step: W := W - α dW and b := b - α db for every layer, as a new network.
     [<CompiledName("Update")>]

@@ -53,19 +53,21 @@ module GradientCheck =
         else
             sqrt difference / denominator
 
-    /// Compares the gradients training follows with (J(θ + ε) - J(θ - ε)) / 2ε for every parameter, where J
-    /// is the cross-entropy plus (lambda / 2) ||W||^2, the objective of an optimizer `withL2 lambda`: the
-    /// analytic side is propagate's gradients through Optimizer.l2Gradients, the numeric side differences
-    /// of the cost plus Optimizer.l2Penalty. Pure: each perturbation is made on a copy.
-    [<CompiledName("CheckWithL2")>]
-    let checkWithL2 (lambda: float) (epsilon: float) (network: Network) (features: float[,]) (labels: int[]) =
+    /// The check of `propagate`'s gradients against differences of `cost` (each of a network), plus L2.
+    let internal checkWith
+        (propagate: Network -> Gradients * float)
+        (cost: Network -> float)
+        (lambda: float)
+        (epsilon: float)
+        (network: Network)
+        =
         if not (epsilon > 0.0 && Double.IsFinite epsilon) then
             invalidArg "epsilon" $"epsilon is {epsilon}; expected a small number > 0"
 
         if not (lambda >= 0.0 && Double.IsFinite lambda) then
             invalidArg "lambda" $"L2 is {lambda}; expected a finite number >= 0"
 
-        let gradients, _ = Propagation.propagate network features labels
+        let gradients, _ = propagate network
 
         let gradients =
             if lambda = 0.0 then
@@ -83,7 +85,7 @@ module GradientCheck =
                     |> List.ofArray
             }
 
-            let cost = Propagation.cost changed features labels
+            let cost = cost changed
 
             if lambda = 0.0 then
                 cost
@@ -136,6 +138,37 @@ module GradientCheck =
                 })
             Epsilon = epsilon
         }
+
+    /// Compares the gradients training follows with (J(θ + ε) - J(θ - ε)) / 2ε for every parameter, where J
+    /// is the cross-entropy plus (lambda / 2) ||W||^2, the objective of an optimizer `withL2 lambda`: the
+    /// analytic side is propagate's gradients through Optimizer.l2Gradients, the numeric side differences
+    /// of the cost plus Optimizer.l2Penalty. Pure: each perturbation is made on a copy.
+    [<CompiledName("CheckWithL2")>]
+    let checkWithL2 (lambda: float) (epsilon: float) (network: Network) (features: float[,]) (labels: int[]) =
+        checkWith
+            (fun n -> Propagation.propagate n features labels)
+            (fun n -> Propagation.cost n features labels)
+            lambda
+            epsilon
+            network
+
+    /// checkWithL2 on the weighted objective Σ wᵢ Lᵢ / Σ wᵢ plus (lambda / 2) ||W||^2: the analytic side is
+    /// Propagation.propagateWeighted's gradients, the numeric side differences of Propagation.costWeighted.
+    [<CompiledName("CheckWeighted")>]
+    let checkWeighted
+        (lambda: float)
+        (epsilon: float)
+        (network: Network)
+        (features: float[,])
+        (labels: int[])
+        (sampleWeights: float[])
+        =
+        checkWith
+            (fun n -> Propagation.propagateWeighted n features labels sampleWeights)
+            (fun n -> Propagation.costWeighted n features labels sampleWeights)
+            lambda
+            epsilon
+            network
 
     /// Compares propagate's gradients with (J(θ + ε) - J(θ - ε)) / 2ε for every parameter, J the
     /// cross-entropy without penalty (checkWithL2 0). Pure.

@@ -162,7 +162,7 @@ module LogisticRegression =
         // Only the last state and the recorded costs are kept, so the steps run in place (bit-identical
         // to the fold of Training.step; the buffers never leave this call).
         use run =
-            (Training.batchSteps (Training.stepper optimizer (fun _ -> 1.0)) None 0 features labels start)
+            (Training.batchSteps (Training.stepper optimizer (fun _ -> 1.0)) None 0 features labels None start)
                 .GetEnumerator()
 
         let mutable costs = []

@@ -42,14 +42,23 @@ module Loss =
         | Softmax -> CategoricalCrossEntropy
         | other -> invalidArg "activation" $"an output layer uses sigmoid or softmax, not {Activation.name other}"
 
-    /// Sum over rows of the loss, given logits (rows x units), probabilities and labels;
-    /// writes dZ = (probabilities - onehot(labels)) * scale into delta.
-    let internal sumAndDelta
+    /// Σ_i x_i, or Σ_i weight_i x_i when there are weights.
+    let inline private weightedSum (weights: ReadOnlySpan<float>) (x: Span<float>) =
+        if weights.IsEmpty then
+            VectorMath.sum (ro x)
+        else
+            VectorMath.dot weights (ro x)
+
+    /// Sum over rows of the loss times the row's weight, given logits (rows x units), probabilities, labels
+    /// and weights (one per row, or empty for weight 1 everywhere, which takes the unweighted arithmetic
+    /// exactly); writes dZ = (probabilities - onehot(labels)) * scale * weight into delta.
+    let internal sumAndDeltaWeighted
         (loss: Loss)
         (units: int)
         (logits: ReadOnlySpan<float>)
         (probabilities: ReadOnlySpan<float>)
         (labels: ReadOnlySpan<int>)
+        (weights: ReadOnlySpan<float>)
         (scale: float)
         (delta: Span<float>)
         (scratch: Span<float>)
@@ -57,6 +66,7 @@ module Loss =
         =
         Tiering.optimizeNow ()
         let mutable total = 0.0
+        let weighted = not weights.IsEmpty
 
         match loss with
         | BinaryCrossEntropy ->
@@ -70,23 +80,27 @@ module Loss =
 
             // Every step is the library's own vector code (Elementwise, VectorMath), optimized from
             // the first call.
+            // The loss is a sum of three parts, each weighted alike.
             Elementwise.signs labels sign
             // w = max(s, 0), and s becomes -|s|.
             Elementwise.signedLogits (ro sign) z s w
-            total <- VectorMath.sum (ro w)
+            total <- weightedSum weights w
             // log1p(u) for u = e^-|s|, as in log1p: log w - ((w - 1) - u) / w with w = 1 + u.
             VectorMath.exp (ro s) s
             let correction = delta.Slice(0, n)
             // The sign is rebuilt below, so its buffer can hold the correction meanwhile.
             Elementwise.log1pParts (ro s) w correction
-            total <- total - VectorMath.sum (ro correction)
+            total <- total - weightedSum weights correction
             VectorMath.log (ro w) w
-            total <- total + VectorMath.sum (ro w)
+            total <- total + weightedSum weights w
             // dZ = sign σ(s) scale.
             Elementwise.signs labels sign
             Elementwise.multiply (ro sign) z s
             VectorMath.sigmoid (ro s) s
             Elementwise.scaledProduct (ro sign) (ro s) scale (delta.Slice(0, n))
+
+            if weighted then
+                Elementwise.multiply weights (ro (delta.Slice(0, n))) (delta.Slice(0, n))
         | CategoricalCrossEntropy ->
             for i in 0 .. labels.Length - 1 do
                 let z = logits.Slice(i * units, units)
@@ -107,7 +121,9 @@ module Loss =
                     if j <> top then
                         rest <- rest + exp (z[j] - m)
 
-                total <- total + ((m - z[y]) + log1p rest)
+                let loss = (m - z[y]) + log1p rest
+                total <- total + (if weighted then weights[i] * loss else loss)
+                let scale = if weighted then scale * weights[i] else scale
                 // dZ = p - onehot(y); p_y - 1 is computed as minus the other probabilities, which
                 // keeps its precision when p_y is close to 1.
                 let mutable others = 0.0
@@ -120,3 +136,8 @@ module Loss =
                 d[y] <- -others * scale
 
         total
+
+    /// Sum over rows of the loss, given logits (rows x units), probabilities and labels;
+    /// writes dZ = (probabilities - onehot(labels)) * scale into delta.
+    let internal sumAndDelta loss units logits probabilities labels scale delta scratch scratch2 =
+        sumAndDeltaWeighted loss units logits probabilities labels ReadOnlySpan.Empty scale delta scratch scratch2

@@ -79,6 +79,11 @@ type TrainOptions = {
     Schedule: Schedule
     /// One activation per hidden layer, input side first; None: HiddenActivation for every one.
     HiddenActivations: Activation list option
+    /// One weight per sample (finite, >= 0, not all 0): the cost becomes the weighted mean Σ wᵢ Lᵢ / Σ wᵢ,
+    /// for training and validation alike. None: every sample weighs 1.
+    SampleWeights: float[] option
+    /// Weights per class, multiplied into the sample weights (balanced ones from the training rows).
+    ClassWeights: ClassWeights
 }
 
 /// Checked, split and standardised data and the starting network, as training uses them.
@@ -99,6 +104,10 @@ type PreparedData = {
     LabelName: string
     /// The class names (the warm start's, or 0, 1, ...).
     Classes: string[]
+    /// The weight of each training row (sample weight times class weight); None when unweighted.
+    Weights: float[] option
+    /// The weight of each validation row, when there are validation rows and weights.
+    ValidationWeights: float[] option
 }
 
 /// How well a model does on labelled samples.
@@ -275,6 +284,10 @@ module Model =
         Checks.featureShape "features" None features
         let samples, columns = features.GetLength 0, features.GetLength 1
         Checks.labels "labels" samples None labels
+
+        options.SampleWeights
+        |> Option.iter (SampleWeights.check "sampleWeights" samples)
+
         Checks.twoClasses "labels" labels
         let present = Array.max labels + 1
 
@@ -328,6 +341,14 @@ module Model =
 
         let validation = rows validationRows
 
+        let trainWeights, validationWeights =
+            SampleWeights.forSplit
+                options.SampleWeights
+                options.ClassWeights
+                classes
+                (trainRows, trainLabels)
+                (validationRows |> Option.map (fun r -> r, snd validation.Value))
+
         let standardization =
             match options.WarmStart with
             | Some warm -> warm.Standardization
@@ -368,6 +389,8 @@ module Model =
                 | Some warm, _ -> warm.Classes
                 | None, Some names -> Array.copy names
                 | None, None -> defaultClasses classes
+            Weights = trainWeights
+            ValidationWeights = validationWeights
         }
 
     /// Checks the data and options, splits off the validation rows, fits the standardisation on the
@@ -416,6 +439,8 @@ module Model =
             EarlyStopping = options.EarlyStopping
             Schedule = options.Schedule
             EpochsBefore = epochsBefore options
+            SampleWeights = prepared.Weights
+            ValidationWeights = prepared.ValidationWeights
         }
 
         let result =
@@ -473,16 +498,30 @@ module Model =
         let before = epochsBefore options
 
         let steps =
-            Training.scheduledSteps
-                options.Schedule
-                before
-                (before + options.Epochs)
-                options.Optimizer
-                options.BatchSize
-                options.Seed
-                prepared.Features
-                prepared.Labels
-                start
+            match prepared.Weights with
+            | None ->
+                Training.scheduledSteps
+                    options.Schedule
+                    before
+                    (before + options.Epochs)
+                    options.Optimizer
+                    options.BatchSize
+                    options.Seed
+                    prepared.Features
+                    prepared.Labels
+                    start
+            | Some weights ->
+                Training.scheduledStepsWeighted
+                    options.Schedule
+                    before
+                    (before + options.Epochs)
+                    options.Optimizer
+                    options.BatchSize
+                    options.Seed
+                    prepared.Features
+                    prepared.Labels
+                    weights
+                    start
 
         seq {
             use e = steps.GetEnumerator()

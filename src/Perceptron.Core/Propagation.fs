@@ -126,13 +126,16 @@ module Propagation =
                 addBiasAndActivate layer a
 
     /// Forward and backward pass over one batch; writes the gradients into the given arrays and
-    /// returns the mean cost. Reads the layers and input only.
+    /// returns the mean cost. Each sample's loss is multiplied by its weight (`weights` empty: by 1, with
+    /// the unweighted arithmetic) and the sum divided by the batch size, so weights of mean 1 give the
+    /// weighted mean. Reads the layers and input only.
     let internal propagateWith
         (onePass: bool)
         (ws: Workspace)
         (layers: Layer[])
         (input: ReadOnlySpan<float>)
         (labels: ReadOnlySpan<int>)
+        (weights: ReadOnlySpan<float>)
         (weightGradients: float[,][])
         (biasGradients: float[][])
         =
@@ -154,7 +157,7 @@ module Propagation =
             }
 
             scale
-            * LogisticOnePass.propagate buffers layers[0] input labels scale weightGradients[0] biasGradients[0]
+            * LogisticOnePass.propagate buffers layers[0] input labels weights scale weightGradients[0] biasGradients[0]
         else
 
             forwardInto ws layers input rows
@@ -163,12 +166,13 @@ module Propagation =
             let scale = 1.0 / float rows
 
             let total =
-                Loss.sumAndDelta
+                Loss.sumAndDeltaWeighted
                     (Loss.forOutput layers[last].Activation)
                     outputUnits
                     (ReadOnlySpan<float>(ws.Logits, 0, rows * outputUnits))
                     (ReadOnlySpan<float>(ws.Activations[last], 0, rows * outputUnits))
                     labels
+                    weights
                     scale
                     (Span<float>(ws.Deltas[last], 0, rows * outputUnits))
                     (Span<float>(ws.Scratch, 0, rows * outputUnits))
@@ -233,8 +237,16 @@ module Propagation =
             total * scale
 
     /// Forward and backward pass over one batch, with the one-pass kernel where it pays.
-    let internal propagateInto ws layers input (labels: ReadOnlySpan<int>) weightGradients biasGradients =
-        propagateWith (Selection.onePass layers labels.Length) ws layers input labels weightGradients biasGradients
+    let internal propagateInto ws layers input (labels: ReadOnlySpan<int>) weights weightGradients biasGradients =
+        propagateWith
+            (Selection.onePass layers labels.Length)
+            ws
+            layers
+            input
+            labels
+            weights
+            weightGradients
+            biasGradients
 
     /// Fresh gradient arrays shaped like the network's parameters.
     let internal zeroGradients (layers: Layer[]) =
@@ -262,16 +274,31 @@ module Propagation =
         Checks.forNetwork network features
         forwardUnchecked network features
 
-    /// propagate without the input checks, for data that its caller has checked already.
-    let internal propagateUnchecked (network: Network) (features: float[,]) (labels: int[]) =
+    /// propagate without the input checks, for data that its caller has checked already; `sampleWeights`
+    /// (of mean 1, see SampleWeights.normalized) weigh each sample's loss when given.
+    let internal propagateUncheckedWeighted
+        (network: Network)
+        (features: float[,])
+        (labels: int[])
+        (sampleWeights: float[] option)
+        =
         let layers = List.toArray network.Layers
         let ws = Workspace(network, labels.Length)
         let weights, bias = zeroGradients layers
 
+        let sampleWeights =
+            match sampleWeights with
+            | Some w -> ReadOnlySpan<float>(w)
+            | None -> ReadOnlySpan.Empty
+
         let cost =
-            propagateInto ws layers (Buffers.readOnly2 features) (ReadOnlySpan<int>(labels)) weights bias
+            propagateInto ws layers (Buffers.readOnly2 features) (ReadOnlySpan<int>(labels)) sampleWeights weights bias
 
         toGradients weights bias, cost
+
+    /// propagate without the input checks, for data that its caller has checked already.
+    let internal propagateUnchecked (network: Network) (features: float[,]) (labels: int[]) =
+        propagateUncheckedWeighted network features labels None
 
     /// The seed's propagate for any depth: forward pass, mean cross-entropy cost, backward pass.
     /// Features are samples x inputs; labels are 0/1 (sigmoid output) or 0..K-1 (softmax).
@@ -282,9 +309,15 @@ module Propagation =
         Checks.labelsForNetwork network (features.GetLength 0) labels
         propagateUnchecked network features labels
 
-    /// propagate with the one-pass kernel on (it must fit the network) or off, whatever the batch size:
-    /// for tests that compare the two paths.
-    let internal propagateForced (onePass: bool) (network: Network) (features: float[,]) (labels: int[]) =
+    /// propagate with the one-pass kernel on (it must fit the network) or off, whatever the batch size, and
+    /// sample weights of mean 1 (empty for none): for tests that compare the two paths.
+    let internal propagateForcedWeighted
+        (onePass: bool)
+        (network: Network)
+        (features: float[,])
+        (labels: int[])
+        (sampleWeights: float[])
+        =
         let layers = List.toArray network.Layers
 
         if onePass && not (Selection.onePassFits layers) then
@@ -294,10 +327,38 @@ module Propagation =
         let weights, bias = zeroGradients layers
 
         let cost =
-            propagateWith onePass ws layers (Buffers.readOnly2 features) (ReadOnlySpan<int>(labels)) weights bias
+            propagateWith
+                onePass
+                ws
+                layers
+                (Buffers.readOnly2 features)
+                (ReadOnlySpan<int>(labels))
+                (ReadOnlySpan<float>(sampleWeights))
+                weights
+                bias
 
         toGradients weights bias, cost
+
+    /// propagate with the one-pass kernel on or off (see propagateForcedWeighted), without weights.
+    let internal propagateForced onePass network features labels =
+        propagateForcedWeighted onePass network features labels Array.empty
 
     /// The mean cross-entropy cost alone.
     [<CompiledName("Cost")>]
     let cost (network: Network) (features: float[,]) (labels: int[]) = snd (propagate network features labels)
+
+    /// propagate with sample weights: the cost is the weighted mean Σ wᵢ Lᵢ / Σ wᵢ of the cross-entropy and
+    /// the gradients are its own, so integer weights act as repeated samples and a weight of 0 removes its
+    /// sample. Weights are checked (SampleWeights.check, named "sampleWeights").
+    [<CompiledName("PropagateWeighted")>]
+    let propagateWeighted (network: Network) (features: float[,]) (labels: int[]) (sampleWeights: float[]) =
+        Network.validate network |> ignore
+        Checks.forNetwork network features
+        Checks.labelsForNetwork network (features.GetLength 0) labels
+        SampleWeights.check "sampleWeights" labels.Length sampleWeights
+        propagateUncheckedWeighted network features labels (Some(SampleWeights.normalized sampleWeights))
+
+    /// The weighted mean cross-entropy cost alone (see propagateWeighted).
+    [<CompiledName("CostWeighted")>]
+    let costWeighted (network: Network) (features: float[,]) (labels: int[]) (sampleWeights: float[]) =
+        snd (propagateWeighted network features labels sampleWeights)

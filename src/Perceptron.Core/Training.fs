@@ -38,11 +38,15 @@ module Training =
         (scale: float)
         (input: ReadOnlySpan<float>)
         (labels: ReadOnlySpan<int>)
+        (sampleWeights: ReadOnlySpan<float>)
         (state: TrainingState)
         =
         let layers = List.toArray state.Network.Layers
         let weights, bias = Propagation.zeroGradients layers
-        let cost = Propagation.propagateInto ws layers input labels weights bias
+
+        let cost =
+            Propagation.propagateInto ws layers input labels sampleWeights weights bias
+
         let cost = penalised (Optimizer.l2 optimizer) state.Network.Layers cost
         let gradients = Propagation.toGradients weights bias
 
@@ -69,7 +73,28 @@ module Training =
         let ws = Workspace(state.Network, labels.Length)
 
         let next =
-            stepWith ws optimizer 1.0 (Buffers.readOnly2 features) (ReadOnlySpan<int> labels) state
+            stepWith ws optimizer 1.0 (Buffers.readOnly2 features) (ReadOnlySpan<int> labels) ReadOnlySpan.Empty state
+
+        { next with Epoch = state.Epoch + 1 }
+
+    /// step with sample weights: the cost is the weighted mean Σ wᵢ Lᵢ / Σ wᵢ and the update follows its
+    /// gradients, so integer weights step as repeated samples would. Pure.
+    [<CompiledName("StepWeighted")>]
+    let stepWeighted
+        (optimizer: Optimizer)
+        (features: float[,])
+        (labels: int[])
+        (weights: float[])
+        (state: TrainingState)
+        =
+        Checks.forNetwork state.Network features
+        Checks.labelsForNetwork state.Network (features.GetLength 0) labels
+        SampleWeights.check "sampleWeights" labels.Length weights
+        let ws = Workspace(state.Network, labels.Length)
+        let weights = ReadOnlySpan<float>(SampleWeights.normalized weights)
+
+        let next =
+            stepWith ws optimizer 1.0 (Buffers.readOnly2 features) (ReadOnlySpan<int> labels) weights state
 
         { next with Epoch = state.Epoch + 1 }
 
@@ -78,8 +103,8 @@ module Training =
         inherit Stepper()
         let mutable state = start
 
-        override _.Step(ws, input, labels) =
-            state <- stepWith ws optimizer (rate state.Epoch) input labels state
+        override _.Step(ws, input, labels, weights) =
+            state <- stepWith ws optimizer (rate state.Epoch) input labels weights state
             state.Cost
 
         override _.EndEpoch() =
@@ -127,12 +152,14 @@ module Training =
     /// Runs a stepper from `start` over batches, lazily and without end; yields, after each update, the
     /// stepper (whose State is the state after that update), the batch's cost and size, and whether the
     /// update completed an epoch. Each enumeration makes its own stepper, so enumerations are independent.
+    /// `weights` are checked sample weights of mean 1 (SampleWeights.normalized), or None.
     let internal batchSteps
         (makeStepper: TrainingState -> Stepper)
         (batchSize: int option)
         (seed: int)
         (features: float[,])
         (labels: int[])
+        (weights: float[] option)
         (start: TrainingState)
         =
         Checks.forNetwork start.Network features
@@ -167,6 +194,14 @@ module Training =
                     Array.empty
 
             let batchLabels = if shuffled then Array.zeroCreate<int> size else labels
+            let weights = weights |> Option.defaultValue Array.empty
+
+            let batchWeights =
+                if shuffled && weights.Length > 0 then
+                    Array.zeroCreate<float> size
+                else
+                    weights
+
             let stepper = makeStepper start
             let mutable epoch = start.Epoch
             // A state taken in the middle of an epoch resumes at its next batch.
@@ -185,7 +220,7 @@ module Training =
 
                     let cost =
                         if not shuffled then
-                            stepper.Step(ws, Buffers.readOnly2 features, ReadOnlySpan<int> labels)
+                            stepper.Step(ws, Buffers.readOnly2 features, ReadOnlySpan<int> labels, ReadOnlySpan weights)
                         else
                             let source = Buffers.readOnly2 features
 
@@ -198,10 +233,14 @@ module Training =
 
                                 batchLabels[r] <- labels[row]
 
+                                if weights.Length > 0 then
+                                    batchWeights[r] <- weights[row]
+
                             stepper.Step(
                                 ws,
                                 ReadOnlySpan<float>(batchFeatures, 0, count * inputs),
-                                ReadOnlySpan<int>(batchLabels, 0, count)
+                                ReadOnlySpan<int>(batchLabels, 0, count),
+                                ReadOnlySpan<float>(batchWeights, 0, (if weights.Length > 0 then count else 0))
                             )
 
                     position <- position + 1
@@ -228,7 +267,24 @@ module Training =
         (start: TrainingState)
         =
         // The reference path: every state is the pure step's own value.
-        batchSteps (fun start -> PureStepper(optimizer, unscheduled, start)) batchSize seed features labels start
+        batchSteps (fun start -> PureStepper(optimizer, unscheduled, start)) batchSize seed features labels None start
+        |> Seq.map (fun struct (stepper, _, _, _) -> stepper.State)
+
+    /// steps with sample weights (see stepWeighted): each batch's cost is Σ wᵢ Lᵢ over its samples divided
+    /// by its size times the mean weight, so that an epoch's batches average to the weighted mean.
+    [<CompiledName("StepsWeighted")>]
+    let stepsWeighted optimizer batchSize seed (features: float[,]) (labels: int[]) (weights: float[]) start =
+        SampleWeights.check "sampleWeights" labels.Length weights
+        let weights = Some(SampleWeights.normalized weights)
+
+        batchSteps
+            (fun start -> PureStepper(optimizer, unscheduled, start))
+            batchSize
+            seed
+            features
+            labels
+            weights
+            start
         |> Seq.map (fun struct (stepper, _, _, _) -> stepper.State)
 
     /// The states of `steps` with the learning rate of a schedule: the states' epoch e runs at the rate of
@@ -248,7 +304,28 @@ module Training =
         =
         let rate = rates optimizer schedule before total
 
-        batchSteps (fun start -> PureStepper(optimizer, rate, start)) batchSize seed features labels start
+        batchSteps (fun start -> PureStepper(optimizer, rate, start)) batchSize seed features labels None start
+        |> Seq.map (fun struct (stepper, _, _, _) -> stepper.State)
+
+    /// scheduledSteps with sample weights (see stepsWeighted): the pure fold that a weighted `fit` matches.
+    [<CompiledName("ScheduledStepsWeighted")>]
+    let scheduledStepsWeighted
+        (schedule: Schedule)
+        (before: int)
+        (total: int)
+        (optimizer: Optimizer)
+        (batchSize: int option)
+        (seed: int)
+        (features: float[,])
+        (labels: int[])
+        (weights: float[])
+        (start: TrainingState)
+        =
+        let rate = rates optimizer schedule before total
+        SampleWeights.check "sampleWeights" labels.Length weights
+        let weights = Some(SampleWeights.normalized weights)
+
+        batchSteps (fun start -> PureStepper(optimizer, rate, start)) batchSize seed features labels weights start
         |> Seq.map (fun struct (stepper, _, _, _) -> stepper.State)
 
     /// The epochs of `epochs`, checking `stopRequested` before every batch: when it says true, the
@@ -260,7 +337,9 @@ module Training =
         (seed: int)
         (features: float[,])
         (labels: int[])
+        (weights: float[] option)
         (validation: (float[,] * int[]) option)
+        (validationWeights: float[] option)
         (stopRequested: unit -> bool)
         (start: TrainingState)
         =
@@ -269,9 +348,23 @@ module Training =
             Checks.forNetwork start.Network vx
             Checks.labelsForNetwork start.Network (vx.GetLength 0) vy)
 
+        // Of mean 1 over each set, so that each cost is that set's weighted mean.
+        let normalized (name: string) samples weights =
+            weights
+            |> Option.map (fun w ->
+                SampleWeights.check name samples w
+                SampleWeights.normalized w)
+
+        let weights = normalized "sampleWeights" labels.Length weights
+
+        let validationWeights =
+            match validation with
+            | Some(_, vy) -> normalized "validationWeights" vy.Length validationWeights
+            | None -> None
+
         // Called here, so that its checks run when the sequence is made, not when it is first read.
         let batches =
-            batchSteps (stepper optimizer rate) batchSize seed features labels start
+            batchSteps (stepper optimizer rate) batchSize seed features labels weights start
 
         seq {
             let mutable total = 0.0
@@ -314,7 +407,13 @@ module Training =
                                         penalised
                                             (Optimizer.l2 optimizer)
                                             state.Network.Layers
-                                            (snd (Propagation.propagateUnchecked state.Network vx vy)))
+                                            (snd (
+                                                Propagation.propagateUncheckedWeighted
+                                                    state.Network
+                                                    vx
+                                                    vy
+                                                    validationWeights
+                                            )))
                                 State = state
                             }
 
@@ -335,7 +434,7 @@ module Training =
         (validation: (float[,] * int[]) option)
         (start: TrainingState)
         =
-        epochEvents optimizer unscheduled batchSize seed features labels validation (fun () -> false) start
+        epochEvents optimizer unscheduled batchSize seed features labels None validation None (fun () -> false) start
         |> Seq.choose (function
             | Finished report -> Some report
             | Stopped _ -> None)
@@ -375,7 +474,9 @@ module Training =
                 options.Seed
                 features
                 labels
+                options.SampleWeights
                 options.Validation
+                options.ValidationWeights
                 stopRequested
                 start)
                 .GetEnumerator()

@@ -28,7 +28,8 @@ type TrainingState = {
 type EpochReport = {
     /// 1 for the first epoch.
     Epoch: int
-    /// The mean cost over the epoch's batches (each computed before its update, L2 penalty included).
+    /// The mean cost over the epoch's batches (each computed before its update, L2 penalty included); with
+    /// sample weights, the weighted mean Σ wᵢ Lᵢ / Σ wᵢ over the epoch's samples.
     Cost: float
     /// The cost on the validation data after the epoch (L2 penalty included), when there is any.
     ValidationCost: float option
@@ -57,6 +58,10 @@ type FitOptions = {
     /// the start of training, EpochsBefore + the state's Epoch, over a run of EpochsBefore + the start's
     /// Epoch + Epochs epochs, so a resumed run continues it.
     EpochsBefore: int
+    /// One weight per training sample (see SampleWeights); None: every sample weighs 1.
+    SampleWeights: float[] option
+    /// One weight per validation sample, for the validation cost; None: every one weighs 1.
+    ValidationWeights: float[] option
 }
 
 /// Why training ended.
@@ -106,8 +111,11 @@ type internal EpochEvent =
 /// it never escapes it, so the functions built on it stay pure.
 [<AbstractClass>]
 type internal Stepper() =
-    /// One update on one batch; returns the batch's cost (computed before the update).
-    abstract Step: ws: Workspace * input: ReadOnlySpan<float> * labels: ReadOnlySpan<int> -> float
+    /// One update on one batch, its samples weighted by `weights` (empty: unweighted); returns the
+    /// batch's cost (computed before the update).
+    abstract Step:
+        ws: Workspace * input: ReadOnlySpan<float> * labels: ReadOnlySpan<int> * weights: ReadOnlySpan<float> -> float
+
     /// Counts a completed epoch.
     abstract EndEpoch: unit -> unit
     /// The state reached so far, as an immutable value that no later step changes.

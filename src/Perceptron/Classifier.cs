@@ -52,8 +52,9 @@ public sealed class LayerInfo
 /// </summary>
 public sealed partial class Classifier
 {
-    internal Classifier(Core.Model model, TrainingOptions? options)
+    internal Classifier(Core.Model model, TrainingOptions? options, bool sampleWeighted = false)
     {
+        SampleWeighted = sampleWeighted;
         Warnings = Interop.Warnings(model);
         Model = model;
         Standardization = Interop.Standardization(model);
@@ -120,6 +121,9 @@ public sealed partial class Classifier
     /// </summary>
     public TrainingOptions? Options { get; }
 
+    /// <summary>Whether the model was trained with sample weights (as the model file records it).</summary>
+    public bool SampleWeighted { get; }
+
     /// <summary>The layers, input side first; the last is the sigmoid or softmax output layer.</summary>
     public IReadOnlyList<LayerInfo> Layers { get; }
 
@@ -147,7 +151,43 @@ public sealed partial class Classifier
         int[] labels,
         TrainingOptions? options = null,
         IProgress<TrainingProgress>? progress = null,
+        CancellationToken cancellationToken = default) =>
+        TrainWith(features, labels, null, options, progress, cancellationToken);
+
+    /// <summary>
+    /// Trains a classifier with a weight per sample: the cost is the weighted mean Σ wᵢ Lᵢ / Σ wᵢ (plus the L2
+    /// penalty), so a sample of weight 2 counts as that sample twice and one of weight 0 not at all. The validation
+    /// cost and early stopping use the held-out samples' weights; <see cref="TrainingOptions.ClassWeights"/> multiply in.
+    /// </summary>
+    /// <param name="features">samples x features, finite.</param>
+    /// <param name="labels">One class index per sample, 0..K-1 (see <see cref="Train(double[,], int[], TrainingOptions?, IProgress{TrainingProgress}?, CancellationToken)"/>).</param>
+    /// <param name="sampleWeights">One weight per sample, each finite and &gt;= 0, not all 0.</param>
+    /// <param name="options">Architecture, optimizer and schedule; null for the defaults.</param>
+    /// <param name="progress">Told after every epoch.</param>
+    /// <param name="cancellationToken">Checked before training starts and between batches; see <see cref="TrainingCanceledException"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="features"/>, <paramref name="labels"/> or <paramref name="sampleWeights"/> is null.</exception>
+    /// <exception cref="ArgumentException">Bad data, weights or options; the message names the argument or the options property.</exception>
+    /// <exception cref="TrainingCanceledException">Cancelled; it carries the model of the last completed batch.</exception>
+    /// <exception cref="TrainingDivergedException">The cost became NaN or infinite.</exception>
+    public static Classifier Train(
+        double[,] features,
+        int[] labels,
+        double[] sampleWeights,
+        TrainingOptions? options = null,
+        IProgress<TrainingProgress>? progress = null,
         CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sampleWeights);
+        return TrainWith(features, labels, sampleWeights, options, progress, cancellationToken);
+    }
+
+    private static Classifier TrainWith(
+        double[,] features,
+        int[] labels,
+        double[]? sampleWeights,
+        TrainingOptions? options,
+        IProgress<TrainingProgress>? progress,
+        CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested)
         {
@@ -166,7 +206,8 @@ public sealed partial class Classifier
                 progress?.Report(new TrainingProgress(report.Epoch, options.Epochs, report.Cost, Interop.ValidationCost(report)));
                 return !cancellationToken.IsCancellationRequested;
             },
-            () => cancellationToken.IsCancellationRequested);
+            () => cancellationToken.IsCancellationRequested,
+            sampleWeights);
 
         if (trained.Training.Reason.IsDiverged)
         {
@@ -175,7 +216,7 @@ public sealed partial class Classifier
                 Core.ModelModule.DivergenceMessage(options.LearningRate, options.Standardize, epoch), epoch);
         }
 
-        var model = new Classifier(trained, options);
+        var model = new Classifier(trained, options, sampleWeights is not null);
         if (trained.Training.Reason.IsInterrupted)
         {
             // Cancelled before the first step (while the data was prepared): there is no trained model to hand back.
@@ -297,7 +338,7 @@ public sealed partial class Classifier
                 $"classes has {MessageText.Count(classes.Count, "name", "names")}; the model has {Classes.Count} classes.", nameof(classes));
         }
 
-        return new Classifier(Interop.WithNames(Model, featureNames, labelName, classes), Options);
+        return new Classifier(Interop.WithNames(Model, featureNames, labelName, classes), Options, SampleWeighted);
     }
 
     /// <inheritdoc />

@@ -69,6 +69,8 @@ public sealed partial class Classifier
                 EpochsBefore = Model.Training.EpochsBefore > 0 ? Model.Training.EpochsBefore : null,
                 // Omitted when every epoch is there, as in files written before histories were thinned.
                 CostEpochs = CostEpochs.Where((epoch, i) => epoch != i + 1).Any() ? CostEpochs : null,
+                ClassWeights = Options is null || Options.ClassWeights.Equals(ClassWeights.None) ? null : Options.ClassWeights,
+                SampleWeights = SampleWeighted ? true : null,
             },
         };
     }
@@ -101,7 +103,7 @@ public sealed partial class Classifier
             document.Training.StoppedEarly == true ? StopReason.EarlyStopped : StopReason.Completed,
             document.Training.Epochs ?? 0,
             document.Training.EpochsBefore ?? 0);
-        return new Classifier(model, RecordedOptions(document));
+        return new Classifier(model, RecordedOptions(document), document.Training.SampleWeights == true);
     }
 
     /// <summary>The options a model file records, or null when it records no optimizer or learning rate.</summary>
@@ -136,6 +138,7 @@ public sealed partial class Classifier
             InitScale = training.InitScale ?? defaults.InitScale,
             Seed = training.Seed ?? 0,
             Standardize = document.Standardization is not null,
+            ClassWeights = training.ClassWeights ?? ClassWeights.None,
         };
     }
 }

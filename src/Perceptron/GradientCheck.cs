@@ -27,7 +27,7 @@ public static class GradientCheck
     public const int MaxSamples = 256;
 
     /// <summary>
-    /// Checks the gradients of the network that <see cref="Classifier.Train"/> would start from (same options, seed
+    /// Checks the gradients of the network that <see cref="Classifier.Train(double[,], int[], TrainingOptions?, IProgress{TrainingProgress}?, CancellationToken)"/> would start from (same options, seed
     /// and standardisation) on the data, or on a seeded subset of <see cref="MaxSamples"/> samples. The cost is the
     /// one training minimises, including the penalty of <see cref="TrainingOptions.L2"/>.
     /// </summary>

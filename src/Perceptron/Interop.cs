@@ -70,7 +70,19 @@ internal static class Interop
         _ => throw new ArgumentException($"Initialization {initialization} is unknown.", nameof(initialization)),
     };
 
-    public static Core.TrainOptions ToCore(TrainingOptions options, Core.Optimizer optimizer) => new(
+    /// <summary>The index of the first weight that is not a finite number &gt;= 0 (the core's rule), if any.</summary>
+    public static int? FirstInvalidWeight(double[] weights) =>
+        Core.SampleWeights.FirstInvalid(weights) is { } i ? i.Value : null;
+
+    /// <summary>What a sample or class weight must be, in the core's words.</summary>
+    public const string WeightExpected = Core.SampleWeights.Expected;
+
+    public static Core.ClassWeights ToCore(ClassWeights? weights) =>
+        weights is null || weights.Equals(ClassWeights.None) ? Core.ClassWeights.None
+        : weights.IsBalanced ? Core.ClassWeights.Balanced
+        : Core.ClassWeights.NewExplicit(weights.Weights!.ToArray());
+
+    public static Core.TrainOptions ToCore(TrainingOptions options, Core.Optimizer optimizer, double[]? sampleWeights = null) => new(
         List(options.EffectiveLayers.Select(l => l.Size)),
         ToCore(options.Activation),
         ToCore(options.EffectiveInitialization, options.InitScale),
@@ -89,7 +101,9 @@ internal static class Interop
         options.Schedule.ToCore(),
         options.Layers is null
             ? FSharpOption<FSharpList<Core.Activation>>.None
-            : FSharpOption<FSharpList<Core.Activation>>.Some(List(options.Layers.Select(l => ToCore(l.Activation)))));
+            : FSharpOption<FSharpList<Core.Activation>>.Some(List(options.Layers.Select(l => ToCore(l.Activation)))),
+        sampleWeights is null ? FSharpOption<double[]>.None : FSharpOption<double[]>.Some(sampleWeights),
+        ToCore(options.ClassWeights));
 
     /// <summary>The core's default initialisation for hidden layers with these activations.</summary>
     public static Initialization DefaultInitialization(IEnumerable<Activation> hidden)
@@ -155,8 +169,9 @@ internal static class Interop
         : reason.IsInterrupted ? StopReason.Canceled
         : StopReason.Completed;
 
-    public static Core.PreparedData Prepare(double[,] features, int[] labels, TrainingOptions options, Core.Optimizer optimizer) =>
-        Core.ModelModule.Prepare(ToCore(options, optimizer), features, labels);
+    public static Core.PreparedData Prepare(
+        double[,] features, int[] labels, TrainingOptions options, Core.Optimizer optimizer, double[]? sampleWeights = null) =>
+        Core.ModelModule.Prepare(ToCore(options, optimizer, sampleWeights), features, labels);
 
     public static Core.Model Train(
         double[,] features,
@@ -164,9 +179,10 @@ internal static class Interop
         TrainingOptions options,
         Core.Optimizer optimizer,
         Func<Core.EpochReport, bool> proceed,
-        Func<bool> stopRequested) =>
+        Func<bool> stopRequested,
+        double[]? sampleWeights = null) =>
         Core.ModelModule.TrainUntil(
-            ToCore(options, optimizer), features, labels, Function(proceed), FuncConvert.FromFunc(stopRequested));
+            ToCore(options, optimizer, sampleWeights), features, labels, Function(proceed), FuncConvert.FromFunc(stopRequested));
 
     public static IReadOnlyList<string> Warnings(Core.Model model) => List(Core.ModelModule.Warnings(model));
 

@@ -130,6 +130,12 @@ public sealed record TrainingDocument
     /// increasing; null when they hold every epoch from 1 on (a long run keeps only some epochs).</summary>
     public IReadOnlyList<int>? CostEpochs { get; init; }
 
+    /// <summary>The class weights training used (<see cref="ClassWeights.Balanced"/> or explicit ones); null for none.</summary>
+    public ClassWeights? ClassWeights { get; init; }
+
+    /// <summary>Whether training used sample weights; null when not recorded (files before sample weights, or none used).</summary>
+    public bool? SampleWeights { get; init; }
+
     /// <summary>Other settings by their JSON name (camelCase): each value a <see cref="string"/>, a <see cref="bool"/>
     /// or a number (<see cref="double"/>, <see cref="int"/> or <see cref="long"/> when written; always a
     /// <see cref="double"/> when read).</summary>

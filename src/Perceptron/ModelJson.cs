@@ -96,6 +96,8 @@ internal static class ModelJson
         if (training.Schedule is { } schedule) yield return ("schedule", Text(schedule));
         if (training.Warmup is { } warmup) yield return ("warmup", Number(warmup));
         if (training.EpochsBefore is { } epochsBefore) yield return ("epochsBefore", Number(epochsBefore));
+        if (training.ClassWeights is { } classWeights) yield return ("classWeights", ClassWeightsJson(classWeights));
+        if (training.SampleWeights is { } sampleWeights) yield return ("sampleWeights", sampleWeights ? "true" : "false");
 
         // Sorted, so that writing the same document twice gives the same bytes.
         foreach (var (name, value) in training.Extra.OrderBy(pair => pair.Key, StringComparer.Ordinal))
@@ -114,6 +116,32 @@ internal static class ModelJson
         yield return ("costs", Numbers(training.Costs));
         if (training.ValidationCosts is { } validationCosts) yield return ("validationCosts", Numbers(validationCosts));
         if (training.CostEpochs is { } costEpochs) yield return ("costEpochs", $"[{string.Join(", ", costEpochs.Select(e => e.ToString(CultureInfo.InvariantCulture)))}]");
+    }
+
+    // "balanced", or the explicit weights as one string of numbers ("1,5"): a string, so that readers from before
+    // this setting keep it in Extra (they refuse arrays there). No class weights are written as nothing at all.
+    private static string ClassWeightsJson(ClassWeights weights) => Text(weights.ToString());
+
+    private static ClassWeights ReadClassWeights(JsonElement value, string path)
+    {
+        var text = String(value, path);
+        if (text is "balanced" or "none")
+        {
+            return text == "balanced" ? ClassWeights.Balanced : ClassWeights.None;
+        }
+
+        var parts = text.Split(',');
+        var weights = new double[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+        {
+            // The "R" form that writing uses; NaN and infinities are left to ModelValidation, which names the weight.
+            if (!double.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out weights[i]))
+            {
+                throw Problem($"{path} is {Shown(value)}; expected \"balanced\", \"none\" or weights separated by commas, one per class, like \"1,5\"");
+            }
+        }
+
+        return ClassWeights.Unchecked(weights);
     }
 
     // .NET's shortest round-trip form ("R"): parsing it gives back the same bits, e.g. 0.30000000000000004 or 1E-300.
@@ -267,6 +295,8 @@ internal static class ModelJson
                 "schedule" => training with { Schedule = String(value, path) },
                 "warmup" => training with { Warmup = Int(value, path) },
                 "epochsBefore" => training with { EpochsBefore = Int(value, path) },
+                "classWeights" => training with { ClassWeights = ReadClassWeights(value, path) },
+                "sampleWeights" => training with { SampleWeights = Bool(value, path) },
                 "costs" => training with { Costs = Array.AsReadOnly(Numbers(value, path)) },
                 "validationCosts" => training with { ValidationCosts = Array.AsReadOnly(Numbers(value, path)) },
                 "costEpochs" => training with { CostEpochs = Array.AsReadOnly(Ints(value, path)) },

@@ -20,7 +20,7 @@ internal static class ModelValidation
     [
         "epochs", "learningRate", "optimizer", "batchSize", "l2", "initialization", "initScale",
         "seed", "hiddenActivation", "stoppedEarly", "costs", "validationCosts", "costEpochs",
-        "schedule", "warmup", "epochsBefore",
+        "schedule", "warmup", "epochsBefore", "classWeights", "sampleWeights",
     ];
 
     /// <exception cref="ModelProblemException">The first broken rule.</exception>
@@ -34,6 +34,14 @@ internal static class ModelValidation
 
         CheckLayers(model.Layers, model.Features.Count, model.Classes.Count);
         CheckTraining(model.Training);
+        if (model.Training.ClassWeights?.Weights is { } classWeights)
+        {
+            CheckVector(classWeights, "training.classWeights", model.Classes.Count, "one per class");
+            if (Interop.FirstInvalidWeight(classWeights.ToArray()) is int i)
+            {
+                throw Problem($"training.classWeights[{i}] is {MessageText.Number(classWeights[i])}; expected {Interop.WeightExpected}");
+            }
+        }
     }
 
     /// <summary>The rules for the names: checked by ModelJson before the layers, whose shapes depend on them.</summary>

@@ -190,6 +190,82 @@ public sealed class Table
         }
     }
 
+    /// <summary>
+    /// Splits off the feature column <paramref name="column"/> as sample weights (for
+    /// <see cref="Classifier.Train(double[,], int[], double[], TrainingOptions?, IProgress{TrainingProgress}?, CancellationToken)"/>):
+    /// the table without that column, and its values, one per row.
+    /// </summary>
+    /// <param name="column">The name of a feature column.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="column"/> is null.</exception>
+    /// <exception cref="DataFormatException">No feature column has that name, a weight is negative (the message names the
+    /// file, line and column), or every weight is 0.</exception>
+    public (Table Table, double[] Weights) SplitWeights(string column)
+    {
+        ArgumentNullException.ThrowIfNull(column);
+        var index = -1;
+        for (var j = 0; j < FeatureNames.Count && index < 0; j++)
+        {
+            index = string.Equals(FeatureNames[j], column, StringComparison.Ordinal) ? j : -1;
+        }
+
+        if (index < 0)
+        {
+            var what = string.Equals(_labelName, column, StringComparison.Ordinal)
+                ? $"{MessageText.Quote(column)} is the label column"
+                : $"there is no column {MessageText.Quote(column)}";
+            throw new DataFormatException(
+                Source, 1, null, $"{what}; expected a feature column of sample weights, one of {MessageText.List(FeatureNames)}");
+        }
+
+        var rows = Rows;
+        var fileColumn = _featureColumns[index];
+        if (FeatureNames.Count == 1)
+        {
+            throw new DataFormatException(
+                Source, 1, fileColumn, $"column {MessageText.Quote(column)} is the only feature column; expected features besides the sample weights");
+        }
+
+        var weights = new double[rows];
+        for (var i = 0; i < rows; i++)
+        {
+            weights[i] = Features[i, index];
+        }
+
+        if (Interop.FirstInvalidWeight(weights) is int bad)
+        {
+            throw new DataFormatException(
+                Source, _rowLines[bad], fileColumn,
+                $"sample weight {MessageText.Number(weights[bad])} in column {MessageText.Quote(column)}; expected {Interop.WeightExpected}");
+        }
+
+        if (rows > 0 && weights.All(w => w == 0))
+        {
+            throw new DataFormatException(
+                Source, null, fileColumn,
+                $"every sample weight in column {MessageText.Quote(column)} is 0; expected at least one above 0");
+        }
+
+        var features = new double[rows, FeatureNames.Count - 1];
+        for (var i = 0; i < rows; i++)
+        {
+            for (var j = 0; j < FeatureNames.Count - 1; j++)
+            {
+                features[i, j] = Features[i, j < index ? j : j + 1];
+            }
+        }
+
+        var table = new Table(
+            Source,
+            FeatureNames.Where((_, j) => j != index).ToArray(),
+            _featureColumns.Where((_, j) => j != index).ToArray(),
+            _labelName,
+            _labelColumn,
+            features,
+            _labels,
+            _rowLines);
+        return (table, weights);
+    }
+
     private InvalidOperationException NoLabels() =>
         new($"{Source} has no label column; HasLabels tells whether a table has one (LabelColumn.Optional or None).");
 

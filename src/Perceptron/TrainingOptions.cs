@@ -46,7 +46,7 @@ public enum Initialization
 }
 
 /// <summary>
-/// Everything <see cref="Classifier.Train"/> needs besides the data. Immutable: use <c>with</c> to vary it.
+/// Everything <see cref="Classifier.Train(double[,], int[], TrainingOptions?, IProgress{TrainingProgress}?, CancellationToken)"/> needs besides the data. Immutable: use <c>with</c> to vary it.
 /// Values are validated when training starts; a bad value throws an <see cref="ArgumentException"/> naming it.
 /// </summary>
 /// <remarks>
@@ -152,6 +152,13 @@ public sealed record TrainingOptions
     /// <summary>Continue training from this model's weights (same layer shapes and classes) and standardisation.</summary>
     public Classifier? WarmStart { get; init; }
 
+    /// <summary>
+    /// Weights per class, multiplied into the sample weights (see <see cref="Classifier.Train(double[,], int[], double[], TrainingOptions?, IProgress{TrainingProgress}?, CancellationToken)"/>):
+    /// <see cref="Perceptron.ClassWeights.None"/> (the default), <see cref="Perceptron.ClassWeights.Balanced"/> or
+    /// <see cref="Perceptron.ClassWeights.Explicit"/>. The cost becomes the weighted mean Σ wᵢ Lᵢ / Σ wᵢ.
+    /// </summary>
+    public ClassWeights ClassWeights { get; init; } = ClassWeights.None;
+
     /// <summary>The initialisation that <see cref="Initialization"/> resolves to: one for the whole network, He when
     /// every hidden layer is ReLU or leaky ReLU (the core's rule).</summary>
     public Initialization EffectiveInitialization =>
@@ -187,6 +194,7 @@ public sealed record TrainingOptions
     {
         ArgumentNullException.ThrowIfNull(names);
         ArgumentNullException.ThrowIfNull(HiddenLayers, nameof(HiddenLayers));
+        ArgumentNullException.ThrowIfNull(ClassWeights, nameof(ClassWeights));
         Defined(Activation, nameof(Activation));
         ArgumentNullException.ThrowIfNull(Schedule, nameof(Schedule));
         CheckLayers();
@@ -234,7 +242,7 @@ public sealed record TrainingOptions
     }
 }
 
-/// <summary>Reported after every epoch of <see cref="Classifier.Train"/>.</summary>
+/// <summary>Reported after every epoch of <see cref="Classifier.Train(double[,], int[], TrainingOptions?, IProgress{TrainingProgress}?, CancellationToken)"/>.</summary>
 /// <param name="Epoch">The epoch just completed, from 1.</param>
 /// <param name="Epochs">The number of epochs requested.</param>
 /// <param name="Cost">The mean training cost over the epoch, the L2 penalty included (see <see cref="TrainingOptions.L2"/>).</param>

@@ -45,7 +45,7 @@ public sealed class TrainingState
 public sealed partial class Classifier
 {
     /// <summary>
-    /// The states of training, one per update (batch), lazily: the same steps <see cref="Train"/> takes, for
+    /// The states of training, one per update (batch), lazily: the same steps <see cref="Train(double[,], int[], TrainingOptions?, IProgress{TrainingProgress}?, CancellationToken)"/> takes, for
     /// <paramref name="options"/>' epochs. Enumerating twice gives the same states; each is immutable.
     /// </summary>
     /// <param name="features">samples x features, finite.</param>

@@ -33,6 +33,8 @@ let options (optimizer: Optimizer) : TrainOptions = {
     Classes = None
     Schedule = Schedule.constant
     HiddenActivations = None
+    SampleWeights = None
+    ClassWeights = ClassWeights.None
 }
 
 let always _ = true
@@ -61,6 +63,8 @@ let ``train gives bit for bit the model of the steps composed by hand`` () =
         EarlyStopping = None
         Schedule = Schedule.constant
         EpochsBefore = 0
+        SampleWeights = None
+        ValidationWeights = None
     }
 
     let expected =

@@ -37,6 +37,8 @@ let fitOptions: FitOptions = {
     EarlyStopping = None
     Schedule = Schedule.constant
     EpochsBefore = 0
+    SampleWeights = None
+    ValidationWeights = None
 }
 
 let batchesPerEpoch (t: TrainingCase) =
@@ -393,6 +395,8 @@ let trainOptions: TrainOptions = {
     Classes = None
     Schedule = Schedule.constant
     HiddenActivations = None
+    SampleWeights = None
+    ClassWeights = ClassWeights.None
 }
 
 let blobs () =

@@ -211,6 +211,8 @@ let options = {
     EarlyStopping = None
     Schedule = Schedule.constant
     EpochsBefore = 0
+    SampleWeights = None
+    ValidationWeights = None
 }
 
 [<Fact>]

@@ -32,7 +32,7 @@ public sealed class CliHelpTests : IDisposable
         "--data", "--label", "--test", "--test-fraction", "--epochs", "--iterations", "--learning-rate", "--no-standardize",
         "--print-every", "--model", "--json", "--hidden", "--activation", "--optimizer", "--batch-size", "--l2", "--init",
         "--init-scale", "--seed", "--validation-fraction", "--no-stratify", "--patience", "--warm-start", "--plot", "--schedule",
-        "--warmup", "--help",
+        "--warmup", "--help", "--weight-column", "--class-weight",
     })]
     [InlineData("predict", new[] { "--model", "--data", "--output", "--help" })]
     [InlineData("evaluate", new[] { "--model", "--data", "--json", "--plot", "--help" })]

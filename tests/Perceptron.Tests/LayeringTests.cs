@@ -91,7 +91,9 @@ public class LayeringTests
                 FSharpOption<Core.Model>.None,
                 FSharpOption<string[]>.None,
                 Core.ScheduleModule.Constant,
-                FSharpOption<Microsoft.FSharp.Collections.FSharpList<Core.Activation>>.None),
+                FSharpOption<Microsoft.FSharp.Collections.FSharpList<Core.Activation>>.None,
+                FSharpOption<double[]>.None,
+                Core.ClassWeights.None),
             data.Features,
             data.Labels,
             FuncConvert.FromFunc<Core.EpochReport, bool>(_ => true));

@@ -48,12 +48,14 @@ module internal LogisticOnePass =
         (layer: Layer)
         (input: ReadOnlySpan<float>)
         (labels: ReadOnlySpan<int>)
+        (weights: ReadOnlySpan<float>)
         (scale: float)
         (dw: float[,])
         (db: float[])
         =
         Tiering.optimizeNow ()
         let rows = labels.Length
+        let weighted = not weights.IsEmpty
         let inputs = layer.Inputs
         let blockRows = blockRows inputs
         let chunks = chunks rows inputs
@@ -69,6 +71,7 @@ module internal LogisticOnePass =
             || buffers.Partials.Length < chunks * inputs
             || buffers.ChunkSums.Length < 2 * chunks
             || input.Length < rows * inputs
+            || (weighted && weights.Length <> rows)
         then
             invalidOp $"a workspace for {buffers.Rows} rows was given a batch of {rows} x {inputs}"
 
@@ -78,6 +81,7 @@ module internal LogisticOnePass =
         // Pinned for the parallel chunks, which take spans and pointers from these addresses.
         use xPinned = fixed input
         use yPinned = fixed labels
+        use weightsPinned = fixed weights
         use wPinned = fixed (Buffers.readOnly2 layer.Weights)
         use zPinned = fixed buffers.Logits
         use deltaPinned = fixed buffers.Deltas
@@ -88,6 +92,7 @@ module internal LogisticOnePass =
 
         let zs, deltas = NativePtr.toNativeInt zPinned, NativePtr.toNativeInt deltaPinned
         let partials = NativePtr.toNativeInt partialPinned
+        let sampleWeights = NativePtr.toNativeInt weightsPinned
 
         let chunk (c: int) =
             Tiering.optimizeNow ()
@@ -100,6 +105,13 @@ module internal LogisticOnePass =
 
             let allLabels =
                 ReadOnlySpan<int>(NativePtr.toVoidPtr (NativePtr.ofNativeInt<int> y), rows)
+
+            // Empty without weights, as the loss expects.
+            let allWeights =
+                ReadOnlySpan<float>(
+                    NativePtr.toVoidPtr (NativePtr.ofNativeInt<float> sampleWeights),
+                    (if weighted then rows else 0)
+                )
 
             Span<float>(NativePtr.toVoidPtr partial, inputs).Clear()
             let mutable cost = 0.0
@@ -120,12 +132,16 @@ module internal LogisticOnePass =
 
                 cost <-
                     cost
-                    + Loss.sumAndDelta
+                    + Loss.sumAndDeltaWeighted
                         BinaryCrossEntropy
                         1
                         (Span<float>.op_Implicit z)
                         (Span<float>.op_Implicit a)
                         (allLabels.Slice(b0, count))
+                        (if weighted then
+                             allWeights.Slice(b0, count)
+                         else
+                             ReadOnlySpan.Empty)
                         scale
                         delta
                         (Span<float>(buffers.Scratch, b0, count))
@@ -161,10 +177,11 @@ module internal LogisticOnePass =
         cost
 
     /// Forward and backward pass of one sigmoid unit over a batch in one pass over the features: writes
-    /// dW and db (each scaled by `scale`, via dZ) and the activations, and returns the summed loss.
-    let propagate buffers layer input labels scale dw db =
+    /// dW and db (each scaled by `scale` and the sample's weight, via dZ; weights empty for 1 everywhere)
+    /// and the activations, and returns the summed (weighted) loss.
+    let propagate buffers layer input labels weights scale dw db =
         match Selection.simd with
-        | Simd512 -> run<Ops512, Vector512<float>> buffers layer input labels scale dw db
-        | Simd256 -> run<Ops256, Vector256<float>> buffers layer input labels scale dw db
-        | Simd128 -> run<Ops128, Vector128<float>> buffers layer input labels scale dw db
-        | Plain128 -> run<OpsPlain128, Vector128<float>> buffers layer input labels scale dw db
+        | Simd512 -> run<Ops512, Vector512<float>> buffers layer input labels weights scale dw db
+        | Simd256 -> run<Ops256, Vector256<float>> buffers layer input labels weights scale dw db
+        | Simd128 -> run<Ops128, Vector128<float>> buffers layer input labels weights scale dw db
+        | Plain128 -> run<OpsPlain128, Vector128<float>> buffers layer input labels weights scale dw db

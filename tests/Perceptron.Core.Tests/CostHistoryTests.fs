@@ -76,6 +76,8 @@ let ``training 200,000 epochs keeps a bounded record whose costs are those of th
         Classes = None
         Schedule = Schedule.constant
         HiddenActivations = None
+        SampleWeights = None
+        ClassWeights = ClassWeights.None
     }
 
     let model =
@@ -118,6 +120,8 @@ let ``divergence and the rising-cost warning name epochs from the record, not it
         Classes = None
         Schedule = Schedule.constant
         HiddenActivations = None
+        SampleWeights = None
+        ClassWeights = ClassWeights.None
     }
 
     let model = Model.train options x y (fun _ -> true)

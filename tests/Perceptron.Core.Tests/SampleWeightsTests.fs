@@ -52,11 +52,26 @@ let fitOptions epochs batchSize = {
     ValidationWeights = None
 }
 
+/// The case's network with ReLU and leaky ReLU layers made tanh. A pre-activation at ReLU's kink turns a
+/// rounding difference (a sum over repeated rows against a weighted sum) into a different derivative, and
+/// a unit that is dead in one run and alive in the other; smooth activations keep the two runs within
+/// rounding of each other, which is what the repeated-rows properties compare.
+let smooth (network: Network) = {
+    Layers =
+        network.Layers
+        |> List.map (fun l ->
+            match l.Activation with
+            | Relu
+            | LeakyRelu -> { l with Activation = Tanh }
+            | _ -> l)
+}
+
 let relativeClose (expected: float) (actual: float) =
     abs (expected - actual) <= 1e-9 * max 1.0 (abs expected)
 
 [<Property>]
 let ``integer weights train as repeated rows: the pure steps, full batch`` (c: Case) (seed: int) =
+    let c = { c with Network = smooth c.Network }
     let weights = integerWeights seed c.Labels.Length
     let rx, ry = repeated c.Features c.Labels weights
 
@@ -83,6 +98,7 @@ let ``integer weights train as repeated rows: the pure steps, full batch`` (c: C
 
 [<Property>]
 let ``integer weights train as repeated rows: fit in place, full batch`` (c: Case) (seed: int) =
+    let c = { c with Network = smooth c.Network }
     // Mini-batches of the repeated rows are not the weighted batches (each epoch shuffles other rows
     // together), so the comparison is full batch; mini-batch weighting is held to the pure fold below.
     let weights = integerWeights seed c.Labels.Length

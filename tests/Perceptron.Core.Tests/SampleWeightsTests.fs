@@ -66,6 +66,20 @@ let smooth (network: Network) = {
             | _ -> l)
 }
 
+/// How close the weights of the two runs must be. Gradient descent and momentum move each parameter by
+/// lr·g, so the rounding of a weighted sum against a sum over repeated rows stays near 1e-16 and 1e-9
+/// holds. Adam moves it by lr·m̂/(√v̂ + ε): for a gradient component near ε the step's sensitivity to g
+/// is up to lr/ε = 1e6, so a 1e-15 rounding difference in g can become 1e-9 in the weights (2.6e-9 was
+/// seen); 1e-7 bounds that with room.
+let weightTolerance (optimizer: Optimizer) =
+    let rec adam optimizer =
+        match optimizer with
+        | Optimizer.Adam _ -> true
+        | Optimizer.WithL2(_, inner) -> adam inner
+        | _ -> false
+
+    if adam optimizer then 1e-7 else 1e-9
+
 let relativeClose (expected: float) (actual: float) =
     abs (expected - actual) <= 1e-9 * max 1.0 (abs expected)
 
@@ -94,7 +108,7 @@ let ``integer weights train as repeated rows: the pure steps, full batch`` (c: C
             let error =
                 relativeError (parameters plain[s].Network) (parameters weighted[s].Network)
 
-            Assert.True(error <= 1e-9, $"{optimizer.Name} step {s}: weights differ by {error}")
+            Assert.True(error <= weightTolerance optimizer, $"{optimizer.Name} step {s}: weights differ by {error}")
 
 [<Property>]
 let ``integer weights train as repeated rows: fit in place, full batch`` (c: Case) (seed: int) =
@@ -127,7 +141,7 @@ let ``integer weights train as repeated rows: fit in place, full batch`` (c: Cas
             weighted.Costs
 
         let error = relativeError (parameters plain.Network) (parameters weighted.Network)
-        Assert.True(error <= 1e-9, $"{optimizer.Name}: weights differ by {error}")
+        Assert.True(error <= weightTolerance optimizer, $"{optimizer.Name}: weights differ by {error}")
 
 [<Property>]
 let ``weighted epochs in place reach the weighted pure fold's states bit for bit, mini-batches included``

@@ -121,6 +121,7 @@ internal static class TrainCommand
                 WarmStart: parse.GetValue(warmStart),
                 Plot: parse.GetValue(plot),
                 WeightColumn: parse.GetValue(weightColumn),
+                ScheduleGiven: parse.GetResult(schedule) is { Implicit: false } || parse.GetResult(warmup) is { Implicit: false },
                 Options: new TrainingOptions
                 {
                     HiddenLayers = CommonOptions.Widths(parse.GetValue(hidden)),
@@ -169,6 +170,7 @@ internal static class TrainCommand
         string? WarmStart,
         string? Plot,
         string? WeightColumn,
+        bool ScheduleGiven,
         TrainingOptions Options);
 
     private static int Run(Settings settings, TextWriter output, TextWriter error, CancellationToken cancellation)
@@ -196,6 +198,12 @@ internal static class TrainCommand
             table.CheckFeatures(warm.FeatureNames);
             knownClasses = warm.Classes;
             options = options with { WarmStart = warm };
+            if (!settings.ScheduleGiven && warm.Options?.Schedule is { } recorded)
+            {
+                // Without --schedule or --warmup a warm start continues the schedule its model file records
+                // (the epochs before it are counted by the core), as resuming a run is expected to.
+                options = options with { Schedule = recorded };
+            }
         }
 
         var (labels, classes) = DataSource.Encode(table, knownClasses);
@@ -364,6 +372,7 @@ internal static class TrainCommand
                     warnings = classifier.Warnings,
                     weightColumn = settings.WeightColumn,
                     classWeights = options.ClassWeights.ToString(),
+                    stratified = options.Stratify,
                     printEvery = settings.PrintEvery,
                     costs = printed.Select(p => p.Cost),
                     validationCosts = classifier.ValidationCosts,

@@ -255,6 +255,16 @@ module Training =
                 position <- 0
         }
 
+    /// The pure step's states of batchSteps at the learning rate `rate` gives each epoch.
+    let private pureStates optimizer rate batchSize seed features labels weights start =
+        batchSteps (fun start -> PureStepper(optimizer, rate, start)) batchSize seed features labels weights start
+        |> Seq.map (fun struct (stepper: Stepper, _, _, _) -> stepper.State)
+
+    /// Sample weights checked and scaled to a mean of 1, as the weighted folds use them.
+    let private normalizedWeights (labels: int[]) (weights: float[]) =
+        SampleWeights.check "sampleWeights" labels.Length weights
+        Some(SampleWeights.normalized weights)
+
     /// The states after each update, lazily and without end: full batch (None) or seeded mini-batches
     /// reshuffled every epoch, resuming from the given state. Take as many as you need.
     [<CompiledName("Steps")>]
@@ -267,25 +277,13 @@ module Training =
         (start: TrainingState)
         =
         // The reference path: every state is the pure step's own value.
-        batchSteps (fun start -> PureStepper(optimizer, unscheduled, start)) batchSize seed features labels None start
-        |> Seq.map (fun struct (stepper, _, _, _) -> stepper.State)
+        pureStates optimizer unscheduled batchSize seed features labels None start
 
     /// steps with sample weights (see stepWeighted): each batch's cost is Σ wᵢ Lᵢ over its samples divided
     /// by its size times the mean weight, so that an epoch's batches average to the weighted mean.
     [<CompiledName("StepsWeighted")>]
     let stepsWeighted optimizer batchSize seed (features: float[,]) (labels: int[]) (weights: float[]) start =
-        SampleWeights.check "sampleWeights" labels.Length weights
-        let weights = Some(SampleWeights.normalized weights)
-
-        batchSteps
-            (fun start -> PureStepper(optimizer, unscheduled, start))
-            batchSize
-            seed
-            features
-            labels
-            weights
-            start
-        |> Seq.map (fun struct (stepper, _, _, _) -> stepper.State)
+        pureStates optimizer unscheduled batchSize seed features labels (normalizedWeights labels weights) start
 
     /// The states of `steps` with the learning rate of a schedule: the states' epoch e runs at the rate of
     /// epoch `before` + e of training (`before`: epochs trained before the start state's epoch 0, as a warm
@@ -303,9 +301,7 @@ module Training =
         (start: TrainingState)
         =
         let rate = rates optimizer schedule before total
-
-        batchSteps (fun start -> PureStepper(optimizer, rate, start)) batchSize seed features labels None start
-        |> Seq.map (fun struct (stepper, _, _, _) -> stepper.State)
+        pureStates optimizer rate batchSize seed features labels None start
 
     /// scheduledSteps with sample weights (see stepsWeighted): the pure fold that a weighted `fit` matches.
     [<CompiledName("ScheduledStepsWeighted")>]
@@ -322,11 +318,7 @@ module Training =
         (start: TrainingState)
         =
         let rate = rates optimizer schedule before total
-        SampleWeights.check "sampleWeights" labels.Length weights
-        let weights = Some(SampleWeights.normalized weights)
-
-        batchSteps (fun start -> PureStepper(optimizer, rate, start)) batchSize seed features labels weights start
-        |> Seq.map (fun struct (stepper, _, _, _) -> stepper.State)
+        pureStates optimizer rate batchSize seed features labels (normalizedWeights labels weights) start
 
     /// The epochs of `epochs`, checking `stopRequested` before every batch: when it says true, the
     /// sequence yields Stopped with the last completed state and ends.

@@ -71,6 +71,7 @@ public sealed partial class Classifier
                 CostEpochs = CostEpochs.Where((epoch, i) => epoch != i + 1).Any() ? CostEpochs : null,
                 ClassWeights = Options is null || Options.ClassWeights.Equals(ClassWeights.None) ? null : Options.ClassWeights,
                 SampleWeights = SampleWeighted ? true : null,
+                Stratified = Options?.Stratify,
             },
         };
     }
@@ -139,6 +140,8 @@ public sealed partial class Classifier
             Seed = training.Seed ?? 0,
             Standardize = document.Standardization is not null,
             ClassWeights = training.ClassWeights ?? ClassWeights.None,
+            // Files from before stratified splits were split without keeping class shares.
+            Stratify = training.Stratified ?? false,
         };
     }
 }

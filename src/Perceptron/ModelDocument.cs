@@ -136,6 +136,10 @@ public sealed record TrainingDocument
     /// <summary>Whether training used sample weights; null when not recorded (files before sample weights, or none used).</summary>
     public bool? SampleWeights { get; init; }
 
+    /// <summary>Whether the splits training made (validation, and the console's test split) kept each class's share
+    /// (<see cref="TrainingOptions.Stratify"/>); null when not recorded (files before stratified splits).</summary>
+    public bool? Stratified { get; init; }
+
     /// <summary>Other settings by their JSON name (camelCase): each value a <see cref="string"/>, a <see cref="bool"/>
     /// or a number (<see cref="double"/>, <see cref="int"/> or <see cref="long"/> when written; always a
     /// <see cref="double"/> when read).</summary>

@@ -98,6 +98,7 @@ internal static class ModelJson
         if (training.EpochsBefore is { } epochsBefore) yield return ("epochsBefore", Number(epochsBefore));
         if (training.ClassWeights is { } classWeights) yield return ("classWeights", ClassWeightsJson(classWeights));
         if (training.SampleWeights is { } sampleWeights) yield return ("sampleWeights", sampleWeights ? "true" : "false");
+        if (training.Stratified is { } stratified) yield return ("stratified", stratified ? "true" : "false");
 
         // Sorted, so that writing the same document twice gives the same bytes.
         foreach (var (name, value) in training.Extra.OrderBy(pair => pair.Key, StringComparer.Ordinal))
@@ -297,6 +298,7 @@ internal static class ModelJson
                 "epochsBefore" => training with { EpochsBefore = Int(value, path) },
                 "classWeights" => training with { ClassWeights = ReadClassWeights(value, path) },
                 "sampleWeights" => training with { SampleWeights = Bool(value, path) },
+                "stratified" => training with { Stratified = Bool(value, path) },
                 "costs" => training with { Costs = Array.AsReadOnly(Numbers(value, path)) },
                 "validationCosts" => training with { ValidationCosts = Array.AsReadOnly(Numbers(value, path)) },
                 "costEpochs" => training with { CostEpochs = Array.AsReadOnly(Ints(value, path)) },

@@ -20,7 +20,7 @@ internal static class ModelValidation
     [
         "epochs", "learningRate", "optimizer", "batchSize", "l2", "initialization", "initScale",
         "seed", "hiddenActivation", "stoppedEarly", "costs", "validationCosts", "costEpochs",
-        "schedule", "warmup", "epochsBefore", "classWeights", "sampleWeights",
+        "schedule", "warmup", "epochsBefore", "classWeights", "sampleWeights", "stratified",
     ];
 
     /// <exception cref="ModelProblemException">The first broken rule.</exception>

@@ -225,6 +225,29 @@ public sealed class ScheduleAndLayersTests : IDisposable
     }
 
     [Fact]
+    public async Task A_warm_start_without_schedule_options_continues_the_schedule_its_model_file_records()
+    {
+        // 10 epochs, then 10 more from that model without --schedule, equal 20 epochs in one run:
+        // the second run takes step:4:0.5 from the file and counts on from epoch 10.
+        string[] common = ["train", "--data", Wine, "--hidden", "4", "--learning-rate", "0.3"];
+        Succeeded(await Run([.. common, "--schedule", "step:4:0.5", "--epochs", "10", "--model", "first.json"]));
+        Succeeded(await Run(["train", "--data", Wine, "--learning-rate", "0.3", "--epochs", "10", "--warm-start", "first.json", "--model", "second.json"]));
+        Succeeded(await Run([.. common, "--schedule", "step:4:0.5", "--epochs", "20", "--model", "whole.json"]));
+
+        var second = Classifier.Load(Path.Combine(Folder, "second.json"));
+        var whole = Classifier.Load(Path.Combine(Folder, "whole.json"));
+        Assert.Equal("step:4:0.5", second.Options!.Schedule.Text);
+        for (var l = 0; l < whole.Layers.Count; l++)
+        {
+            Assert.Equal(whole.Layers[l].Bias, second.Layers[l].Bias);
+        }
+
+        // Without the recorded schedule (an explicit constant) the runs part.
+        Succeeded(await Run(["train", "--data", Wine, "--learning-rate", "0.3", "--epochs", "10", "--warm-start", "first.json", "--schedule", "constant", "--model", "third.json"]));
+        Assert.NotEqual(whole.Layers[0].Bias, Classifier.Load(Path.Combine(Folder, "third.json")).Layers[0].Bias);
+    }
+
+    [Fact]
     public async Task A_width_without_a_name_takes_the_activation_option()
     {
         var json = CliFiles.SingleJsonObject(Succeeded(await Run(

@@ -96,4 +96,31 @@ public sealed class StratifiedSplitTests
         Assert.Contains("class 2 has a single sample", line, StringComparison.Ordinal);
         Assert.Contains("--no-stratify", line, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    public async Task The_model_file_and_the_json_summary_record_whether_splits_were_stratified(bool noStratify, bool expected)
+    {
+        using var scratch = new ScratchDirectory();
+        string[] args = ["train", "--epochs", "2", "--model", "m.json", "--json"];
+        var result = await CliHost.RunAsync(scratch.Directory, noStratify ? [.. args, "--no-stratify"] : args);
+        Assert.True(result.ExitCode == 0, result.ToString());
+
+        Assert.Equal(expected, CliFiles.SingleJsonObject(result).GetProperty("stratified").GetBoolean());
+        var model = Classifier.Load(Path.Combine(scratch.Directory, "m.json"));
+        Assert.Equal(expected, model.ToDocument().Training.Stratified);
+        Assert.Equal(expected, model.Options!.Stratify);
+    }
+
+    [Fact]
+    public void A_model_file_without_the_record_reads_as_split_without_stratifying()
+    {
+        var model = Classifier.Train(new double[,] { { 0 }, { 1 }, { 2 }, { 3 } }, [0, 0, 1, 1], new TrainingOptions { Epochs = 1 });
+        var document = model.ToDocument();
+        Assert.True(document.Training.Stratified);
+
+        var old = Classifier.FromDocument(document with { Training = document.Training with { Stratified = null } });
+        Assert.False(old.Options!.Stratify);
+    }
 }

@@ -56,8 +56,15 @@ module SampleWeights =
         for w in weights do
             total <- total + w
 
-        let factor = float weights.Length / total
-        weights |> Array.map (fun w -> w * factor)
+        if Double.IsFinite total then
+            let factor = float weights.Length / total
+            weights |> Array.map (fun w -> w * factor)
+        else
+            // Weights near Double.MaxValue sum past it: scale by the largest first (the sum is then <= n).
+            let top = Array.max weights
+            let total = weights |> Array.sumBy (fun w -> w / top)
+            let factor = float weights.Length / total
+            weights |> Array.map (fun w -> w / top * factor)
 
     /// One weight per class index (classes of them) for the given labels; the message of a bad explicit
     /// weight names `name`.

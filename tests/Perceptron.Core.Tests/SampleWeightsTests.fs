@@ -537,3 +537,20 @@ let ``a weighted fit under a schedule reaches the weighted scheduled pure fold's
         |> Seq.item (5 * batches - 1)
 
     Assert.True(sameNetwork folded.Network fitted.Network)
+
+[<Fact>]
+let ``weights near the largest double train as their ratios do`` () =
+    // Their sum overflows; scaled to a mean of 1 they are the same factors as 1, 2 and 1.
+    let huge = SampleWeights.normalized [| 0.5e308; 1e308; 0.5e308 |]
+    let small = SampleWeights.normalized [| 1.0; 2.0; 1.0 |]
+    Assert.Equal<float[]>(small, huge)
+
+    let x = array2D [ [ 0.0; 1.0 ]; [ 1.0; 0.0 ]; [ 1.0; 1.0 ] ]
+    let y = [| 0; 1; 1 |]
+    let optimizer = Optimizer.gradientDescent 0.1
+    let start = Training.init optimizer (Network.initialize Zeros 1 2 [] Tanh 2)
+
+    let weighted w =
+        (Training.stepWeighted optimizer x y w start).Cost
+
+    Assert.Equal(weighted [| 1.0; 2.0; 1.0 |], weighted [| 0.5e308; 1e308; 0.5e308 |])

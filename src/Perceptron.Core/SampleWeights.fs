@@ -47,6 +47,19 @@ module SampleWeights =
         if weights.Length > 0 && Array.forall (fun w -> w = 0.0) weights then
             invalidArg name $"{name} are all 0; expected at least one sample with a weight above 0."
 
+    /// Explicit class weights are non-null, each a finite number >= 0, and not all 0 (the message names `name`).
+    [<CompiledName("CheckClassWeights")>]
+    let checkClassWeights (name: string) (weights: float[]) =
+        if isNull weights then
+            nullArg name
+
+        match firstInvalid weights with
+        | Some i -> invalidArg name $"{name}[{i}] is {weights[i]}; expected {Expected}."
+        | None -> ()
+
+        if weights.Length > 0 && Array.forall (fun w -> w = 0.0) weights then
+            invalidArg name $"{name} are all 0; expected at least one class with a weight above 0."
+
     /// The weights scaled to a mean of 1: training divides each batch's weighted loss by its size, so that
     /// a batch's cost estimates the weighted mean Σ wᵢ Lᵢ / Σ wᵢ over all samples, which a full batch is.
     [<CompiledName("Normalized")>]
@@ -87,8 +100,7 @@ module SampleWeights =
                 else
                     float labels.Length / (float occurring * float c))
         | ClassWeights.Explicit weights ->
-            if isNull weights then
-                nullArg name
+            checkClassWeights name weights
 
             if weights.Length <> classes then
                 let values = Checks.count weights.Length "weight" "weights"
@@ -97,9 +109,7 @@ module SampleWeights =
                     name
                     $"{name} has {values} for {classes} classes; expected one weight per class, in class order."
 
-            match firstInvalid weights with
-            | Some i -> invalidArg name $"{name}[{i}] is {weights[i]}; expected {Expected}."
-            | None -> Array.copy weights
+            Array.copy weights
 
     /// The weight of each sample: its sample weight (1 without) times its class's weight (perClass, 1
     /// without). None when neither is given, so that unweighted training keeps its own arithmetic.

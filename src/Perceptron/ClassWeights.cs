@@ -28,16 +28,12 @@ public sealed class ClassWeights : IEquatable<ClassWeights>
     /// <summary>One weight per class index, in class order (their count is checked against the classes when training).</summary>
     /// <param name="weights">The weight of class 0, class 1, ..., each finite and &gt;= 0 (copied).</param>
     /// <exception cref="ArgumentNullException"><paramref name="weights"/> is null.</exception>
-    /// <exception cref="ArgumentException">A weight is negative, NaN or infinite; the message names it.</exception>
+    /// <exception cref="ArgumentException">A weight is negative, NaN or infinite (the message names it), or every weight is 0.</exception>
     public static ClassWeights Explicit(params double[] weights)
     {
         ArgumentNullException.ThrowIfNull(weights);
         var copy = (double[])weights.Clone();
-        if (Interop.FirstInvalidWeight(copy) is int i)
-        {
-            throw new ArgumentException($"weights[{i}] is {MessageText.Number(copy[i])}; expected {Interop.WeightExpected}.", nameof(weights));
-        }
-
+        Core.SampleWeights.CheckClassWeights(nameof(weights), copy);
         return new(false, copy);
     }
 

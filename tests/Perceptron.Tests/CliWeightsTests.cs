@@ -126,6 +126,7 @@ public sealed class CliWeightsTests(ITestOutputHelper log) : IDisposable
     [InlineData("1,-2", "--class-weight '1,-2' is not valid: weights[1] is -2; expected a finite number >= 0")]
     [InlineData("1,NaN", "--class-weight '1,NaN' is not valid: weights[1] is NaN")]
     [InlineData("1,Infinity", "--class-weight '1,Infinity' is not valid: weights[1] is Infinity")]
+    [InlineData("0,0", "--class-weight '0,0' is not valid: weights are all 0; expected at least one class with a weight above 0")]
     [InlineData("1,x", "--class-weight '1,x' is not valid; expected balanced or comma-separated weights")]
     [InlineData("1,2,3", "--class-weight '1,2,3' has 3 weights; expected one per class, 2 in the order '0', '1'")]
     [InlineData("4", "--class-weight '4' has 1 weight; expected one per class")]

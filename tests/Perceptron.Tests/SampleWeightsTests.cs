@@ -98,6 +98,7 @@ public sealed class SampleWeightsTests
     {
         Assert.Equal("weights", Assert.Throws<ArgumentException>(() => ClassWeights.Explicit(1, -1)).ParamName);
         Assert.Equal("weights", Assert.Throws<ArgumentException>(() => ClassWeights.Explicit(double.NaN)).ParamName);
+        Assert.StartsWith("weights are all 0;", Assert.Throws<ArgumentException>(() => ClassWeights.Explicit(0, 0)).Message, StringComparison.Ordinal);
         var data = SyntheticData.LinearlySeparable(seed: 1, samples: 40);
         var e = Assert.ThrowsAny<ArgumentException>(
             () => Classifier.Train(data.Features, data.Labels, FullBatch with { ClassWeights = ClassWeights.Explicit(1, 2, 3) }));

@@ -1,6 +1,6 @@
 /// The one-pass kernel's prefetching sum of scaled rows: the same bits as ManagedGemv.axpyRows, whatever
 /// the prefetched range.
-module Perceptron.Core.Tests.LogisticOnePassTests
+module Perceptron.Core.Tests.OnePassKernelTests
 
 #nowarn "9" // native pointers: the kernels take pinned buffers
 #nowarn "3535" // the vector operations are chosen by a type argument
@@ -40,6 +40,7 @@ let ``axpyPrefetching gives axpyRows' bits on every width, with vector tails and
                 let check (expected: float[], actual: float[]) =
                     Assert.True((expected = actual), $"n {n}, rows {p0} .. {p1}, ahead {ahead}")
 
+                check (both<Ops512, Vector512<float>> n rows n p0 p1 ahead)
                 check (both<Ops256, Vector256<float>> n rows n p0 p1 ahead)
                 check (both<Ops128, Vector128<float>> n rows n p0 p1 ahead)
                 check (both<OpsPlain128, Vector128<float>> n rows n p0 p1 ahead)

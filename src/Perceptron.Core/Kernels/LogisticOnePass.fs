@@ -243,22 +243,12 @@ module internal LogisticOnePass =
 
                 sum <- sum + VectorMath.sum (Span<float>.op_Implicit delta)
                 // dW += dZ^T X for the same rows, while they are in cache.
-                let ahead =
-                    if prefetches inputs then
-                        inputs * min blockRows (r1 - b0 - count)
-                    else
-                        0
-
-                axpyPrefetching<'O, 'V>
-                    xp
-                    inputs
-                    dp
-                    inputs
-                    partial
-                    b0
-                    (b0 + count)
-                    (at xp ((b0 + count) * inputs))
-                    ahead
+                if prefetches inputs then
+                    let ahead = inputs * min blockRows (r1 - b0 - count)
+                    let next = at xp ((b0 + count) * inputs)
+                    axpyPrefetching<'O, 'V> xp inputs dp inputs partial b0 (b0 + count) next ahead
+                else
+                    ManagedGemv.axpyRows<'O, 'V> xp inputs dp inputs partial b0 (b0 + count)
 
                 b0 <- b0 + count
 

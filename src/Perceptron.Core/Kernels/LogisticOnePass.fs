@@ -45,8 +45,9 @@ module internal LogisticOnePass =
         ChunkSums: float[]
     }
 
-    /// Whether the kernel prefetches the next block while it sums the current one: measured faster with
-    /// 100 features (the memory idles through the many short rows' sums) and slower with 1000.
+    /// Whether the kernel prefetches the next block while it sums the current one: on 100 features the
+    /// memory otherwise idles through the many short rows' sums (see docs/benchmarks.md); not measured
+    /// faster on 1000, whose rows keep ManagedGemv's own dotRows and axpyRows.
     let prefetches (inputs: int) = inputs <= 256
 
     /// Asks for the cache lines of [p, p + length) to be brought into L2 (no-op without SSE).

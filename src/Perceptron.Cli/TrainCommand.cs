@@ -271,10 +271,15 @@ internal static class TrainCommand
         {
             if ((p.Epoch - 1) % settings.PrintEvery == 0)
             {
-                printed.Add((p.Epoch - 1, p.Cost));
                 if (plain && !settings.Json)
                 {
+                    // Printed as it comes and not kept, so a long run's memory stays flat.
                     output.WriteLine(CostLine(fullBatch, p.Epoch - 1, p.Cost));
+                }
+                else
+                {
+                    // The JSON summary and the lines after a progress bar print every one of them at the end.
+                    printed.Add((p.Epoch - 1, p.Cost));
                 }
             }
         }

@@ -1,5 +1,5 @@
-/// The one-pass kernel's prefetching halves: the same bits as ManagedGemv.axpyRows and dotRows, whatever
-/// the prefetched range.
+/// ManagedGemv.axpyRows and dotRows prefetching the next block, as the one-pass kernel runs them: the same
+/// bits as without prefetching, whatever the prefetched range.
 module Perceptron.Core.Tests.OnePassKernelTests
 
 #nowarn "9" // native pointers: the kernels take pinned buffers
@@ -11,7 +11,7 @@ open Xunit
 open Microsoft.FSharp.NativeInterop
 open Perceptron.Core
 
-/// acc + the scaled rows p0 .. p1 of a (rows x n) by axpyRows and by axpyPrefetching, prefetching
+/// acc + the scaled rows p0 .. p1 of a (rows x n) by axpyRows without prefetching and prefetching
 /// `ahead` values past row p1.
 let private both<'O, 'V when 'O :> IVectorOps<'V>> (seed: int) (rows: int) (n: int) (p0: int) (p1: int) (ahead: int) =
     let random = Random seed
@@ -24,14 +24,14 @@ let private both<'O, 'V when 'O :> IVectorOps<'V>> (seed: int) (rows: int) (n: i
     use px = fixed x
     use pe = fixed expected
     use pc = fixed actual
-    ManagedGemv.axpyRows<'O, 'V> pa n px n pe p0 p1
+    ManagedGemv.axpyRows<'O, 'V> pa n px n pe p0 p1 NativePtr.nullPtr 0
     let next = NativePtr.add pa (p1 * n)
     let ahead = min ahead ((rows - p1) * n)
-    LogisticOnePass.axpyPrefetching<'O, 'V> pa n px n pc p0 p1 next ahead
+    ManagedGemv.axpyRows<'O, 'V> pa n px n pc p0 p1 next ahead
     expected, actual
 
 [<Fact>]
-let ``axpyPrefetching gives axpyRows' bits on every width, with vector tails and rows left over`` () =
+let ``axpyRows prefetching gives its bits without, on every width, with vector tails and rows left over`` () =
     for n in [ 1; 3; 7; 8; 100; 101; 257 ] do
         for p0, p1 in [ 0, 0; 0, 1; 0, 4; 1, 11; 3, 40 ] do
             for ahead in [ 0; 5; 64; 10000 ] do
@@ -46,7 +46,7 @@ let ``axpyPrefetching gives axpyRows' bits on every width, with vector tails and
                 check (both<OpsPlain128, Vector128<float>> n rows n p0 p1 ahead)
 
 /// The dot products of rows p0 .. p1 of a (rows x n) with a vector, by dotRows (alpha 1, beta 0, over a
-/// NaN-filled output) and by dotPrefetching, prefetching `ahead` values past row p1.
+/// NaN-filled output) without prefetching and prefetching `ahead` values past row p1.
 let private dots<'O, 'V when 'O :> IVectorOps<'V>> (seed: int) (rows: int) (n: int) (p0: int) (p1: int) (ahead: int) =
     let random = Random seed
     let a = Array.init (rows * n) (fun _ -> random.NextDouble() * 2.0 - 1.0)
@@ -57,15 +57,15 @@ let private dots<'O, 'V when 'O :> IVectorOps<'V>> (seed: int) (rows: int) (n: i
     use px = fixed x
     use pe = fixed expected
     use pc = fixed actual
-    ManagedGemv.dotRows<'O, 'V> pa n px n 1.0 0.0 pe p0 p1
+    ManagedGemv.dotRows<'O, 'V> pa n px n 1.0 0.0 pe p0 p1 NativePtr.nullPtr 0
     let next = NativePtr.add pa (p1 * n)
     let ahead = min ahead ((rows - p1) * n)
-    LogisticOnePass.dotPrefetching<'O, 'V> pa n px n pc p0 p1 next ahead
+    ManagedGemv.dotRows<'O, 'V> pa n px n 1.0 0.0 pc p0 p1 next ahead
     // NaN where no row was summed: compare the bits.
     Array.map BitConverter.DoubleToInt64Bits expected, Array.map BitConverter.DoubleToInt64Bits actual
 
 [<Fact>]
-let ``dotPrefetching gives dotRows' bits on every width, with vector tails and rows left over`` () =
+let ``dotRows prefetching gives its bits without, on every width, with vector tails and rows left over`` () =
     for n in [ 1; 3; 7; 8; 100; 101; 257 ] do
         for p0, p1 in [ 0, 0; 0, 1; 0, 4; 1, 11; 3, 40 ] do
             for ahead in [ 0; 5; 64; 10000 ] do

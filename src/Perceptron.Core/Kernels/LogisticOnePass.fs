@@ -8,7 +8,6 @@ namespace Perceptron.Core
 
 open System
 open System.Runtime.Intrinsics
-open System.Runtime.Intrinsics.X86
 open System.Threading.Tasks
 open Microsoft.FSharp.NativeInterop
 open Perceptron.Core.Pointers
@@ -47,180 +46,8 @@ module internal LogisticOnePass =
 
     /// Whether the kernel prefetches the next block while it sums the current one: on 100 features the
     /// memory otherwise idles through the many short rows' sums (see docs/benchmarks.md); not measured
-    /// faster on 1000, whose rows keep ManagedGemv's own dotRows and axpyRows.
+    /// faster on 1000, whose rows prefetch nothing.
     let prefetches (inputs: int) = inputs <= 256
-
-    /// Asks for the cache lines of [p, p + length) to be brought into L2 (no-op without SSE).
-    let inline private prefetch (p: nativeptr<float>) (length: int) =
-        if Sse.IsSupported then
-            let mutable k = 0
-
-            while k < length do
-                Sse.Prefetch1(NativePtr.toVoidPtr (at p k))
-                k <- k + 8
-
-    /// z[i] <- dot(A[i, :], w) for rows i0 .. i1: ManagedGemv.dotRows with alpha 1 and beta 0 (the same
-    /// operations in the same order, so the same bits), which also prefetches `ahead` values from `next`
-    /// a slice per group of rows, as axpyPrefetching does.
-    let dotPrefetching<'O, 'V when 'O :> IVectorOps<'V>>
-        (a: nativeptr<float>)
-        (lda: int)
-        (x: nativeptr<float>)
-        (n: int)
-        (y: nativeptr<float>)
-        (i0: int)
-        (i1: int)
-        (next: nativeptr<float>)
-        (ahead: int)
-        =
-        optimizeNow ()
-        let w = 'O.Width
-        let full = n - n % w
-        let groups = max 1 ((i1 - i0) / 4)
-        let slice = ((ahead + groups - 1) / groups + 7) / 8 * 8
-        let mutable fetched = 0
-        let mutable i = i0
-
-        while i + 4 <= i1 do
-            if fetched < ahead then
-                prefetch (at next fetched) (min slice (ahead - fetched))
-                fetched <- fetched + slice
-
-            let r0 = at a (i * lda)
-            let r1 = at r0 lda
-            let r2 = at r1 lda
-            let r3 = at r2 lda
-            let mutable s0 = 'O.Zero
-            let mutable s1 = 'O.Zero
-            let mutable s2 = 'O.Zero
-            let mutable s3 = 'O.Zero
-            let mutable j = 0
-
-            while j < full do
-                let xv = 'O.Load(at x j)
-                s0 <- 'O.MultiplyAdd('O.Load(at r0 j), xv, s0)
-                s1 <- 'O.MultiplyAdd('O.Load(at r1 j), xv, s1)
-                s2 <- 'O.MultiplyAdd('O.Load(at r2 j), xv, s2)
-                s3 <- 'O.MultiplyAdd('O.Load(at r3 j), xv, s3)
-                j <- j + w
-
-            let mutable d0 = 'O.Sum s0
-            let mutable d1 = 'O.Sum s1
-            let mutable d2 = 'O.Sum s2
-            let mutable d3 = 'O.Sum s3
-
-            for j in full .. n - 1 do
-                let xj = NativePtr.get x j
-                d0 <- d0 + NativePtr.get r0 j * xj
-                d1 <- d1 + NativePtr.get r1 j * xj
-                d2 <- d2 + NativePtr.get r2 j * xj
-                d3 <- d3 + NativePtr.get r3 j * xj
-
-            // dotRows stores 1.0 * d, which is d.
-            NativePtr.set y i d0
-            NativePtr.set y (i + 1) d1
-            NativePtr.set y (i + 2) d2
-            NativePtr.set y (i + 3) d3
-            i <- i + 4
-
-        if fetched < ahead then
-            prefetch (at next fetched) (ahead - fetched)
-
-        while i < i1 do
-            let r0 = at a (i * lda)
-            let mutable s0 = 'O.Zero
-            let mutable j = 0
-
-            while j < full do
-                s0 <- 'O.MultiplyAdd('O.Load(at r0 j), 'O.Load(at x j), s0)
-                j <- j + w
-
-            let mutable d0 = 'O.Sum s0
-
-            for j in full .. n - 1 do
-                d0 <- d0 + NativePtr.get r0 j * NativePtr.get x j
-
-            NativePtr.set y i d0
-            i <- i + 1
-
-    /// ManagedGemv.axpyRows (the same operations in the same order, so the same bits), which also
-    /// prefetches the next block (`ahead` values from `next`) a slice per group of rows: the block being
-    /// summed comes from L2, so the memory would otherwise sit idle while it is.
-    let axpyPrefetching<'O, 'V when 'O :> IVectorOps<'V>>
-        (a: nativeptr<float>)
-        (lda: int)
-        (x: nativeptr<float>)
-        (n: int)
-        (acc: nativeptr<float>)
-        (p0: int)
-        (p1: int)
-        (next: nativeptr<float>)
-        (ahead: int)
-        =
-        optimizeNow ()
-        let w = 'O.Width
-        let full = n - n % w
-        let mutable p = p0
-        // The next block's slice for each group of four rows: the rows' share of it, rounded up to lines.
-        let groups = max 1 ((p1 - p0) / 4)
-        let slice = ((ahead + groups - 1) / groups + 7) / 8 * 8
-        let mutable fetched = 0
-
-        while p + 4 <= p1 do
-            if fetched < ahead then
-                prefetch (at next fetched) (min slice (ahead - fetched))
-                fetched <- fetched + slice
-
-            let r0 = at a (p * lda)
-            let r1 = at r0 lda
-            let r2 = at r1 lda
-            let r3 = at r2 lda
-            let x0 = NativePtr.get x p
-            let x1 = NativePtr.get x (p + 1)
-            let x2 = NativePtr.get x (p + 2)
-            let x3 = NativePtr.get x (p + 3)
-            let v0 = 'O.Splat x0
-            let v1 = 'O.Splat x1
-            let v2 = 'O.Splat x2
-            let v3 = 'O.Splat x3
-            let mutable j = 0
-
-            while j < full do
-                let mutable s = 'O.Load(at acc j)
-                s <- 'O.MultiplyAdd(v0, 'O.Load(at r0 j), s)
-                s <- 'O.MultiplyAdd(v1, 'O.Load(at r1 j), s)
-                s <- 'O.MultiplyAdd(v2, 'O.Load(at r2 j), s)
-                s <- 'O.MultiplyAdd(v3, 'O.Load(at r3 j), s)
-                'O.Store(s, at acc j)
-                j <- j + w
-
-            for j in full .. n - 1 do
-                let mutable s = NativePtr.get acc j
-                s <- s + x0 * NativePtr.get r0 j
-                s <- s + x1 * NativePtr.get r1 j
-                s <- s + x2 * NativePtr.get r2 j
-                s <- s + x3 * NativePtr.get r3 j
-                NativePtr.set acc j s
-
-            p <- p + 4
-
-        if fetched < ahead then
-            prefetch (at next fetched) (ahead - fetched)
-
-        while p < p1 do
-            let r0 = at a (p * lda)
-            let x0 = NativePtr.get x p
-            let v0 = 'O.Splat x0
-            let mutable j = 0
-
-            while j < full do
-                'O.Store('O.MultiplyAdd(v0, 'O.Load(at r0 j), 'O.Load(at acc j)), at acc j)
-                j <- j + w
-
-            for j in full .. n - 1 do
-                NativePtr.set acc j (NativePtr.get acc j + x0 * NativePtr.get r0 j)
-
-            p <- p + 1
 
     let private run<'O, 'V when 'O :> IVectorOps<'V>>
         (buffers: Buffers)
@@ -312,10 +139,7 @@ module internal LogisticOnePass =
                 let wp = NativePtr.ofNativeInt<float> w
 
                 // z = X w + b for the block's rows.
-                if prefetches inputs then
-                    dotPrefetching<'O, 'V> xp inputs wp inputs zp b0 (b0 + count) next half
-                else
-                    ManagedGemv.dotRows<'O, 'V> xp inputs wp inputs 1.0 0.0 zp b0 (b0 + count)
+                ManagedGemv.dotRows<'O, 'V> xp inputs wp inputs 1.0 0.0 zp b0 (b0 + count) next half
 
                 let z = Span<float>(buffers.Logits, b0, count)
                 Elementwise.addScalar z bias
@@ -343,10 +167,7 @@ module internal LogisticOnePass =
 
                 sum <- sum + VectorMath.sum (Span<float>.op_Implicit delta)
                 // dW += dZ^T X for the same rows, while they are in cache.
-                if prefetches inputs then
-                    axpyPrefetching<'O, 'V> xp inputs dp inputs partial b0 (b0 + count) (at next half) (ahead - half)
-                else
-                    ManagedGemv.axpyRows<'O, 'V> xp inputs dp inputs partial b0 (b0 + count)
+                ManagedGemv.axpyRows<'O, 'V> xp inputs dp inputs partial b0 (b0 + count) (at next half) (ahead - half)
 
                 b0 <- b0 + count
 

@@ -9,6 +9,7 @@ namespace Perceptron.Core
 
 open System
 open System.Runtime.Intrinsics
+open System.Runtime.Intrinsics.X86
 open System.Threading.Tasks
 open Microsoft.FSharp.NativeInterop
 open Perceptron.Core.Pointers
@@ -18,8 +19,24 @@ module internal ManagedGemv =
     /// GEMV elements below this run on the calling thread.
     let parallelThreshold = 1L <<< 18
 
+    /// Asks for the cache lines of [p, p + length) to be brought into L2 (no-op without SSE).
+    let inline private prefetch (p: nativeptr<float>) (length: int) =
+        if Sse.IsSupported then
+            let mutable k = 0
+
+            while k < length do
+                Sse.Prefetch1(NativePtr.toVoidPtr (at p k))
+                k <- k + 8
+
+    /// The share of `ahead` values to prefetch before each group of four of `rows` rows, whole cache lines.
+    let private prefetchSlice (rows: int) (ahead: int) =
+        let groups = max 1 (rows / 4)
+        ((ahead + groups - 1) / groups + 7) / 8 * 8
+
     /// y[i] <- alpha dot(A[i, :], x) + beta y[i] for rows i0 .. i1, four rows at a time. Each row
-    /// is summed the same way (vector lanes, then the lanes, then the tail) in a group or alone.
+    /// is summed the same way (vector lanes, then the lanes, then the tail) in a group or alone. Meanwhile
+    /// `ahead` values from `next` are prefetched into L2, a slice per group of rows (0: none), for the
+    /// one-pass kernel, whose next block would otherwise wait for memory that idles through these sums.
     let dotRows<'O, 'V when 'O :> IVectorOps<'V>>
         (a: nativeptr<float>)
         (lda: int)
@@ -30,10 +47,14 @@ module internal ManagedGemv =
         (y: nativeptr<float>)
         (i0: int)
         (i1: int)
+        (next: nativeptr<float>)
+        (ahead: int)
         =
         optimizeNow ()
         let w = 'O.Width
         let full = n - n % w
+        let slice = prefetchSlice (i1 - i0) ahead
+        let mutable fetched = 0
 
         let inline finish (i: int) (d: float) =
             NativePtr.set
@@ -47,6 +68,10 @@ module internal ManagedGemv =
         let mutable i = i0
 
         while i + 4 <= i1 do
+            if fetched < ahead then
+                prefetch (at next fetched) (min slice (ahead - fetched))
+                fetched <- fetched + slice
+
             let r0 = at a (i * lda)
             let r1 = at r0 lda
             let r2 = at r1 lda
@@ -83,6 +108,9 @@ module internal ManagedGemv =
             finish (i + 3) d3
             i <- i + 4
 
+        if fetched < ahead then
+            prefetch (at next fetched) (ahead - fetched)
+
         while i < i1 do
             let r0 = at a (i * lda)
             let mutable s0 = 'O.Zero
@@ -101,7 +129,8 @@ module internal ManagedGemv =
             i <- i + 1
 
     /// acc[0 .. n) += x[p] A[p, :] for rows p0 .. p1 in order, four rows per pass over acc. Each
-    /// element gets the same sequence of operations in a group or alone.
+    /// element gets the same sequence of operations in a group or alone. Prefetches `ahead` values from
+    /// `next` as dotRows does (0: none).
     let axpyRows<'O, 'V when 'O :> IVectorOps<'V>>
         (a: nativeptr<float>)
         (lda: int)
@@ -110,13 +139,21 @@ module internal ManagedGemv =
         (acc: nativeptr<float>)
         (p0: int)
         (p1: int)
+        (next: nativeptr<float>)
+        (ahead: int)
         =
         optimizeNow ()
         let w = 'O.Width
         let full = n - n % w
+        let slice = prefetchSlice (p1 - p0) ahead
+        let mutable fetched = 0
         let mutable p = p0
 
         while p + 4 <= p1 do
+            if fetched < ahead then
+                prefetch (at next fetched) (min slice (ahead - fetched))
+                fetched <- fetched + slice
+
             let r0 = at a (p * lda)
             let r1 = at r0 lda
             let r2 = at r1 lda
@@ -149,6 +186,9 @@ module internal ManagedGemv =
                 NativePtr.set acc j s
 
             p <- p + 4
+
+        if fetched < ahead then
+            prefetch (at next fetched) (ahead - fetched)
 
         while p < p1 do
             let r0 = at a (p * lda)
@@ -183,7 +223,7 @@ module internal ManagedGemv =
         // On the stack: also makes the JIT optimize this method at once (see optimizeNow).
         let acc = align64 (NativePtr.stackalloc<float>(transColumns + 8))
         Span<float>(NativePtr.toVoidPtr acc, w).Clear()
-        axpyRows<'O, 'V> (at a j0) lda x w acc 0 m
+        axpyRows<'O, 'V> (at a j0) lda x w acc 0 m NativePtr.nullPtr 0
         let ys = at y j0
 
         if beta = 0.0 then
@@ -228,7 +268,7 @@ module internal ManagedGemv =
                     1
 
             if chunks <= 1 then
-                dotRows<'O, 'V> pa lda px n alpha beta py 0 m
+                dotRows<'O, 'V> pa lda px n alpha beta py 0 m NativePtr.nullPtr 0
             else
                 Parallel.For(
                     0,
@@ -236,7 +276,7 @@ module internal ManagedGemv =
                     fun t ->
                         let i0 = (m / 4) * t / chunks * 4
                         let i1 = if t = chunks - 1 then m else (m / 4) * (t + 1) / chunks * 4
-                        dotRows<'O, 'V> pa lda px n alpha beta py i0 i1
+                        dotRows<'O, 'V> pa lda px n alpha beta py i0 i1 NativePtr.nullPtr 0
                 )
                 |> ignore
         elif n >= 2 * transColumns then
@@ -272,7 +312,7 @@ module internal ManagedGemv =
                 let body t =
                     let p0 = int (int64 m * int64 t / int64 blocks)
                     let p1 = int (int64 m * int64 (t + 1) / int64 blocks)
-                    axpyRows<'O, 'V> pa lda px n (at partials (t * stride)) p0 p1
+                    axpyRows<'O, 'V> pa lda px n (at partials (t * stride)) p0 p1 NativePtr.nullPtr 0
 
                 if wide && blocks > 1 then
                     Parallel.For(0, blocks, body) |> ignore

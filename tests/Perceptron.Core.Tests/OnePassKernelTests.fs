@@ -78,3 +78,104 @@ let ``dotRows prefetching gives its bits without, on every width, with vector ta
                 check (dots<Ops256, Vector256<float>> n rows n p0 p1 ahead)
                 check (dots<Ops128, Vector128<float>> n rows n p0 p1 ahead)
                 check (dots<OpsPlain128, Vector128<float>> n rows n p0 p1 ahead)
+
+/// Each row's dot product by dotRows over rows p0 .. p1 at once, and row by row (each alone).
+let private groupedAndAlone<'O, 'V when 'O :> IVectorOps<'V>> (seed: int) (rows: int) (n: int) =
+    let random = Random seed
+    let a = Array.init (rows * n) (fun _ -> random.NextDouble() * 2.0 - 1.0)
+    let x = Array.init n (fun _ -> random.NextDouble() - 0.5)
+    let grouped = Array.create rows nan
+    let alone = Array.create rows nan
+    use pa = fixed a
+    use px = fixed x
+    use pg = fixed grouped
+    use pl = fixed alone
+    ManagedGemv.dotRows<'O, 'V> pa n px n 1.0 0.0 pg 0 rows NativePtr.nullPtr 0
+
+    for i in 0 .. rows - 1 do
+        ManagedGemv.dotRows<'O, 'V> pa n px n 1.0 0.0 pl i (i + 1) NativePtr.nullPtr 0
+
+    let exact =
+        Array.init rows (fun i -> Seq.sum (Seq.init n (fun j -> decimal a[i * n + j] * decimal x[j])))
+
+    grouped, alone, exact
+
+[<Fact>]
+let ``dotRows gives a row the same bits in a group of four as alone, on every width`` () =
+    for n in [ 1; 7; 8; 9; 16; 100; 257 ] do
+        for rows in [ 4; 7; 13 ] do
+            let check (grouped: float[], alone: float[], exact: decimal[]) =
+                let bits = Array.map BitConverter.DoubleToInt64Bits
+                Assert.True((bits grouped = bits alone), $"n {n}, rows {rows}: {grouped} against {alone}")
+
+                for i in 0 .. rows - 1 do
+                    let error = abs (decimal grouped[i] - exact[i])
+                    Assert.True(error <= 1e-13m, $"n {n}, row {i}: {grouped[i]} against {exact[i]}")
+
+            check (groupedAndAlone<Ops512, Vector512<float>> n rows n)
+            check (groupedAndAlone<Ops256, Vector256<float>> n rows n)
+            check (groupedAndAlone<Ops128, Vector128<float>> n rows n)
+            check (groupedAndAlone<OpsPlain128, Vector128<float>> n rows n)
+
+/// Logits with every regime of the loss: small, moderate, beyond exp's vector range (|s| > 708), infinite.
+let private logits (random: Random) (count: int) =
+    let special = [|
+        0.0
+        -0.0
+        1e-300
+        36.0
+        -36.0
+        708.5
+        -708.5
+        745.2
+        -1000.0
+        infinity
+        -infinity
+    |]
+
+    Array.init count (fun i ->
+        if i % 5 = 4 then
+            special[random.Next special.Length]
+        else
+            (random.NextDouble() - 0.5) * 40.0)
+
+[<Fact>]
+let ``The one pass's fused loss gives Loss.sumAndDeltaWeighted's dZ bit for bit and its sum to 1e-14`` () =
+    let random = Random 7
+
+    for count in [ 1; 3; 7; 8; 9; 16; 17; 100; 333 ] do
+        let z = logits random count
+        let bias = random.NextDouble() - 0.5
+        let labels = Array.init count (fun _ -> random.Next 2)
+        let scale = 1.0 / float count
+        // The reference: z + bias, then the loss's passes.
+        let shifted = z |> Array.map (fun v -> v + bias)
+        let expectedDelta = Array.zeroCreate count
+
+        let expected =
+            Loss.sumAndDeltaWeighted
+                BinaryCrossEntropy
+                1
+                (ReadOnlySpan shifted)
+                (ReadOnlySpan(Array.zeroCreate count))
+                (ReadOnlySpan labels)
+                ReadOnlySpan.Empty
+                scale
+                (Span expectedDelta)
+                (Span(Array.zeroCreate count))
+                (Span(Array.zeroCreate count))
+
+        let fused = Array.copy z
+        let delta = Array.zeroCreate count
+
+        let actual =
+            LogisticOnePass.loss (Span fused) bias (ReadOnlySpan labels) scale (Span delta)
+
+        let bits = Array.map BitConverter.DoubleToInt64Bits
+        Assert.True((bits fused = bits shifted), $"{count}: the logits differ")
+        Assert.True((bits delta = bits expectedDelta), $"{count}: dZ differs")
+
+        if Double.IsFinite expected then
+            Assert.True(abs (actual - expected) <= 1e-14 * abs expected, $"{count}: {actual} against {expected}")
+        else
+            Assert.Equal(expected, actual)

@@ -10,6 +10,7 @@ namespace Perceptron.Core
 open System
 open System.Runtime.Intrinsics
 open System.Runtime.Intrinsics.X86
+open System.Runtime.CompilerServices
 open System.Threading.Tasks
 open Microsoft.FSharp.NativeInterop
 open Perceptron.Core.Pointers
@@ -32,6 +33,41 @@ module internal ManagedGemv =
     let private prefetchSlice (rows: int) (ahead: int) =
         let groups = max 1 (rows / 4)
         ((ahead + groups - 1) / groups + 7) / 8 * 8
+
+    /// The lanes of an AVX-512 accumulator summed as one tree: lane i with lane i + 4, then i with i + 2,
+    /// then the two left. `sum4` sums four accumulators by the same tree, so a row gets the same bits in a
+    /// group of four or alone. Narrower vectors keep their own Sum, which is cheap enough.
+    let inline private half (v: Vector512<float>) =
+        Vector512.GetLower v + Vector512.GetUpper v
+
+    let inline private sumTree (v: Vector512<float>) =
+        let t = half v
+        let u = Vector256.GetLower t + Vector256.GetUpper t
+        u.ToScalar() + u.GetElement 1
+
+    /// Four accumulators' sums in one shuffle tree: rows 0, 2, 1, 3 in lanes 0 .. 3.
+    let inline private sum4
+        (s0: Vector512<float>)
+        (s1: Vector512<float>)
+        (s2: Vector512<float>)
+        (s3: Vector512<float>)
+        =
+        let t0, t1, t2, t3 = half s0, half s1, half s2, half s3
+        let u01 = Avx.Permute2x128(t0, t1, 0x20uy) + Avx.Permute2x128(t0, t1, 0x31uy)
+        let u23 = Avx.Permute2x128(t2, t3, 0x20uy) + Avx.Permute2x128(t2, t3, 0x31uy)
+        Avx.HorizontalAdd(u01, u23)
+
+    /// An accumulator of width 'O.Width = 8 as the Vector512 it is.
+    let inline private wide<'V> (v: 'V) =
+        let mutable copy = v
+        Unsafe.As<'V, Vector512<float>>(&copy)
+
+    /// The sum of an accumulator's lanes, by sumTree on AVX-512.
+    let inline private lanes<'O, 'V when 'O :> IVectorOps<'V>> (v: 'V) =
+        if 'O.Width = 8 && Avx.IsSupported then
+            sumTree (wide v)
+        else
+            'O.Sum v
 
     /// y[i] <- alpha dot(A[i, :], x) + beta y[i] for rows i0 .. i1, four rows at a time. Each row
     /// is summed the same way (vector lanes, then the lanes, then the tail) in a group or alone. Meanwhile
@@ -90,10 +126,22 @@ module internal ManagedGemv =
                 s3 <- 'O.MultiplyAdd('O.Load(at r3 j), xv, s3)
                 j <- j + w
 
-            let mutable d0 = 'O.Sum s0
-            let mutable d1 = 'O.Sum s1
-            let mutable d2 = 'O.Sum s2
-            let mutable d3 = 'O.Sum s3
+            let mutable d0 = 0.0
+            let mutable d1 = 0.0
+            let mutable d2 = 0.0
+            let mutable d3 = 0.0
+
+            if 'O.Width = 8 && Avx.IsSupported then
+                let v = sum4 (wide s0) (wide s1) (wide s2) (wide s3)
+                d0 <- v.ToScalar()
+                d1 <- v.GetElement 2
+                d2 <- v.GetElement 1
+                d3 <- v.GetElement 3
+            else
+                d0 <- 'O.Sum s0
+                d1 <- 'O.Sum s1
+                d2 <- 'O.Sum s2
+                d3 <- 'O.Sum s3
 
             for j in full .. n - 1 do
                 let xj = NativePtr.get x j
@@ -120,7 +168,7 @@ module internal ManagedGemv =
                 s0 <- 'O.MultiplyAdd('O.Load(at r0 j), 'O.Load(at x j), s0)
                 j <- j + w
 
-            let mutable d0 = 'O.Sum s0
+            let mutable d0 = lanes<'O, 'V> s0
 
             for j in full .. n - 1 do
                 d0 <- d0 + NativePtr.get r0 j * NativePtr.get x j

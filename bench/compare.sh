@@ -109,8 +109,9 @@ for r in raw:
     else:
         merged = index[key]
         merged["runs"] += r.get("runs", [])
-        if "peak_rss_mb" in r:
-            merged["peak_rss_mb"] = max(merged.get("peak_rss_mb", 0), r["peak_rss_mb"])
+        for k in ("peak_rss_mb", "training_peak_rss_mb", "rss_before_training_mb"):
+            if k in r:
+                merged[k] = max(merged.get(k, 0), r[k])
 for r in rows:
     if r["runs"]:
         r["median"] = statistics.median(r["runs"])
@@ -161,11 +162,18 @@ if bandwidth:
                 rate = r["data_mb"] / r["median"]  # MB per ms = GB/s
                 print(f"| {s} | {f} | {r['median']:.3g} | {rate:.1f} | {100 * rate / ceiling:.0f} % |")
 print()
-print("| workload | framework | peak RSS (MB) | data (MB) |")
-print("|---|---|---|---|")
+# Peak RSS of the whole process (numpy: ru_maxrss); for Perceptron also the process before training (runtime
+# and data) and its peak while training (Linux's peak reset between the two), and what training added.
+print("| workload | framework | peak RSS (MB) | data (MB) | peak / data | before training (MB) | peak while training (MB) | added by training (MB) |")
+print("|---|---|---|---|---|---|---|---|")
 for r in rows:
     if "peak_rss_mb" in r and r["workload"] != "load-csv":
-        print(f'| {r["workload"].upper()} {r["shape"]} | {r["framework"]} | {r["peak_rss_mb"]} | {r.get("data_mb", "")} |')
+        data = r.get("data_mb")
+        ratio = f'{r["peak_rss_mb"] / data:.2f}x' if data else ""
+        before, during = r.get("rss_before_training_mb"), r.get("training_peak_rss_mb")
+        added = f"{during - before:.1f}" if before is not None and during is not None else "-"
+        print(f'| {r["workload"].upper()} {r["shape"]} | {r["framework"]} | {r["peak_rss_mb"]} | {data or ""} | {ratio}'
+              f' | {before if before is not None else "-"} | {during if during is not None else "-"} | {added} |')
 for r in rows:
     if r["workload"] == "load-csv":
         print()

@@ -179,3 +179,37 @@ let ``The one pass's fused loss gives Loss.sumAndDeltaWeighted's dZ bit for bit 
             Assert.True(abs (actual - expected) <= 1e-14 * abs expected, $"{count}: {actual} against {expected}")
         else
             Assert.Equal(expected, actual)
+
+/// axpyRows on AVX-512 against its arithmetic written out: fused multiply-adds over the full vectors, and
+/// over the tail each product rounded and then added, row after row (the tail's 256-bit part included).
+[<Fact>]
+let ``axpyRows gives the bits of its arithmetic written out, tails included`` () =
+    if Vector512.IsHardwareAccelerated then
+        for n in [ 3; 4; 8; 12; 13; 100; 101; 103 ] do
+            for rows in [ 1; 4; 5; 9 ] do
+                let random = Random(n * 31 + rows)
+                let a = Array.init (rows * n) (fun _ -> random.NextDouble() * 2.0 - 1.0)
+                let d = Array.init rows (fun _ -> random.NextDouble() - 0.5)
+                let start = Array.init n (fun _ -> random.NextDouble())
+                let actual = Array.copy start
+                use pa = fixed a
+                use pd = fixed d
+                use pc = fixed actual
+                ManagedGemv.axpyRows<Ops512, Vector512<float>> pa n pd n pc 0 rows NativePtr.nullPtr 0
+                let full = n - n % 8
+
+                let expected =
+                    Array.init n (fun j ->
+                        let mutable s = start[j]
+
+                        for p in 0 .. rows - 1 do
+                            s <-
+                                if j < full then
+                                    Math.FusedMultiplyAdd(d[p], a[p * n + j], s)
+                                else
+                                    s + d[p] * a[p * n + j]
+
+                        s)
+
+                let bits = Array.map BitConverter.DoubleToInt64Bits
+                Assert.True((bits expected = bits actual), $"n {n}, rows {rows}")

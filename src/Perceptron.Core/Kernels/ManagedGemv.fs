@@ -225,7 +225,20 @@ module internal ManagedGemv =
                 'O.Store(s, at acc j)
                 j <- j + w
 
-            for j in full .. n - 1 do
+            // The tail's first four columns on 256-bit vectors when the rows have them, with the scalar
+            // loop's operations: each product rounded, then added, in row order (so the same bits).
+            let mutable tail = full
+
+            if w = 8 && n - full >= 4 && Avx.IsSupported then
+                let mutable s = Vector256.Load(at acc full)
+                s <- s + Vector256.Create x0 * Vector256.Load(at r0 full)
+                s <- s + Vector256.Create x1 * Vector256.Load(at r1 full)
+                s <- s + Vector256.Create x2 * Vector256.Load(at r2 full)
+                s <- s + Vector256.Create x3 * Vector256.Load(at r3 full)
+                Vector256.Store(s, at acc full)
+                tail <- full + 4
+
+            for j in tail .. n - 1 do
                 let mutable s = NativePtr.get acc j
                 s <- s + x0 * NativePtr.get r0 j
                 s <- s + x1 * NativePtr.get r1 j

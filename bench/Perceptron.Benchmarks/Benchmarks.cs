@@ -206,6 +206,21 @@ public class W2GemmBenchmarks
     [Benchmark]
     public void GradientManagedHalf1() => Gradient(1, 0, Inputs / 2);
 
+    private void ForwardColumns(int col0, int cols) =>
+        ManagedGemm.gemmOn(1, false, true, Rows, cols, Inputs, 1.0, At(x, 0), Inputs, At(w, col0 * Inputs), Inputs, 0.0, At(z, col0), Units);
+
+    [Benchmark]
+    public void ForwardManagedColumnHalves() => Parallel.For(0, 2, h => ForwardColumns(h * Units / 2, Units / 2));
+
+    [Benchmark]
+    public void ForwardManagedColumnHalf1() => ForwardColumns(0, Units / 2);
+
+    [Benchmark]
+    public void EmptyHalves() => Parallel.For(0, 2, _ => { });
+
+    [Benchmark]
+    public void ForwardManagedFull1() => Forward(1, 0, Rows);
+
     [Benchmark]
     public void GradientManagedHalves() => Parallel.For(0, 2, h => Gradient(1, h * Inputs / 2, Inputs / 2));
 }

@@ -3,7 +3,10 @@
 [<FsCheck.Xunit.Properties(Arbitrary = [| typeof<Perceptron.Core.Tests.Generators> |])>]
 module Perceptron.Core.Tests.FastPathTests
 
+#nowarn "9" // the managed kernel takes pinned addresses
+
 open System
+open Microsoft.FSharp.NativeInterop
 open Xunit
 open FsCheck.Xunit
 open Perceptron.Core
@@ -80,3 +83,63 @@ let ``gradient descent and momentum keep the gradient; Adam and L2 do not`` () =
     Assert.True(keeps (Optimizer.Momentum(0.1, 0.9)))
     Assert.False(keeps (Optimizer.Adam(0.01, 0.9, 0.999, 1e-8)))
     Assert.False(keeps (Optimizer.WithL2(0.5, Optimizer.GradientDescent 0.1)))
+
+/// The managed product on at most `threads` threads, on copies of a case's arrays.
+let private managedOn (threads: int) (c: GemmCase) =
+    let output = Array.copy c.C
+    use pa = fixed c.A
+    use pb = fixed c.B
+    use pc = fixed output
+
+    ManagedGemm.gemmOn
+        threads
+        c.TransA
+        c.TransB
+        c.M
+        c.N
+        c.K
+        c.Alpha
+        (NativePtr.toNativeInt pa)
+        c.Lda
+        (NativePtr.toNativeInt pb)
+        c.Ldb
+        c.Beta
+        (NativePtr.toNativeInt pc)
+        c.Ldc
+
+    output
+
+[<Fact>]
+let ``the managed product gives the same bits on any number of threads, split by rows or by columns`` () =
+    // Above ManagedGemm.parallelThreshold; W2's forward shape splits by column panels, the tall one by row
+    // slivers, the wide one by panels.
+    let shapes = [ 128, 128, 160; 300, 40, 200; 37, 700, 90 ]
+
+    for m, n, k in shapes do
+        for transA in [ false; true ] do
+            for transB in [ false; true ] do
+                let random = Random(m + n + k)
+
+                let values count =
+                    Array.init count (fun _ -> random.NextDouble() * 2.0 - 1.0)
+
+                let c = {
+                    TransA = transA
+                    TransB = transB
+                    M = m
+                    N = n
+                    K = k
+                    Alpha = 1.5
+                    Beta = 0.5
+                    Lda = if transA then m else k
+                    Ldb = if transB then k else n
+                    Ldc = n
+                    A = values (m * k)
+                    B = values (k * n)
+                    C = values (m * n)
+                }
+
+                let serial = managedOn 1 c
+
+                for threads in [ 2; 3; 8 ] do
+                    Assert.True(sameBits serial (managedOn threads c), $"{m}x{n}x{k} {transA} {transB} on {threads}")

@@ -382,9 +382,18 @@ module internal ManagedGemm =
                 else
                     min threads (max panels slivers)
 
+            // Split the dimension whose largest chunk is the smaller share of the work (11 slivers of 12
+            // rows on 2 cores give 6/11 to one; 8 panels give 4/8), the longer one on a tie.
+            let largestShare units =
+                float ((units + chunks - 1) / chunks) / float units
+
+            let byPanels =
+                let p, s = largestShare panels, largestShare slivers
+                p < s || (p = s && panels >= slivers)
+
             if chunks <= 1 then
                 block<'O, 'V> transA transB k kc alpha pa lda pb ldb beta pc ldc 0 m 0 n
-            elif panels >= slivers then
+            elif byPanels then
                 Parallel.For(
                     0,
                     chunks,

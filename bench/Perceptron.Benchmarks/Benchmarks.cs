@@ -143,3 +143,84 @@ public class TrainingBenchmarks
     [Benchmark]
     public Classifier TenW2Batches() => Classifier.Train(mlpFeatures, mlpLabels, Workloads.MlpOptions);
 }
+
+/// <summary>W2's two large products (128 x 784 x 128 each) by provider and split: OpenBLAS (its own threads)
+/// against the managed kernel on one thread per half of the rows (forward) or columns (weight gradient).</summary>
+public class W2GemmBenchmarks
+{
+    private const int Rows = 128, Inputs = 784, Units = 128;
+    private double[] x = [];
+    private double[] w = [];
+    private double[] z = [];
+    private double[] dw = [];
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var random = new Random(4);
+        x = GC.AllocateArray<double>(Rows * Inputs, pinned: true);
+        w = GC.AllocateArray<double>(Units * Inputs, pinned: true);
+        z = GC.AllocateArray<double>(Rows * Units, pinned: true);
+        dw = GC.AllocateArray<double>(Units * Inputs, pinned: true);
+        for (var i = 0; i < x.Length; i++)
+        {
+            x[i] = random.NextDouble() - 0.5;
+            w[i] = random.NextDouble() - 0.5;
+        }
+
+        for (var i = 0; i < z.Length; i++)
+        {
+            z[i] = random.NextDouble() - 0.5;
+        }
+    }
+
+    private static IntPtr At(double[] pinned, int index) => System.Runtime.InteropServices.Marshal.UnsafeAddrOfPinnedArrayElement(pinned, index);
+
+    private void Forward(int threads, int row0, int rows) =>
+        ManagedGemm.gemmOn(threads, false, true, rows, Units, Inputs, 1.0, At(x, row0 * Inputs), Inputs, At(w, 0), Inputs, 0.0, At(z, row0 * Units), Units);
+
+    private void Gradient(int threads, int col0, int cols) =>
+        ManagedGemm.gemmOn(threads, true, false, Units, cols, Rows, 1.0, At(z, 0), Units, At(x, col0), Inputs, 0.0, At(dw, col0), Inputs);
+
+    [Benchmark]
+    public void ForwardNative() => Core.Kernels.gemmWith(KernelProvider.NativeBlas, false, true, Rows, Units, Inputs, 1.0, x, Inputs, w, Inputs, 0.0, z, Units);
+
+    [Benchmark]
+    public void ForwardNativeTransposed() => Core.Kernels.gemmWith(KernelProvider.NativeBlas, false, true, Units, Rows, Inputs, 1.0, w, Inputs, x, Inputs, 0.0, z, Rows);
+
+    [Benchmark]
+    public void ForwardManaged2() => Forward(2, 0, Rows);
+
+    [Benchmark]
+    public void ForwardManagedHalf1() => Forward(1, 0, Rows / 2);
+
+    [Benchmark]
+    public void ForwardManagedHalves() => Parallel.For(0, 2, h => Forward(1, h * Rows / 2, Rows / 2));
+
+    [Benchmark]
+    public void GradientNative() => Core.Kernels.gemmWith(KernelProvider.NativeBlas, true, false, Units, Inputs, Rows, 1.0, z, Units, x, Inputs, 0.0, dw, Inputs);
+
+    [Benchmark]
+    public void GradientManaged2() => Gradient(2, 0, Inputs);
+
+    [Benchmark]
+    public void GradientManagedHalf1() => Gradient(1, 0, Inputs / 2);
+
+    private void ForwardColumns(int col0, int cols) =>
+        ManagedGemm.gemmOn(1, false, true, Rows, cols, Inputs, 1.0, At(x, 0), Inputs, At(w, col0 * Inputs), Inputs, 0.0, At(z, col0), Units);
+
+    [Benchmark]
+    public void ForwardManagedColumnHalves() => Parallel.For(0, 2, h => ForwardColumns(h * Units / 2, Units / 2));
+
+    [Benchmark]
+    public void ForwardManagedColumnHalf1() => ForwardColumns(0, Units / 2);
+
+    [Benchmark]
+    public void EmptyHalves() => Parallel.For(0, 2, _ => { });
+
+    [Benchmark]
+    public void ForwardManagedFull1() => Forward(1, 0, Rows);
+
+    [Benchmark]
+    public void GradientManagedHalves() => Parallel.For(0, 2, h => Gradient(1, h * Inputs / 2, Inputs / 2));
+}

@@ -100,18 +100,8 @@ module Activation =
         Tiering.optimizeNow ()
 
         match activation with
-        | Sigmoid ->
-            for i in 0 .. da.Length - 1 do
-                da[i] <- da[i] * a[i] * (1.0 - a[i])
-        | Tanh ->
-            for i in 0 .. da.Length - 1 do
-                da[i] <- da[i] * (1.0 - a[i] * a[i])
-        | Relu ->
-            for i in 0 .. da.Length - 1 do
-                if a[i] <= 0.0 then
-                    da[i] <- 0.0
-        | LeakyRelu ->
-            for i in 0 .. da.Length - 1 do
-                if a[i] <= 0.0 then
-                    da[i] <- da[i] * LeakySlope
+        | Sigmoid -> Elementwise.sigmoidBackward a da
+        | Tanh -> Elementwise.tanhBackward a da
+        | Relu -> Elementwise.zeroOrScaleWhereNotPositive a ValueNone da
+        | LeakyRelu -> Elementwise.zeroOrScaleWhereNotPositive a (ValueSome LeakySlope) da
         | Softmax -> invalidOp "softmax is only used on the output layer, where the loss gives dZ directly"

@@ -19,7 +19,14 @@ type internal Engine(rule: UpdateRule, lambda: float, rate: int -> float, start:
     let layerList = List.ofArray layers
 
     let gradientWeights, gradientBias = Propagation.zeroGradients layers
-    let scratchWeights, scratchBias = Propagation.zeroGradients layers
+    let keeps = rule.KeepsGradient
+
+    let scratchWeights, scratchBias =
+        if keeps then
+            Array.empty, Array.empty
+        else
+            Propagation.zeroGradients layers
+
     let imported, importedSlots = rule.Import start.OptimizerState
     let slots = importedSlots |> Array.map copy
     let mutable updates = imported
@@ -46,8 +53,14 @@ type internal Engine(rule: UpdateRule, lambda: float, rate: int -> float, start:
 
         for l in 0 .. layers.Length - 1 do
             let layer = layers[l]
-            let scratch = Buffers.span2 scratchWeights[l]
-            (Buffers.readOnly2 gradientWeights[l]).CopyTo scratch
+            // The gradients stay for State; a rule that only reads them gets them without a copy.
+            let scratch =
+                if keeps then
+                    Buffers.span2 gradientWeights[l]
+                else
+                    let scratch = Buffers.span2 scratchWeights[l]
+                    (Buffers.readOnly2 gradientWeights[l]).CopyTo scratch
+                    scratch
 
             rule.Apply(
                 updates,
@@ -59,8 +72,13 @@ type internal Engine(rule: UpdateRule, lambda: float, rate: int -> float, start:
                 Optimizer.slotWeights slots 1 l
             )
 
-            let scratch = Span<float>(scratchBias[l])
-            ReadOnlySpan<float>(gradientBias[l]).CopyTo scratch
+            let scratch =
+                if keeps then
+                    Span<float>(gradientBias[l])
+                else
+                    let scratch = Span<float>(scratchBias[l])
+                    ReadOnlySpan<float>(gradientBias[l]).CopyTo scratch
+                    scratch
 
             rule.Apply(
                 updates,

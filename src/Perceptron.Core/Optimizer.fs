@@ -71,6 +71,10 @@ type internal UpdateRule() =
         t: int * scale: float * isWeight: bool * p: Span<float> * g: Span<float> * s0: Span<float> * s1: Span<float> ->
             unit
 
+    /// True when Apply only reads g, so that the engine may hand it the gradients without a copy.
+    abstract KeepsGradient: bool
+    default _.KeepsGradient = false
+
 /// The names of the built-in optimizers: one table for the console host and the model file.
 [<RequireQualifiedAccess; CompilationRepresentation(CompilationRepresentationFlags.ModuleSuffix)>]
 module OptimizerKind =
@@ -179,6 +183,7 @@ module Optimizer =
                     | other -> wrongState "gradient descent" other
 
                 member _.Export(_, _) = Stateless
+                member _.KeepsGradient = true
 
                 member _.Apply(_, scale, _, p, g, _, _) =
                     Elementwise.multiplyAdd (Span<float>.op_Implicit g) (-(learningRate * scale)) p
@@ -198,6 +203,7 @@ module Optimizer =
                     | other -> wrongState "momentum" other
 
                 member _.Export(_, slots) = Velocity slots[0]
+                member _.KeepsGradient = true
 
                 member _.Apply(_, scale, _, p, g, v, _) =
                     Elementwise.multiplyScalar v beta

@@ -194,3 +194,71 @@ module internal Elementwise =
         while i < output.Length do
             output[i] <- x[i] * scalar + addend[i]
             i <- i + 1
+
+    /// dz <- 0 where a <= 0, and (slope = Some s) dz <- dz s there instead: the derivative of (leaky) ReLU
+    /// applied to dA in place, without a branch per element (the signs of a are random in training).
+    let zeroOrScaleWhereNotPositive (a: ReadOnlySpan<float>) (slope: float voption) (dz: Span<float>) =
+        Tiering.optimizeNow ()
+        let width = Vector<float>.Count
+        let zero = Vector<float>.Zero
+        let mutable i = 0
+
+        match slope with
+        | ValueNone ->
+            while i + width <= dz.Length do
+                // NaN in a is not <= 0, so it keeps dz, as the scalar test does.
+                let cleared = Vector.LessThanOrEqual(Vector<float>(a.Slice i), zero)
+                Vector.ConditionalSelect(cleared, zero, Vector<float>(dz.Slice i)).CopyTo(dz.Slice i)
+                i <- i + width
+
+            while i < dz.Length do
+                if a[i] <= 0.0 then
+                    dz[i] <- 0.0
+
+                i <- i + 1
+        | ValueSome s ->
+            let sv = Vector<float>(s)
+
+            while i + width <= dz.Length do
+                let d = Vector<float>(dz.Slice i)
+                let scaled = Vector.LessThanOrEqual(Vector<float>(a.Slice i), zero)
+                Vector.ConditionalSelect(scaled, d * sv, d).CopyTo(dz.Slice i)
+                i <- i + width
+
+            while i < dz.Length do
+                if a[i] <= 0.0 then
+                    dz[i] <- dz[i] * s
+
+                i <- i + 1
+
+    /// dz <- dz a (1 - a): the sigmoid's derivative from its outputs, in the scalar order.
+    let sigmoidBackward (a: ReadOnlySpan<float>) (dz: Span<float>) =
+        Tiering.optimizeNow ()
+        let width = Vector<float>.Count
+        let one = Vector<float>.One
+        let mutable i = 0
+
+        while i + width <= dz.Length do
+            let av = Vector<float>(a.Slice i)
+            (Vector<float>(dz.Slice i) * av * (one - av)).CopyTo(dz.Slice i)
+            i <- i + width
+
+        while i < dz.Length do
+            dz[i] <- dz[i] * a[i] * (1.0 - a[i])
+            i <- i + 1
+
+    /// dz <- dz (1 - a a): tanh's derivative from its outputs, in the scalar order.
+    let tanhBackward (a: ReadOnlySpan<float>) (dz: Span<float>) =
+        Tiering.optimizeNow ()
+        let width = Vector<float>.Count
+        let one = Vector<float>.One
+        let mutable i = 0
+
+        while i + width <= dz.Length do
+            let av = Vector<float>(a.Slice i)
+            (Vector<float>(dz.Slice i) * (one - av * av)).CopyTo(dz.Slice i)
+            i <- i + width
+
+        while i < dz.Length do
+            dz[i] <- dz[i] * (1.0 - a[i] * a[i])
+            i <- i + 1

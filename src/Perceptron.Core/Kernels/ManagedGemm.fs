@@ -346,6 +346,7 @@ module internal ManagedGemm =
 
     /// C (m x n) <- alpha op(A) op(B) + beta C, row-major, with the vector operations 'O.
     let private gemmOf<'O, 'V when 'O :> IVectorOps<'V>>
+        (threads: int)
         (transA: bool)
         (transB: bool)
         (m: int)
@@ -379,11 +380,20 @@ module internal ManagedGemm =
                 if work < parallelThreshold then
                     1
                 else
-                    min Environment.ProcessorCount (max panels slivers)
+                    min threads (max panels slivers)
+
+            // Split the dimension whose largest chunk is the smaller share of the work (11 slivers of 12
+            // rows on 2 cores give 6/11 to one; 8 panels give 4/8), the longer one on a tie.
+            let largestShare units =
+                float ((units + chunks - 1) / chunks) / float units
+
+            let byPanels =
+                let p, s = largestShare panels, largestShare slivers
+                p < s || (p = s && panels >= slivers)
 
             if chunks <= 1 then
                 block<'O, 'V> transA transB k kc alpha pa lda pb ldb beta pc ldc 0 m 0 n
-            elif panels >= slivers then
+            elif byPanels then
                 Parallel.For(
                     0,
                     chunks,
@@ -408,10 +418,15 @@ module internal ManagedGemm =
                 )
                 |> ignore
 
-    /// C (m x n) <- alpha op(A) op(B) + beta C, row-major, on the selected vector width.
-    let gemm transA transB m n k alpha a lda b ldb beta c ldc =
+    /// C (m x n) <- alpha op(A) op(B) + beta C, row-major, on the selected vector width, on at most
+    /// `threads` threads (the bits do not depend on it).
+    let gemmOn threads transA transB m n k alpha a lda b ldb beta c ldc =
         match Selection.simd with
-        | Simd512 -> gemmOf<Ops512, Vector512<float>> transA transB m n k alpha a lda b ldb beta c ldc
-        | Simd256 -> gemmOf<Ops256, Vector256<float>> transA transB m n k alpha a lda b ldb beta c ldc
-        | Simd128 -> gemmOf<Ops128, Vector128<float>> transA transB m n k alpha a lda b ldb beta c ldc
-        | Plain128 -> gemmOf<OpsPlain128, Vector128<float>> transA transB m n k alpha a lda b ldb beta c ldc
+        | Simd512 -> gemmOf<Ops512, Vector512<float>> threads transA transB m n k alpha a lda b ldb beta c ldc
+        | Simd256 -> gemmOf<Ops256, Vector256<float>> threads transA transB m n k alpha a lda b ldb beta c ldc
+        | Simd128 -> gemmOf<Ops128, Vector128<float>> threads transA transB m n k alpha a lda b ldb beta c ldc
+        | Plain128 -> gemmOf<OpsPlain128, Vector128<float>> threads transA transB m n k alpha a lda b ldb beta c ldc
+
+    /// C (m x n) <- alpha op(A) op(B) + beta C, row-major, on the selected vector width, on every core.
+    let gemm transA transB m n k alpha a lda b ldb beta c ldc =
+        gemmOn Environment.ProcessorCount transA transB m n k alpha a lda b ldb beta c ldc

@@ -4,13 +4,16 @@ namespace Perceptron.Core
 
 open System
 open System.Globalization
+open System.Runtime.CompilerServices
 
 /// The training pipeline and the use of a trained model.
 [<RequireQualifiedAccess; CompilationRepresentation(CompilationRepresentationFlags.ModuleSuffix)>]
 module Model =
     /// x0, x1, ...: the names of features that came without names.
     [<CompiledName("DefaultFeatureNames")>]
-    let defaultFeatureNames (count: int) = Array.init count (fun j -> $"x{j}")
+    let defaultFeatureNames (count: int) =
+        // Not an interpolated string: F# formats those through printf, whose first use costs milliseconds of JIT.
+        Array.init count (fun j -> "x" + j.ToString(CultureInfo.InvariantCulture))
 
     /// 0, 1, ...: the names of classes that came without names.
     [<CompiledName("DefaultClasses")>]
@@ -27,11 +30,11 @@ module Model =
                 Checks.finite name raw
                 invalidArg name (Checks.computedNonFinite name "standardising" j)
 
-    /// Checks the options that no data can fix (hidden widths, an initialisation that cannot break the symmetry
-    /// of hidden units, epochs, batch size, validation fraction, early stopping), naming them as `names` says:
-    /// OptionNames.library for the C# facade's properties, the console host's flags for it.
-    [<CompiledName("CheckOptions")>]
-    let checkOptions (names: OptionNames) (options: TrainOptions) =
+    /// Raises the exception for the first option that no data can fix; see checkOptions. Apart from it
+    /// because its messages are interpolated strings, whose types cost JIT time wherever they are
+    /// compiled: every first training call of a process would pay for them (issue 12).
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private explainOptions (names: OptionNames) (options: TrainOptions) : unit =
         // Properties' messages are sentences; a flag's message is the line after "error: ".
         let ending = if names.Flags then "" else "."
         let value = OptionNames.value names
@@ -91,6 +94,47 @@ module Model =
                 $"{names.Patience} needs a validation split to watch; {verb} {names.ValidationFraction}, e.g. {example}{ending}"
         | _ -> ()
 
+    /// Checks the options that no data can fix (hidden widths, an initialisation that cannot break the symmetry
+    /// of hidden units, epochs, batch size, validation fraction, early stopping), naming them as `names` says:
+    /// OptionNames.library for the C# facade's properties, the console host's flags for it.
+    [<CompiledName("CheckOptions")>]
+    let checkOptions (names: OptionNames) (options: TrainOptions) =
+        // explainOptions' rules as one test without messages; options that fail any go to it, which names
+        // the first. The schedule's own check is part of it.
+        let mutable widths = true
+
+        for width in options.Hidden do
+            widths <- widths && width >= 1
+
+        let fraction = options.ValidationFraction
+
+        let valid =
+            widths
+            && (match options.HiddenActivations with
+                | Some activations -> activations.Length = options.Hidden.Length
+                | None -> true)
+            && (match options.Initialization with
+                | Zeros -> options.Hidden.IsEmpty
+                | _ -> true)
+            && options.Epochs >= 1
+            && (match options.BatchSize with
+                | Some b -> b >= 1
+                | None -> true)
+            && fraction >= 0.0
+            && fraction < 1.0
+            && (match options.EarlyStopping with
+                | Some e ->
+                    e.Patience >= 1
+                    && Double.IsFinite e.Tolerance
+                    && e.Tolerance >= 0.0
+                    && fraction <> 0.0
+                | None -> true)
+
+        if valid then
+            Schedule.check "Schedule" options.Schedule
+        else
+            explainOptions names options
+
     /// The hidden layers as the network gets them: width and activation each, input side first.
     [<CompiledName("HiddenLayers")>]
     let hiddenLayers (options: TrainOptions) =
@@ -146,6 +190,16 @@ module Model =
         | None -> Checks.finite "features" features
         | Some _ -> checkDerived "features" features (trainFeatures :: (Option.toList validation |> List.map fst))
 
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private warmStartMismatch (warm: Model) (columns: int) (present: int) : unit =
+        if warm.Network.Inputs <> columns then
+            invalidArg "options" $"WarmStart has {warm.Network.Inputs} features; features has {columns} columns."
+
+        if present > warm.Classes.Length then
+            invalidArg
+                "options"
+                $"labels has class {present - 1}; the WarmStart model knows {warm.Classes.Length} classes."
+
     /// prepare, with or without the finite check (train leaves it to fit's own scan of the same arrays).
     let private prepareWith
         (scan: bool)
@@ -177,15 +231,8 @@ module Model =
                 Checks.everyClassOccurs "labels" present labels
                 present
             | Some warm, None ->
-                if warm.Network.Inputs <> columns then
-                    invalidArg
-                        "options"
-                        $"WarmStart has {warm.Network.Inputs} features; features has {columns} columns."
-
-                if present > warm.Classes.Length then
-                    invalidArg
-                        "options"
-                        $"labels has class {present - 1}; the WarmStart model knows {warm.Classes.Length} classes."
+                if warm.Network.Inputs <> columns || present > warm.Classes.Length then
+                    warmStartMismatch warm columns present
 
                 warm.Classes.Length
 
@@ -439,6 +486,18 @@ module Model =
         + $"try a smaller learning rate (e.g. {number (learningRate / 10.0)})"
         + (if standardized then "." else " or standardised features.")
 
+    /// The warning of a training cost that rose; apart from `warnings`, which every training call runs,
+    /// because its interpolated string costs JIT time wherever it is compiled (issue 12).
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private costRose (first: float) (firstEpoch: int) (last: float) (lastEpoch: int) =
+        let number (x: float) =
+            x.ToString("G6", CultureInfo.InvariantCulture)
+
+        [
+            $"the training cost rose from {number first} in epoch {firstEpoch} to {number last} in epoch {lastEpoch}: "
+            + "training did not converge; try a smaller learning rate."
+        ]
+
     /// What training warns about without failing: a training cost that ended above the first epoch's (a
     /// learning rate too large can blow the cost up while it stays finite). Empty when all is well.
     [<CompiledName("Warnings")>]
@@ -448,13 +507,7 @@ module Model =
             let last = List.last rest
 
             if last > first then
-                let number (x: float) =
-                    x.ToString("G6", CultureInfo.InvariantCulture)
-
-                [
-                    $"the training cost rose from {number first} in epoch {firstEpoch} to {number last} in epoch {List.last epochs}: "
-                    + "training did not converge; try a smaller learning rate."
-                ]
+                costRose first firstEpoch last (List.last epochs)
             else
                 []
         | _ -> []

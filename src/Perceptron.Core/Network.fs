@@ -2,6 +2,7 @@
 namespace Perceptron.Core
 
 open System
+open System.Runtime.CompilerServices
 open MathNet.Numerics.Distributions
 open MathNet.Numerics.Random
 
@@ -32,10 +33,22 @@ type Network = {
     member network.Inputs = network.Layers.Head.Inputs
 
     /// The number of output units (1 for a sigmoid output, K for softmax).
-    member network.Outputs = (List.last network.Layers).Units
+    member network.Outputs = network.OutputLayer.Units
 
     /// The loss matching the output layer.
-    member network.Loss = Loss.forOutput (List.last network.Layers).Activation
+    member network.Loss = Loss.forOutput network.OutputLayer.Activation
+
+    /// The last layer; List.last's walk, without the JIT cost of its generic code on a first call (issue 12).
+    member internal network.OutputLayer: Layer =
+        let mutable rest = network.Layers
+
+        if rest.IsEmpty then
+            List.last rest
+        else
+            while not rest.Tail.IsEmpty do
+                rest <- rest.Tail
+
+            rest.Head
 
 /// How the initial weights are drawn. Biases always start at zero.
 type Initialization =
@@ -84,9 +97,11 @@ module Network =
             Bias = Array.copy layer.Bias
     }
 
-    /// Checks shapes and activations; returns the network or raises ArgumentException saying what is wrong.
-    [<CompiledName("Validate")>]
-    let validate (network: Network) =
+    /// Raises the ArgumentException that says what is wrong with a network, when something is. Apart from
+    /// `validate` because its messages are interpolated strings, whose types cost JIT time wherever they
+    /// are compiled: every first training call of a process would pay for them (issue 12).
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private explainInvalid (network: Network) : unit =
         if List.isEmpty network.Layers then
             invalidArg "network" "a network needs at least one layer (the output layer)"
 
@@ -118,17 +133,58 @@ module Network =
                 invalidArg "network" "the output layer uses sigmoid (two classes) or softmax (more)"
             | _ -> ())
 
+    /// Checks shapes and activations; returns the network or raises ArgumentException saying what is wrong.
+    [<CompiledName("Validate")>]
+    let validate (network: Network) =
+        // The same rules as explainInvalid's, as one test without messages: a network that fails any of
+        // them goes to explainInvalid, which names the first.
+        let mutable valid = not network.Layers.IsEmpty
+        let mutable previousUnits = -1
+        let mutable rest = network.Layers
+
+        while valid && not rest.IsEmpty do
+            let layer = rest.Head
+            rest <- rest.Tail
+
+            valid <-
+                not (isNull layer.Weights || isNull layer.Bias)
+                && layer.Units <> 0
+                && layer.Inputs <> 0
+                && layer.Bias.Length = layer.Units
+                && (previousUnits < 0 || layer.Inputs = previousUnits)
+                && (match layer.Activation, rest.IsEmpty with
+                    | Softmax, false -> false
+                    | Sigmoid, true -> layer.Units = 1
+                    | Softmax, true -> layer.Units >= 2
+                    | (Tanh | Relu | LeakyRelu), true -> false
+                    | _ -> true)
+
+            if valid then
+                previousUnits <- layer.Units
+
+        if not valid then
+            explainInvalid network
+
         network
+
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private tooFewClasses (classes: int) : Activation =
+        invalidArg "classes" $"{classes} classes; expected at least 2"
+
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private tooFewInputs (inputs: int) : unit =
+        invalidArg "inputs" $"{inputs} inputs; expected at least 1"
+
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private badScale (scale: float) : unit =
+        invalidArg "initialization" $"init scale {scale}; expected a finite number > 0"
 
     /// The output activation for a number of classes: sigmoid for 2, softmax for more.
     [<CompiledName("OutputActivation")>]
     let outputActivation (classes: int) =
-        if classes < 2 then
-            invalidArg "classes" $"{classes} classes; expected at least 2"
-        elif classes = 2 then
-            Sigmoid
-        else
-            Softmax
+        if classes < 2 then tooFewClasses classes
+        elif classes = 2 then Sigmoid
+        else Softmax
 
     /// The number of output units for a number of classes.
     [<CompiledName("OutputUnits")>]
@@ -146,7 +202,7 @@ module Network =
         (classes: int)
         =
         if inputs < 1 then
-            invalidArg "inputs" $"{inputs} inputs; expected at least 1"
+            tooFewInputs inputs
 
         hidden
         |> List.iter (fun (w, activation) ->
@@ -164,8 +220,7 @@ module Network =
             invalidArg
                 "initialization"
                 "zero initialisation gives every hidden unit the same weights and the same gradients, so they never differ (symmetry is not broken); use normal, xavier or he"
-        | Normal scale when not (Double.IsFinite scale) || scale <= 0.0 ->
-            invalidArg "initialization" $"init scale {scale}; expected a finite number > 0"
+        | Normal scale when not (Double.IsFinite scale) || scale <= 0.0 -> badScale scale
         | _ -> ()
 
         let random = Xoshiro256StarStar(seed)

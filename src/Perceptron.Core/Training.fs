@@ -3,6 +3,7 @@
 namespace Perceptron.Core
 
 open System
+open System.Runtime.CompilerServices
 
 /// Training functions.
 [<RequireQualifiedAccess>]
@@ -121,6 +122,28 @@ module Training =
     /// The optimizer's own learning rate every epoch.
     let private unscheduled (_: int) = 1.0
 
+    // Messages built in functions of their own, called only on failure: a check that held the interpolated
+    // string would load its format's types when compiled, on the first training call of a process (issue 12).
+
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private negativeBefore (before: int) : unit =
+        invalidArg "options" $"EpochsBefore is {before}; expected a number of epochs >= 0"
+
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private badBatchSize (b: int) : unit =
+        invalidArg "batchSize" $"batch size {b}; expected at least 1"
+
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private badFitOptions (options: FitOptions) : unit =
+        if options.Epochs < 1 then
+            invalidArg "options" $"Epochs is {options.Epochs}; expected at least 1"
+
+        match options.EarlyStopping, options.Validation with
+        | Some e, _ when e.Patience < 1 -> invalidArg "options" $"Patience is {e.Patience}; expected at least 1"
+        | Some e, _ when not (e.Tolerance >= 0.0) -> invalidArg "options" $"Tolerance is {e.Tolerance}; expected >= 0"
+        | Some _, None -> invalidArg "options" "early stopping needs validation data"
+        | _ -> ()
+
     /// The factor of the learning rate for a state's Epoch under a schedule, in a run that had `before`
     /// epochs before the state's epoch 0 and ends after `total` epochs in all. Raises ArgumentException for
     /// a schedule out of range, or one that would scale a custom optimizer.
@@ -128,9 +151,10 @@ module Training =
         Schedule.check "schedule" schedule
 
         if before < 0 then
-            invalidArg "options" $"EpochsBefore is {before}; expected a number of epochs >= 0"
+            negativeBefore before
 
-        if schedule = Schedule.constant then
+        // Schedule.constant, tested without the record's structural equality (its JIT cost; issue 12).
+        if schedule.Warmup = 0 && schedule.Decay.IsConstant then
             unscheduled
         else
             if (Optimizer.kind optimizer).IsNone then
@@ -146,7 +170,7 @@ module Training =
 
     let private checkBatchSize (batchSize: int option) =
         match batchSize with
-        | Some b when b < 1 -> invalidArg "batchSize" $"batch size {b}; expected at least 1"
+        | Some b when b < 1 -> badBatchSize b
         | _ -> ()
 
     /// Runs a stepper from `start` over batches, lazily and without end; yields, after each update, the
@@ -445,14 +469,14 @@ module Training =
         (proceed: EpochReport -> bool)
         (stopRequested: unit -> bool)
         =
-        if options.Epochs < 1 then
-            invalidArg "options" $"Epochs is {options.Epochs}; expected at least 1"
+        let optionsHold =
+            options.Epochs >= 1
+            && (match options.EarlyStopping with
+                | Some e -> e.Patience >= 1 && e.Tolerance >= 0.0 && options.Validation.IsSome
+                | None -> true)
 
-        match options.EarlyStopping, options.Validation with
-        | Some e, _ when e.Patience < 1 -> invalidArg "options" $"Patience is {e.Patience}; expected at least 1"
-        | Some e, _ when not (e.Tolerance >= 0.0) -> invalidArg "options" $"Tolerance is {e.Tolerance}; expected >= 0"
-        | Some _, None -> invalidArg "options" "early stopping needs validation data"
-        | _ -> ()
+        if not optionsHold then
+            badFitOptions options
 
         use reports =
             (epochEvents

@@ -162,11 +162,28 @@ public sealed record TrainingOptions
     /// <summary>The initialisation that <see cref="Initialization"/> resolves to: one for the whole network, He when
     /// every hidden layer is ReLU or leaky ReLU (the core's rule).</summary>
     public Initialization EffectiveInitialization =>
-        Initialization ?? Interop.DefaultInitialization(EffectiveLayers.Select(l => l.Activation));
+        Initialization ?? Interop.DefaultInitialization(EffectiveLayers);
 
     /// <summary>The hidden layers as training builds them: <see cref="Layers"/>, else <see cref="HiddenLayers"/> with <see cref="Activation"/>.</summary>
-    internal IReadOnlyList<HiddenLayer> EffectiveLayers =>
-        Layers ?? HiddenLayers.Select(width => new HiddenLayer(width, Activation)).ToArray();
+    internal IReadOnlyList<HiddenLayer> EffectiveLayers
+    {
+        get
+        {
+            if (Layers is not null)
+            {
+                return Layers;
+            }
+
+            // A loop, not LINQ's Select: less generic code for the JIT on a process's first training call (issue 12).
+            var layers = new HiddenLayer[HiddenLayers.Count];
+            for (var i = 0; i < layers.Length; i++)
+            {
+                layers[i] = new HiddenLayer(HiddenLayers[i], Activation);
+            }
+
+            return layers;
+        }
+    }
 
     private static void Defined<T>(T value, string name)
         where T : struct, Enum

@@ -140,6 +140,8 @@ module Model =
     let hiddenLayers (options: TrainOptions) =
         match options.HiddenActivations with
         | Some activations when activations.Length = options.Hidden.Length -> List.zip options.Hidden activations
+        // The perceptron's case apart: List.map's generic code would cost its first call JIT time (issue 12).
+        | _ when options.Hidden.IsEmpty -> []
         | _ -> options.Hidden |> List.map (fun width -> width, options.HiddenActivation)
 
     /// The epochs a warm start's model had trained in all, which a schedule continues from (0 without one).

@@ -176,6 +176,10 @@ module Network =
         invalidArg "inputs" $"{inputs} inputs; expected at least 1"
 
     [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private tooNarrow (width: int) : unit =
+        invalidArg "hidden" $"a hidden layer of width {width}; expected at least 1 unit"
+
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
     let private badScale (scale: float) : unit =
         invalidArg "initialization" $"init scale {scale}; expected a finite number > 0"
 
@@ -204,19 +208,31 @@ module Network =
         if inputs < 1 then
             tooFewInputs inputs
 
-        hidden
-        |> List.iter (fun (w, activation) ->
+        // Loops over arrays rather than List.iter, map, pairwise and mapi: their generic code would cost every
+        // process's first training call JIT time (issue 12). The draws come in the same order as ever.
+        let mutable count = 0
+
+        for _ in hidden do
+            count <- count + 1
+
+        let widths = Array.zeroCreate<int>(count + 2)
+        let activations = Array.zeroCreate<Activation> count
+        widths[0] <- inputs
+        let mutable k = 0
+
+        for w, activation in hidden do
             if w < 1 then
-                invalidArg "hidden" $"a hidden layer of width {w}; expected at least 1 unit"
+                tooNarrow w
 
             if not (Activation.isHidden activation) then
-                invalidArg "hiddenActivation" "softmax is only for the output layer")
+                invalidArg "hiddenActivation" "softmax is only for the output layer"
 
-        let activations = hidden |> List.map snd |> List.toArray
-        let hidden = hidden |> List.map fst
+            widths[k + 1] <- w
+            activations[k] <- activation
+            k <- k + 1
 
         match initialization with
-        | Zeros when not hidden.IsEmpty ->
+        | Zeros when count > 0 ->
             invalidArg
                 "initialization"
                 "zero initialisation gives every hidden unit the same weights and the same gradients, so they never differ (symmetry is not broken); use normal, xavier or he"
@@ -224,33 +240,39 @@ module Network =
         | _ -> ()
 
         let random = Xoshiro256StarStar(seed)
-        let widths = inputs :: hidden @ [ outputUnits classes ]
+        widths[count + 1] <- outputUnits classes
+        let drawn = Array.zeroCreate<Layer>(count + 1)
 
-        let layers =
-            List.pairwise widths
-            |> List.mapi (fun i (fanIn, units) ->
-                let std =
-                    match initialization with
-                    | Zeros -> 0.0
-                    | Normal scale -> scale
-                    | Xavier -> sqrt (2.0 / float (fanIn + units))
-                    | He -> sqrt (2.0 / float fanIn)
+        for i in 0..count do
+            let fanIn, units = widths[i], widths[i + 1]
 
-                let weights =
-                    if std = 0.0 then
-                        Array2D.zeroCreate units fanIn
+            let std =
+                match initialization with
+                | Zeros -> 0.0
+                | Normal scale -> scale
+                | Xavier -> sqrt (2.0 / float (fanIn + units))
+                | He -> sqrt (2.0 / float fanIn)
+
+            let weights =
+                if std = 0.0 then
+                    Array2D.zeroCreate units fanIn
+                else
+                    Array2D.init units fanIn (fun _ _ -> std * Normal.Sample(random, 0.0, 1.0))
+
+            drawn[i] <- {
+                Weights = weights
+                Bias = Array.zeroCreate units
+                Activation =
+                    if i = count then
+                        outputActivation classes
                     else
-                        Array2D.init units fanIn (fun _ _ -> std * Normal.Sample(random, 0.0, 1.0))
+                        activations[i]
+            }
 
-                {
-                    Weights = weights
-                    Bias = Array.zeroCreate units
-                    Activation =
-                        if i = widths.Length - 2 then
-                            outputActivation classes
-                        else
-                            activations[i]
-                })
+        let mutable layers = []
+
+        for i in count .. -1 .. 0 do
+            layers <- drawn[i] :: layers
 
         { Layers = layers }
 

@@ -185,16 +185,19 @@ public sealed record TrainingOptions
         }
     }
 
-    private static void Defined<T>(T value, string name)
-        where T : struct, Enum
+    // Not generic: Enum.IsDefined<T> over the facade's enums is code no framework image holds, which every
+    // process's first training call would compile (issue 12); the Type form is precompiled.
+    private static void Defined(Enum value, string name)
     {
-        if (!Enum.IsDefined(value))
+        if (!Enum.IsDefined(value.GetType(), value))
         {
-            throw new ArgumentException(
-                $"{name} {value} is not defined; expected one of {string.Join(", ", Enum.GetNames<T>())}.",
-                name);
+            throw NotDefined(value, name);
         }
     }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static ArgumentException NotDefined(Enum value, string name) =>
+        new($"{name} {value} is not defined; expected one of {string.Join(", ", Enum.GetNames(value.GetType()))}.", name);
 
     internal void Validate() => Validate(new OptionNames());
 
@@ -234,14 +237,19 @@ public sealed record TrainingOptions
     /// <summary>Layers holds no null and only defined activations, and agrees with HiddenLayers when both are given.</summary>
     private void CheckLayers()
     {
-        if (Layers is null)
+        // The checks of given layers in a method of their own: without Layers (the usual case) their message
+        // code is not compiled on a process's first training call (issue 12).
+        if (Layers is not null)
         {
-            return;
+            CheckGivenLayers(Layers);
         }
+    }
 
-        for (var i = 0; i < Layers.Count; i++)
+    private void CheckGivenLayers(IReadOnlyList<HiddenLayer> layers)
+    {
+        for (var i = 0; i < layers.Count; i++)
         {
-            if (Layers[i] is not { } layer)
+            if (layers[i] is not { } layer)
             {
                 throw new ArgumentException($"Layers[{i}] is null; expected a HiddenLayer.", nameof(Layers));
             }
@@ -249,10 +257,10 @@ public sealed record TrainingOptions
             Defined(layer.Activation, $"Layers[{i}].Activation");
         }
 
-        if (HiddenLayers.Count > 0 && !HiddenLayers.SequenceEqual(Layers.Select(l => l.Size)))
+        if (HiddenLayers.Count > 0 && !HiddenLayers.SequenceEqual(layers.Select(l => l.Size)))
         {
             throw new ArgumentException(
-                $"Layers has widths [{string.Join(", ", Layers.Select(l => l.Size))}] but HiddenLayers has [{string.Join(", ", HiddenLayers)}]; "
+                $"Layers has widths [{string.Join(", ", layers.Select(l => l.Size))}] but HiddenLayers has [{string.Join(", ", HiddenLayers)}]; "
                 + "expected the same widths, or only one of Layers and HiddenLayers.",
                 nameof(Layers));
         }

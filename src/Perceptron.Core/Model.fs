@@ -506,10 +506,19 @@ module Model =
     let warnings (model: Model) =
         match model.Training.Costs, model.Training.CostEpochs with
         | first :: (_ :: _ as rest), firstEpoch :: (_ :: _ as epochs) ->
-            let last = List.last rest
+            // Walks, not List.last: its generic code would cost every first training call JIT time (issue 12).
+            let mutable last = rest
 
-            if last > first then
-                costRose first firstEpoch last (List.last epochs)
+            while not last.Tail.IsEmpty do
+                last <- last.Tail
+
+            if last.Head > first then
+                let mutable lastEpoch = epochs
+
+                while not lastEpoch.Tail.IsEmpty do
+                    lastEpoch <- lastEpoch.Tail
+
+                costRose first firstEpoch last.Head lastEpoch.Head
             else
                 []
         | _ -> []

@@ -90,11 +90,18 @@ module Initialization =
 /// Building and checking networks.
 [<RequireQualifiedAccess; CompilationRepresentation(CompilationRepresentationFlags.ModuleSuffix)>]
 module Network =
+    /// A copy of a matrix. Clone is one precompiled framework method, where Array2D.copy's generic code
+    /// would add to the JIT work of every process's first training call (issue 12).
+    let internal copyMatrix (a: float[,]) = a.Clone() :?> float[,]
+
+    /// A copy of a vector (see copyMatrix).
+    let internal copyVector (a: float[]) = a.Clone() :?> float[]
+
     /// The layer with its own copies of the weights and bias.
     let internal copyLayer (layer: Layer) = {
         layer with
-            Weights = Array2D.copy layer.Weights
-            Bias = Array.copy layer.Bias
+            Weights = copyMatrix layer.Weights
+            Bias = copyVector layer.Bias
     }
 
     /// Raises the ArgumentException that says what is wrong with a network, when something is. Apart from

@@ -136,8 +136,8 @@ module Optimizer =
         Layers =
             g.Layers
             |> List.map (fun l -> {
-                Weights = Array2D.copy l.Weights
-                Bias = Array.copy l.Bias
+                Weights = Network.copyMatrix l.Weights
+                Bias = Network.copyVector l.Bias
             })
     }
 
@@ -408,7 +408,14 @@ module Optimizer =
     [<CompiledName("Init")>]
     let rec init (optimizer: Optimizer) (network: Network) =
         match optimizer, tryRule optimizer with
-        | _, Some rule -> rule.Export(0, Array.init rule.Slots (fun _ -> zerosLike network))
+        | _, Some rule ->
+            // A loop, not Array.init: its generic code would cost every process's first training call JIT time.
+            let slots = Array.zeroCreate rule.Slots
+
+            for i in 0 .. slots.Length - 1 do
+                slots[i] <- zerosLike network
+
+            rule.Export(0, slots)
         | Optimizer.WithL2(_, inner), None -> init inner network
         | Optimizer.Custom custom, None -> custom.Init network
         | _, None -> invalidOp "every built-in optimizer has a rule"

@@ -84,8 +84,17 @@ module Initialization =
     let defaultFor (hiddenActivations: Activation list) =
         match hiddenActivations with
         | [] -> Zeros
-        | _ when hiddenActivations |> List.forall (fun a -> a = Relu || a = LeakyRelu) -> He
-        | _ -> Xavier
+        | _ ->
+            // A loop, not List.forall with a closure: less for the JIT on a first training call (issue 12).
+            let mutable rectified = true
+
+            for a in hiddenActivations do
+                match a with
+                | Relu
+                | LeakyRelu -> ()
+                | _ -> rectified <- false
+
+            if rectified then He else Xavier
 
 /// Building and checking networks.
 [<RequireQualifiedAccess; CompilationRepresentation(CompilationRepresentationFlags.ModuleSuffix)>]

@@ -72,13 +72,14 @@ internal static class FirstCall
             cpu.Add(Math.Round((process.TotalProcessorTime - cpuStart).TotalMilliseconds, 2));
         }
 
-        static double Median(IEnumerable<double> values)
+        // null when a run has too few calls for the figure (--calls 1 times the first call alone).
+        static double? Median(IEnumerable<double> values)
         {
             var sorted = values.Order().ToArray();
-            return sorted[sorted.Length / 2];
+            return sorted.Length == 0 ? null : sorted[sorted.Length / 2];
         }
 
-        return JsonSerializer.Serialize(new Dictionary<string, object>
+        return JsonSerializer.Serialize(new Dictionary<string, object?>
         {
             ["workload"] = "first-call",
             ["shape"] = "178x13, 50 epochs",

@@ -3,6 +3,7 @@
 namespace Perceptron.Core
 
 open System
+open System.Runtime.CompilerServices
 
 /// Counts the non-finite scans run on each thread, so that tests can see that each call scans once.
 /// A diagnostic only: no result depends on it.
@@ -22,6 +23,63 @@ module Checks =
     let internal count (n: int) (singular: string) (plural: string) =
         if n = 1 then $"1 {singular}" else $"{n} {plural}"
 
+    // Every message below is built in a function of its own that only a failing check calls: a check that
+    // held the interpolated string would load its format's types each time it is compiled, which is on the
+    // first training call of every process (issue 12).
+
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private noRows (name: string) : unit =
+        invalidArg name $"{name} has 0 samples (rows); expected at least 1."
+
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private noColumns (name: string) : unit =
+        invalidArg name $"{name} has 0 features (columns); expected at least 1."
+
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private wrongColumns (name: string) (actual: int) (expected: int) : unit =
+        let features = count actual "feature" "features"
+        let columns = count actual "column" "columns"
+        invalidArg name $"{name} has {features} ({columns}); expected {expected}."
+
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private notFinite (name: string) (features: float[,]) (i: int) (j: int) : unit =
+        invalidArg name $"{name}[{i}, {j}] is {features[i, j]}; expected a finite number."
+
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private wrongLabelCount (name: string) (labels: int) (samples: int) : unit =
+        let values = count labels "value" "values"
+        let samples = count samples "sample" "samples"
+        invalidArg name $"{name} has {values} for {samples}; expected one label per sample."
+
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private badLabel (name: string) (classes: int option) (i: int) (label: int) : unit =
+        let expected =
+            match classes with
+            | Some k -> $"a class from 0 to {k - 1}"
+            | None -> "a class index >= 0"
+
+        invalidArg name $"{name}[{i}] is {label}; expected {expected}."
+
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private singleClass (name: string) (label: int) : unit =
+        invalidArg name $"{name} holds a single class ({label}); expected at least two classes to tell apart."
+
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private classesMissing (name: string) (classes: int) (seen: bool[]) : unit =
+        let missing = [| 0 .. classes - 1 |] |> Array.filter (fun c -> not seen[c])
+
+        let shown =
+            if missing.Length <= 8 then
+                String.Join(", ", missing)
+            else
+                String.Join(", ", Array.truncate 6 missing) + $", ... ({missing.Length} in all)"
+
+        let which = if missing.Length = 1 then "class" else "classes"
+
+        invalidArg
+            name
+            $"{name} has no sample of {which} {shown}; expected every class from 0 to {classes - 1} to occur (labels are class indices), or the classes declared with TrainingOptions.Classes."
+
     /// The shape check of featureShape; `allowEmpty` accepts 0 rows (prediction on no samples).
     let internal shape (name: string) (columns: int option) (allowEmpty: bool) (features: float[,]) =
         if isNull features then
@@ -30,16 +88,13 @@ module Checks =
         let rows, actual = features.GetLength 0, features.GetLength 1
 
         if rows = 0 && not allowEmpty then
-            invalidArg name $"{name} has 0 samples (rows); expected at least 1."
+            noRows name
 
         if actual = 0 then
-            invalidArg name $"{name} has 0 features (columns); expected at least 1."
+            noColumns name
 
         match columns with
-        | Some expected when actual <> expected ->
-            let features = count actual "feature" "features"
-            let columns = count actual "column" "columns"
-            invalidArg name $"{name} has {features} ({columns}); expected {expected}."
+        | Some expected when actual <> expected -> wrongColumns name actual expected
         | _ -> ()
 
     /// Features are non-null, have at least one row and one column, and `columns` columns when given.
@@ -61,7 +116,7 @@ module Checks =
     [<CompiledName("Finite")>]
     let finite (name: string) (features: float[,]) =
         match firstNonFinite features with
-        | Some(i, j) -> invalidArg name $"{name}[{i}, {j}] is {features[i, j]}; expected a finite number."
+        | Some(i, j) -> notFinite name features i j
         | None -> ()
 
     /// Shape and finiteness of the caller's features (see featureShape and finite).
@@ -77,26 +132,29 @@ module Checks =
             nullArg name
 
         if labels.Length <> samples then
-            let values = count labels.Length "value" "values"
-            let samples = count samples "sample" "samples"
-            invalidArg name $"{name} has {values} for {samples}; expected one label per sample."
+            wrongLabelCount name labels.Length samples
 
-        let limit = defaultArg classes Int32.MaxValue
+        let limit =
+            match classes with
+            | Some k -> k
+            | None -> Int32.MaxValue
 
         for i in 0 .. labels.Length - 1 do
             if labels[i] < 0 || labels[i] >= limit then
-                let expected =
-                    match classes with
-                    | Some k -> $"a class from 0 to {k - 1}"
-                    | None -> "a class index >= 0"
-
-                invalidArg name $"{name}[{i}] is {labels[i]}; expected {expected}."
+                badLabel name classes i labels[i]
 
     /// At least two distinct classes occur among the labels (training cannot tell one class apart).
     [<CompiledName("TwoClasses")>]
     let twoClasses (name: string) (labels: int[]) =
-        if labels.Length > 0 && labels |> Array.forall (fun y -> y = labels[0]) then
-            invalidArg name $"{name} holds a single class ({labels[0]}); expected at least two classes to tell apart."
+        if labels.Length > 0 then
+            let first = labels[0]
+            let mutable i = 1
+
+            while i < labels.Length && labels[i] = first do
+                i <- i + 1
+
+            if i = labels.Length then
+                singleClass name first
 
     /// Every class from 0 to classes - 1 occurs among the labels: a class index that skips classes (a label 7
     /// among 0, 1, 2) would otherwise make a model with classes that never occur.
@@ -108,20 +166,13 @@ module Checks =
             if y >= 0 && y < classes then
                 seen[y] <- true
 
-        let missing = [| 0 .. classes - 1 |] |> Array.filter (fun c -> not seen[c])
+        let mutable c = 0
 
-        if missing.Length > 0 then
-            let shown =
-                if missing.Length <= 8 then
-                    String.Join(", ", missing)
-                else
-                    String.Join(", ", Array.truncate 6 missing) + $", ... ({missing.Length} in all)"
+        while c < classes && seen[c] do
+            c <- c + 1
 
-            let which = if missing.Length = 1 then "class" else "classes"
-
-            invalidArg
-                name
-                $"{name} has no sample of {which} {shown}; expected every class from 0 to {classes - 1} to occur (labels are class indices), or the classes declared with TrainingOptions.Classes."
+        if c < classes then
+            classesMissing name classes seen
 
     /// The number of classes a network's output layer tells apart: 2 for one sigmoid unit, else its units.
     let internal networkClasses (network: Network) =

@@ -100,25 +100,33 @@ module CostHistory =
             // Thinning at the limit leaves room for Latest, so that no more than `limit` points are ever held.
             if grown.Count >= limit then thin grown else grown
 
-    /// The kept points, oldest first.
-    let private points (history: CostHistory) =
-        match history.Latest with
-        | ValueSome latest -> List.rev (latest :: history.Kept)
-        | ValueNone -> List.rev history.Kept
+    /// One value of each kept point, oldest first: Kept is newest first, so consing while walking it
+    /// reverses it. Inlined with its selector: List.rev and List.map would add their generic code to the
+    /// JIT work of every process's first training call (issue 12).
+    let inline private select ([<InlineIfLambda>] pick: CostPoint -> 'T) (history: CostHistory) : 'T list =
+        let mutable result =
+            match history.Latest with
+            | ValueSome latest -> [ pick latest ]
+            | ValueNone -> []
+
+        for point in history.Kept do
+            result <- pick point :: result
+
+        result
 
     /// The number of each kept epoch (1 for the first), oldest first; the last is the newest epoch added.
     [<CompiledName("Epochs")>]
-    let epochs (history: CostHistory) = points history |> List.map _.Epoch
+    let epochs (history: CostHistory) = select _.Epoch history
 
     /// The training cost of each kept epoch, oldest first.
     [<CompiledName("Costs")>]
-    let costs (history: CostHistory) = points history |> List.map _.Cost
+    let costs (history: CostHistory) = select _.Cost history
 
     /// The validation cost of each kept epoch, oldest first; empty when the epochs came without one.
     [<CompiledName("ValidationCosts")>]
     let validationCosts (history: CostHistory) =
         if history.HasValidation then
-            points history |> List.map _.Validation
+            select _.Validation history
         else
             []
 

@@ -4,13 +4,16 @@ namespace Perceptron.Core
 
 open System
 open System.Globalization
+open System.Runtime.CompilerServices
 
 /// The training pipeline and the use of a trained model.
 [<RequireQualifiedAccess; CompilationRepresentation(CompilationRepresentationFlags.ModuleSuffix)>]
 module Model =
     /// x0, x1, ...: the names of features that came without names.
     [<CompiledName("DefaultFeatureNames")>]
-    let defaultFeatureNames (count: int) = Array.init count (fun j -> $"x{j}")
+    let defaultFeatureNames (count: int) =
+        // Not an interpolated string: F# formats those through printf, whose first use costs milliseconds of JIT.
+        Array.init count (fun j -> "x" + j.ToString(CultureInfo.InvariantCulture))
 
     /// 0, 1, ...: the names of classes that came without names.
     [<CompiledName("DefaultClasses")>]
@@ -27,11 +30,11 @@ module Model =
                 Checks.finite name raw
                 invalidArg name (Checks.computedNonFinite name "standardising" j)
 
-    /// Checks the options that no data can fix (hidden widths, an initialisation that cannot break the symmetry
-    /// of hidden units, epochs, batch size, validation fraction, early stopping), naming them as `names` says:
-    /// OptionNames.library for the C# facade's properties, the console host's flags for it.
-    [<CompiledName("CheckOptions")>]
-    let checkOptions (names: OptionNames) (options: TrainOptions) =
+    /// Raises the exception for the first option that no data can fix; see checkOptions. Apart from it
+    /// because its messages are interpolated strings, whose types cost JIT time wherever they are
+    /// compiled: every first training call of a process would pay for them (issue 12).
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private explainOptions (names: OptionNames) (options: TrainOptions) : unit =
         // Properties' messages are sentences; a flag's message is the line after "error: ".
         let ending = if names.Flags then "" else "."
         let value = OptionNames.value names
@@ -91,11 +94,54 @@ module Model =
                 $"{names.Patience} needs a validation split to watch; {verb} {names.ValidationFraction}, e.g. {example}{ending}"
         | _ -> ()
 
+    /// Checks the options that no data can fix (hidden widths, an initialisation that cannot break the symmetry
+    /// of hidden units, epochs, batch size, validation fraction, early stopping), naming them as `names` says:
+    /// OptionNames.library for the C# facade's properties, the console host's flags for it.
+    [<CompiledName("CheckOptions")>]
+    let checkOptions (names: OptionNames) (options: TrainOptions) =
+        // explainOptions' rules as one test without messages; options that fail any go to it, which names
+        // the first. The schedule's own check is part of it.
+        let mutable widths = true
+
+        for width in options.Hidden do
+            widths <- widths && width >= 1
+
+        let fraction = options.ValidationFraction
+
+        let valid =
+            widths
+            && (match options.HiddenActivations with
+                | Some activations -> activations.Length = options.Hidden.Length
+                | None -> true)
+            && (match options.Initialization with
+                | Zeros -> options.Hidden.IsEmpty
+                | _ -> true)
+            && options.Epochs >= 1
+            && (match options.BatchSize with
+                | Some b -> b >= 1
+                | None -> true)
+            && fraction >= 0.0
+            && fraction < 1.0
+            && (match options.EarlyStopping with
+                | Some e ->
+                    e.Patience >= 1
+                    && Double.IsFinite e.Tolerance
+                    && e.Tolerance >= 0.0
+                    && fraction <> 0.0
+                | None -> true)
+
+        if valid then
+            Schedule.check "Schedule" options.Schedule
+        else
+            explainOptions names options
+
     /// The hidden layers as the network gets them: width and activation each, input side first.
     [<CompiledName("HiddenLayers")>]
     let hiddenLayers (options: TrainOptions) =
         match options.HiddenActivations with
         | Some activations when activations.Length = options.Hidden.Length -> List.zip options.Hidden activations
+        // The perceptron's case apart: List.map's generic code would cost its first call JIT time (issue 12).
+        | _ when options.Hidden.IsEmpty -> []
         | _ -> options.Hidden |> List.map (fun width -> width, options.HiddenActivation)
 
     /// The epochs a warm start's model had trained in all, which a schedule continues from (0 without one).
@@ -146,6 +192,16 @@ module Model =
         | None -> Checks.finite "features" features
         | Some _ -> checkDerived "features" features (trainFeatures :: (Option.toList validation |> List.map fst))
 
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private warmStartMismatch (warm: Model) (columns: int) (present: int) : unit =
+        if warm.Network.Inputs <> columns then
+            invalidArg "options" $"WarmStart has {warm.Network.Inputs} features; features has {columns} columns."
+
+        if present > warm.Classes.Length then
+            invalidArg
+                "options"
+                $"labels has class {present - 1}; the WarmStart model knows {warm.Classes.Length} classes."
+
     /// prepare, with or without the finite check (train leaves it to fit's own scan of the same arrays).
     let private prepareWith
         (scan: bool)
@@ -159,8 +215,9 @@ module Model =
         let samples, columns = features.GetLength 0, features.GetLength 1
         Checks.labels "labels" samples None labels
 
-        options.SampleWeights
-        |> Option.iter (SampleWeights.check "sampleWeights" samples)
+        match options.SampleWeights with
+        | Some weights -> SampleWeights.check "sampleWeights" samples weights
+        | None -> ()
 
         Checks.twoClasses "labels" labels
         let present = Array.max labels + 1
@@ -177,15 +234,8 @@ module Model =
                 Checks.everyClassOccurs "labels" present labels
                 present
             | Some warm, None ->
-                if warm.Network.Inputs <> columns then
-                    invalidArg
-                        "options"
-                        $"WarmStart has {warm.Network.Inputs} features; features has {columns} columns."
-
-                if present > warm.Classes.Length then
-                    invalidArg
-                        "options"
-                        $"labels has class {present - 1}; the WarmStart model knows {warm.Classes.Length} classes."
+                if warm.Network.Inputs <> columns || present > warm.Classes.Length then
+                    warmStartMismatch warm columns present
 
                 warm.Classes.Length
 
@@ -206,14 +256,16 @@ module Model =
             else
                 None, None
 
-        let rows (taken: int[] option) =
-            taken
-            |> Option.map (fun r -> Preprocessing.takeRows r features, Array.map (fun i -> labels[i]) r)
-
+        // Matches rather than Option.map with closures: less for the JIT on a first training call (issue 12).
         let trainFeatures, trainLabels =
-            rows trainRows |> Option.defaultValue (features, labels)
+            match trainRows with
+            | Some r -> Preprocessing.takeRows r features, Array.map (fun i -> labels[i]) r
+            | None -> features, labels
 
-        let validation = rows validationRows
+        let validation =
+            match validationRows with
+            | Some r -> Some(Preprocessing.takeRows r features, Array.map (fun i -> labels[i]) r)
+            | None -> None
 
         let trainWeights, validationWeights =
             SampleWeights.forSplit
@@ -254,10 +306,13 @@ module Model =
             Standardization = standardization
             Network = network
             FeatureNames =
-                options.WarmStart
-                |> Option.map _.FeatureNames
-                |> Option.defaultWith (fun () -> defaultFeatureNames columns)
-            LabelName = options.WarmStart |> Option.map _.LabelName |> Option.defaultValue "label"
+                match options.WarmStart with
+                | Some warm -> warm.FeatureNames
+                | None -> defaultFeatureNames columns
+            LabelName =
+                match options.WarmStart with
+                | Some warm -> warm.LabelName
+                | None -> "label"
             Classes =
                 match options.WarmStart, options.Classes with
                 | Some warm, _ -> warm.Classes
@@ -439,22 +494,37 @@ module Model =
         + $"try a smaller learning rate (e.g. {number (learningRate / 10.0)})"
         + (if standardized then "." else " or standardised features.")
 
+    /// The warning of a training cost that rose; apart from `warnings`, which every training call runs,
+    /// because its interpolated string costs JIT time wherever it is compiled (issue 12).
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private costRose (first: float) (firstEpoch: int) (last: float) (lastEpoch: int) =
+        let number (x: float) =
+            x.ToString("G6", CultureInfo.InvariantCulture)
+
+        [
+            $"the training cost rose from {number first} in epoch {firstEpoch} to {number last} in epoch {lastEpoch}: "
+            + "training did not converge; try a smaller learning rate."
+        ]
+
     /// What training warns about without failing: a training cost that ended above the first epoch's (a
     /// learning rate too large can blow the cost up while it stays finite). Empty when all is well.
     [<CompiledName("Warnings")>]
     let warnings (model: Model) =
         match model.Training.Costs, model.Training.CostEpochs with
         | first :: (_ :: _ as rest), firstEpoch :: (_ :: _ as epochs) ->
-            let last = List.last rest
+            // Walks, not List.last: its generic code would cost every first training call JIT time (issue 12).
+            let mutable last = rest
 
-            if last > first then
-                let number (x: float) =
-                    x.ToString("G6", CultureInfo.InvariantCulture)
+            while not last.Tail.IsEmpty do
+                last <- last.Tail
 
-                [
-                    $"the training cost rose from {number first} in epoch {firstEpoch} to {number last} in epoch {List.last epochs}: "
-                    + "training did not converge; try a smaller learning rate."
-                ]
+            if last.Head > first then
+                let mutable lastEpoch = epochs
+
+                while not lastEpoch.Tail.IsEmpty do
+                    lastEpoch <- lastEpoch.Tail
+
+                costRose first firstEpoch last.Head lastEpoch.Head
             else
                 []
         | _ -> []

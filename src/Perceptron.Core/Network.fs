@@ -2,6 +2,7 @@
 namespace Perceptron.Core
 
 open System
+open System.Runtime.CompilerServices
 open MathNet.Numerics.Distributions
 open MathNet.Numerics.Random
 
@@ -32,10 +33,22 @@ type Network = {
     member network.Inputs = network.Layers.Head.Inputs
 
     /// The number of output units (1 for a sigmoid output, K for softmax).
-    member network.Outputs = (List.last network.Layers).Units
+    member network.Outputs = network.OutputLayer.Units
 
     /// The loss matching the output layer.
-    member network.Loss = Loss.forOutput (List.last network.Layers).Activation
+    member network.Loss = Loss.forOutput network.OutputLayer.Activation
+
+    /// The last layer; List.last's walk, without the JIT cost of its generic code on a first call (issue 12).
+    member internal network.OutputLayer: Layer =
+        let mutable rest = network.Layers
+
+        if rest.IsEmpty then
+            List.last rest
+        else
+            while not rest.Tail.IsEmpty do
+                rest <- rest.Tail
+
+            rest.Head
 
 /// How the initial weights are drawn. Biases always start at zero.
 type Initialization =
@@ -71,22 +84,40 @@ module Initialization =
     let defaultFor (hiddenActivations: Activation list) =
         match hiddenActivations with
         | [] -> Zeros
-        | _ when hiddenActivations |> List.forall (fun a -> a = Relu || a = LeakyRelu) -> He
-        | _ -> Xavier
+        | _ ->
+            // A loop, not List.forall with a closure: less for the JIT on a first training call (issue 12).
+            let mutable rectified = true
+
+            for a in hiddenActivations do
+                match a with
+                | Relu
+                | LeakyRelu -> ()
+                | _ -> rectified <- false
+
+            if rectified then He else Xavier
 
 /// Building and checking networks.
 [<RequireQualifiedAccess; CompilationRepresentation(CompilationRepresentationFlags.ModuleSuffix)>]
 module Network =
+    /// A copy of a matrix. Clone is one precompiled framework method, where Array2D.copy's generic code
+    /// would add to the JIT work of every process's first training call (issue 12).
+    let internal copyMatrix (a: float[,]) = a.Clone() :?> float[,]
+
+    /// A copy of a vector (see copyMatrix).
+    let internal copyVector (a: float[]) = a.Clone() :?> float[]
+
     /// The layer with its own copies of the weights and bias.
     let internal copyLayer (layer: Layer) = {
         layer with
-            Weights = Array2D.copy layer.Weights
-            Bias = Array.copy layer.Bias
+            Weights = copyMatrix layer.Weights
+            Bias = copyVector layer.Bias
     }
 
-    /// Checks shapes and activations; returns the network or raises ArgumentException saying what is wrong.
-    [<CompiledName("Validate")>]
-    let validate (network: Network) =
+    /// Raises the ArgumentException that says what is wrong with a network, when something is. Apart from
+    /// `validate` because its messages are interpolated strings, whose types cost JIT time wherever they
+    /// are compiled: every first training call of a process would pay for them (issue 12).
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private explainInvalid (network: Network) : unit =
         if List.isEmpty network.Layers then
             invalidArg "network" "a network needs at least one layer (the output layer)"
 
@@ -118,17 +149,62 @@ module Network =
                 invalidArg "network" "the output layer uses sigmoid (two classes) or softmax (more)"
             | _ -> ())
 
+    /// Checks shapes and activations; returns the network or raises ArgumentException saying what is wrong.
+    [<CompiledName("Validate")>]
+    let validate (network: Network) =
+        // The same rules as explainInvalid's, as one test without messages: a network that fails any of
+        // them goes to explainInvalid, which names the first.
+        let mutable valid = not network.Layers.IsEmpty
+        let mutable previousUnits = -1
+        let mutable rest = network.Layers
+
+        while valid && not rest.IsEmpty do
+            let layer = rest.Head
+            rest <- rest.Tail
+
+            valid <-
+                not (isNull layer.Weights || isNull layer.Bias)
+                && layer.Units <> 0
+                && layer.Inputs <> 0
+                && layer.Bias.Length = layer.Units
+                && (previousUnits < 0 || layer.Inputs = previousUnits)
+                && (match layer.Activation, rest.IsEmpty with
+                    | Softmax, false -> false
+                    | Sigmoid, true -> layer.Units = 1
+                    | Softmax, true -> layer.Units >= 2
+                    | (Tanh | Relu | LeakyRelu), true -> false
+                    | _ -> true)
+
+            if valid then
+                previousUnits <- layer.Units
+
+        if not valid then
+            explainInvalid network
+
         network
+
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private tooFewClasses (classes: int) : Activation =
+        invalidArg "classes" $"{classes} classes; expected at least 2"
+
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private tooFewInputs (inputs: int) : unit =
+        invalidArg "inputs" $"{inputs} inputs; expected at least 1"
+
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private tooNarrow (width: int) : unit =
+        invalidArg "hidden" $"a hidden layer of width {width}; expected at least 1 unit"
+
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private badScale (scale: float) : unit =
+        invalidArg "initialization" $"init scale {scale}; expected a finite number > 0"
 
     /// The output activation for a number of classes: sigmoid for 2, softmax for more.
     [<CompiledName("OutputActivation")>]
     let outputActivation (classes: int) =
-        if classes < 2 then
-            invalidArg "classes" $"{classes} classes; expected at least 2"
-        elif classes = 2 then
-            Sigmoid
-        else
-            Softmax
+        if classes < 2 then tooFewClasses classes
+        elif classes = 2 then Sigmoid
+        else Softmax
 
     /// The number of output units for a number of classes.
     [<CompiledName("OutputUnits")>]
@@ -146,56 +222,73 @@ module Network =
         (classes: int)
         =
         if inputs < 1 then
-            invalidArg "inputs" $"{inputs} inputs; expected at least 1"
+            tooFewInputs inputs
 
-        hidden
-        |> List.iter (fun (w, activation) ->
+        // Loops over arrays rather than List.iter, map, pairwise and mapi: their generic code would cost every
+        // process's first training call JIT time (issue 12). The draws come in the same order as ever.
+        let mutable count = 0
+
+        for _ in hidden do
+            count <- count + 1
+
+        let widths = Array.zeroCreate<int>(count + 2)
+        let activations = Array.zeroCreate<Activation> count
+        widths[0] <- inputs
+        let mutable k = 0
+
+        for w, activation in hidden do
             if w < 1 then
-                invalidArg "hidden" $"a hidden layer of width {w}; expected at least 1 unit"
+                tooNarrow w
 
             if not (Activation.isHidden activation) then
-                invalidArg "hiddenActivation" "softmax is only for the output layer")
+                invalidArg "hiddenActivation" "softmax is only for the output layer"
 
-        let activations = hidden |> List.map snd |> List.toArray
-        let hidden = hidden |> List.map fst
+            widths[k + 1] <- w
+            activations[k] <- activation
+            k <- k + 1
 
         match initialization with
-        | Zeros when not hidden.IsEmpty ->
+        | Zeros when count > 0 ->
             invalidArg
                 "initialization"
                 "zero initialisation gives every hidden unit the same weights and the same gradients, so they never differ (symmetry is not broken); use normal, xavier or he"
-        | Normal scale when not (Double.IsFinite scale) || scale <= 0.0 ->
-            invalidArg "initialization" $"init scale {scale}; expected a finite number > 0"
+        | Normal scale when not (Double.IsFinite scale) || scale <= 0.0 -> badScale scale
         | _ -> ()
 
         let random = Xoshiro256StarStar(seed)
-        let widths = inputs :: hidden @ [ outputUnits classes ]
+        widths[count + 1] <- outputUnits classes
+        let drawn = Array.zeroCreate<Layer>(count + 1)
 
-        let layers =
-            List.pairwise widths
-            |> List.mapi (fun i (fanIn, units) ->
-                let std =
-                    match initialization with
-                    | Zeros -> 0.0
-                    | Normal scale -> scale
-                    | Xavier -> sqrt (2.0 / float (fanIn + units))
-                    | He -> sqrt (2.0 / float fanIn)
+        for i in 0..count do
+            let fanIn, units = widths[i], widths[i + 1]
 
-                let weights =
-                    if std = 0.0 then
-                        Array2D.zeroCreate units fanIn
+            let std =
+                match initialization with
+                | Zeros -> 0.0
+                | Normal scale -> scale
+                | Xavier -> sqrt (2.0 / float (fanIn + units))
+                | He -> sqrt (2.0 / float fanIn)
+
+            let weights =
+                if std = 0.0 then
+                    Array2D.zeroCreate units fanIn
+                else
+                    Array2D.init units fanIn (fun _ _ -> std * Normal.Sample(random, 0.0, 1.0))
+
+            drawn[i] <- {
+                Weights = weights
+                Bias = Array.zeroCreate units
+                Activation =
+                    if i = count then
+                        outputActivation classes
                     else
-                        Array2D.init units fanIn (fun _ _ -> std * Normal.Sample(random, 0.0, 1.0))
+                        activations[i]
+            }
 
-                {
-                    Weights = weights
-                    Bias = Array.zeroCreate units
-                    Activation =
-                        if i = widths.Length - 2 then
-                            outputActivation classes
-                        else
-                            activations[i]
-                })
+        let mutable layers = []
+
+        for i in count .. -1 .. 0 do
+            layers <- drawn[i] :: layers
 
         { Layers = layers }
 

@@ -4,6 +4,7 @@
 namespace Perceptron.Core
 
 open System
+open System.Runtime.CompilerServices
 
 /// What an optimizer carries from one step to the next. Not ordered: a custom state may be of any type.
 [<NoComparison>]
@@ -98,17 +99,31 @@ module OptimizerKind =
 /// The optimizers.
 [<RequireQualifiedAccess; CompilationRepresentation(CompilationRepresentationFlags.ModuleSuffix)>]
 module Optimizer =
+    // Each message is built in a function of its own, called only on failure: a check that held the
+    // interpolation would load its format's types when it is compiled, on every first call (issue 12).
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private rateProblem (name: string) (value: float) : unit =
+        invalidArg name $"{name} is {value}; expected a finite number > 0"
+
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private fractionProblem (name: string) (value: float) : unit =
+        invalidArg name $"{name} is {value}; expected a number in [0, 1)"
+
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private lambdaProblem (lambda: float) : unit =
+        invalidArg "lambda" $"L2 is {lambda}; expected a finite number >= 0"
+
     let private checkRate name (value: float) =
         if not (Double.IsFinite value) || value <= 0.0 then
-            invalidArg name $"{name} is {value}; expected a finite number > 0"
+            rateProblem name value
 
     let private checkFraction name (value: float) =
         if not (value >= 0.0 && value < 1.0) then
-            invalidArg name $"{name} is {value}; expected a number in [0, 1)"
+            fractionProblem name value
 
     let private checkLambda (lambda: float) =
         if not (Double.IsFinite lambda) || lambda < 0.0 then
-            invalidArg "lambda" $"L2 is {lambda}; expected a finite number >= 0"
+            lambdaProblem lambda
 
     /// Zeros shaped like the network's parameters.
     [<CompiledName("ZerosLike")>]
@@ -125,8 +140,8 @@ module Optimizer =
         Layers =
             g.Layers
             |> List.map (fun l -> {
-                Weights = Array2D.copy l.Weights
-                Bias = Array.copy l.Bias
+                Weights = Network.copyMatrix l.Weights
+                Bias = Network.copyVector l.Bias
             })
     }
 
@@ -399,7 +414,14 @@ module Optimizer =
     [<CompiledName("Init")>]
     let rec init (optimizer: Optimizer) (network: Network) =
         match optimizer, tryRule optimizer with
-        | _, Some rule -> rule.Export(0, Array.init rule.Slots (fun _ -> zerosLike network))
+        | _, Some rule ->
+            // A loop, not Array.init: its generic code would cost every process's first training call JIT time.
+            let slots = Array.zeroCreate rule.Slots
+
+            for i in 0 .. slots.Length - 1 do
+                slots[i] <- zerosLike network
+
+            rule.Export(0, slots)
         | Optimizer.WithL2(_, inner), None -> init inner network
         | Optimizer.Custom custom, None -> custom.Init network
         | _, None -> invalidOp "every built-in optimizer has a rule"

@@ -2,6 +2,7 @@
 namespace Perceptron.Core
 
 open System
+open System.Runtime.CompilerServices
 open System.Globalization
 open MathNet.Numerics.Random
 
@@ -67,6 +68,11 @@ module Preprocessing =
     [<Literal>]
     let SmallestStd = 2.2250738585072014e-308
 
+    /// scaledMoments of one column of the array, apart from fitStandardization for the reason given there.
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private columnMoments (features: float[,]) (j: int) =
+        scaledMoments (Array.init (features.GetLength 0) (fun i -> features[i, j]))
+
     /// Fits mean and (population) standard deviation per column; finite for any finite column. A constant
     /// column (a standard deviation below SmallestStd) gets 1, so that it maps to 0.
     [<CompiledName("FitStandardization")>]
@@ -90,36 +96,60 @@ module Preprocessing =
                 largest[j] <- max largest[j] (abs x)
                 sums[j] <- sums[j] + x
 
-        let means = Array.init columns (fun j -> sums[j] / float rows)
+        // Loops rather than Array.init and Array.map with closures: this method compiles fully optimized
+        // on a process's first training call, and their generic code would add to its JIT time (issue 12).
+        let means = Array.zeroCreate<float> columns
+
+        for j in 0 .. columns - 1 do
+            means[j] <- sums[j] / float rows
+
         let squares = Array.zeroCreate<float> columns
 
         for i in 0 .. rows - 1 do
             for j in 0 .. columns - 1 do
                 squares[j] <- squares[j] + (features[i, j] - means[j]) ** 2.0
 
-        let moments =
-            Array.init columns (fun j ->
+        let mean = Array.zeroCreate<float> columns
+        let std = Array.zeroCreate<float> columns
+
+        for j in 0 .. columns - 1 do
+            let m, sd =
                 if plainIsSafe largest[j] then
                     means[j], sqrt (squares[j] / float rows)
                 else
-                    scaledMoments (Array.init rows (fun i -> features[i, j])))
+                    columnMoments features j
 
-        {
-            Mean = Array.map fst moments
-            Std = moments |> Array.map (fun (_, s) -> if s >= SmallestStd then s else 1.0)
-        }
+            mean[j] <- m
+            std[j] <- if sd >= SmallestStd then sd else 1.0
+
+        { Mean = mean; Std = std }
 
     let private show (x: float) =
         x.ToString("R", CultureInfo.InvariantCulture)
+
+    // The messages of standardizeRows, apart from it: it compiles fully optimized on a process's first
+    // training call, and its interpolated strings would add their types to that JIT work (issue 12).
+
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private columnsDiffer (columns: int) (expected: int) : unit =
+        invalidArg "features" $"features has {columns} columns; the standardisation has {expected}"
+
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private cannotStandardize (rows: RowNames) (i: int) (j: int) (x: float) (mean: float) (std: float) =
+        if not (std > 0.0) then
+            StandardizationException(j, $"its standard deviation is {show std}; expected a number above 0")
+        else
+            StandardizationException(
+                j,
+                $"{RowNames.row rows i} holds {show x}, more than {show Double.MaxValue} standard deviations ({show std}) from the mean ({show mean}); expected values nearer the data the standardisation was fitted on"
+            )
 
     /// (x - mean) / std, as a new array; a finite x whose result is not finite raises StandardizationException,
     /// whose reason names the row as `rows` says.
     [<CompiledName("StandardizeRows")>]
     let standardizeRows (rows: RowNames) (s: Standardization) (features: float[,]) =
         if features.GetLength 1 <> s.Mean.Length then
-            invalidArg
-                "features"
-                $"features has {features.GetLength 1} columns; the standardisation has {s.Mean.Length}"
+            columnsDiffer (features.GetLength 1) s.Mean.Length
 
         // Loops rather than Array2D.init, whose generic loop an application's quick JIT runs unoptimized
         // (issue 12); optimizeNow compiles these optimized at once.
@@ -144,17 +174,8 @@ module Preprocessing =
 
                 if Double.IsFinite z then
                     z
-                elif not (std > 0.0) then
-                    raise (
-                        StandardizationException(j, $"its standard deviation is {show std}; expected a number above 0")
-                    )
                 else
-                    raise (
-                        StandardizationException(
-                            j,
-                            $"{RowNames.row rows i} holds {show x}, more than {show Double.MaxValue} standard deviations ({show std}) from the mean ({show mean}); expected values nearer the data the standardisation was fitted on"
-                        )
-                    )
+                    raise (cannotStandardize rows i j x mean std)
 
         for i in 0 .. samples - 1 do
             for j in 0 .. columns - 1 do

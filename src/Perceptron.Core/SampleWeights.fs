@@ -4,6 +4,7 @@
 namespace Perceptron.Core
 
 open System
+open System.Runtime.CompilerServices
 
 /// Weights per class, multiplied into the sample weights of the samples of that class.
 [<RequireQualifiedAccess>]
@@ -130,14 +131,19 @@ module SampleWeights =
                     | Option.None -> w)
             )
 
+    // Apart from checkSomeWeight, which every training call runs: its interpolated string would cost JIT
+    // time wherever it is compiled (issue 12).
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private noWeight (part: string) : unit =
+        invalidArg
+            "sampleWeights"
+            $"sampleWeights (times ClassWeights) are 0 for every one of {part}; expected at least one sample of them with a weight above 0."
+
     /// The weights of the samples of one part of the data (`part`, e.g. "the training samples") are not
     /// all 0: a weighted mean over them needs some weight.
     let internal checkSomeWeight (part: string) (weights: float[] option) =
         match weights with
-        | Some w when w.Length > 0 && Array.forall (fun x -> x = 0.0) w ->
-            invalidArg
-                "sampleWeights"
-                $"sampleWeights (times ClassWeights) are 0 for every one of {part}; expected at least one sample of them with a weight above 0."
+        | Some w when w.Length > 0 && Array.forall (fun x -> x = 0.0) w -> noWeight part
         | _ -> ()
 
     /// The weights of the training and validation rows (each given by its row indices, None for all rows,

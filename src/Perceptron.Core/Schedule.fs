@@ -4,6 +4,7 @@ namespace Perceptron.Core
 
 open System
 open System.Globalization
+open System.Runtime.CompilerServices
 
 /// How the learning rate changes after the warm-up, epoch by epoch.
 [<RequireQualifiedAccess>]
@@ -74,12 +75,29 @@ module Schedule =
                 Some $"cosine FLOOR is {number floor}; expected a fraction of the learning rate in [0, 1]"
             | Decay.Cosine _ -> None
 
-    /// Raises ArgumentException naming `name` when the schedule's parameters are out of range.
-    [<CompiledName("Check")>]
-    let check (name: string) (schedule: Schedule) =
+    /// problem's rules as one test without messages: problem's interpolated strings cost JIT time
+    /// wherever they are compiled, and check runs on every first training call of a process (issue 12).
+    let private holds (schedule: Schedule) =
+        let inUnit (x: float) = x > 0.0 && x <= 1.0
+
+        schedule.Warmup >= 0
+        && (match schedule.Decay with
+            | Decay.Constant -> true
+            | Decay.Step(every, factor) -> every >= 1 && inUnit factor
+            | Decay.Exponential gamma -> inUnit gamma
+            | Decay.Cosine floor -> floor >= 0.0 && floor <= 1.0)
+
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private reject (name: string) (schedule: Schedule) : unit =
         match problem schedule with
         | Some reason -> invalidArg name $"{name}: {reason}."
         | None -> ()
+
+    /// Raises ArgumentException naming `name` when the schedule's parameters are out of range.
+    [<CompiledName("Check")>]
+    let check (name: string) (schedule: Schedule) =
+        if not (holds schedule) then
+            reject name schedule
 
     /// The factor of the learning rate in epoch `epoch` (0 for the first epoch of training) of a run of
     /// `epochs` epochs, which only cosine uses: the warm-up's epoch e runs at (e + 1) / Warmup, then

@@ -3,22 +3,15 @@
 namespace Perceptron.Core
 
 open System
+open System.Runtime.CompilerServices
 
 /// Training functions.
 [<RequireQualifiedAccess>]
 module Training =
-    /// The batch's cost on the penalised objective: the cross-entropy plus the optimizer's L2 penalty of
-    /// the network it was measured on. Adds nothing (bit for bit) without L2.
-    let private penalised (lambda: float) (layers: Layer list) (cost: float) =
-        if lambda = 0.0 then
-            cost
-        else
-            cost + Optimizer.layersPenalty lambda layers
-
     /// The cost of a network on data, as training reports it: cross-entropy plus the optimizer's L2 penalty.
     [<CompiledName("Cost")>]
     let cost (optimizer: Optimizer) (network: Network) (features: float[,]) (labels: int[]) =
-        penalised (Optimizer.l2 optimizer) network.Layers (Propagation.cost network features labels)
+        TrainingRuns.penalised (Optimizer.l2 optimizer) network.Layers (Propagation.cost network features labels)
 
     /// The state before any step.
     [<CompiledName("Init")>]
@@ -47,7 +40,7 @@ module Training =
         let cost =
             Propagation.propagateInto ws layers input labels sampleWeights weights bias
 
-        let cost = penalised (Optimizer.l2 optimizer) state.Network.Layers cost
+        let cost = TrainingRuns.penalised (Optimizer.l2 optimizer) state.Network.Layers cost
         let gradients = Propagation.toGradients weights bias
 
         let network, optimizerState =
@@ -121,6 +114,24 @@ module Training =
     /// The optimizer's own learning rate every epoch.
     let private unscheduled (_: int) = 1.0
 
+    // Messages built in functions of their own, called only on failure: a check that held the interpolated
+    // string would load its format's types when compiled, on the first training call of a process (issue 12).
+
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private negativeBefore (before: int) : unit =
+        invalidArg "options" $"EpochsBefore is {before}; expected a number of epochs >= 0"
+
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private badFitOptions (options: FitOptions) : unit =
+        if options.Epochs < 1 then
+            invalidArg "options" $"Epochs is {options.Epochs}; expected at least 1"
+
+        match options.EarlyStopping, options.Validation with
+        | Some e, _ when e.Patience < 1 -> invalidArg "options" $"Patience is {e.Patience}; expected at least 1"
+        | Some e, _ when not (e.Tolerance >= 0.0) -> invalidArg "options" $"Tolerance is {e.Tolerance}; expected >= 0"
+        | Some _, None -> invalidArg "options" "early stopping needs validation data"
+        | _ -> ()
+
     /// The factor of the learning rate for a state's Epoch under a schedule, in a run that had `before`
     /// epochs before the state's epoch 0 and ends after `total` epochs in all. Raises ArgumentException for
     /// a schedule out of range, or one that would scale a custom optimizer.
@@ -128,9 +139,10 @@ module Training =
         Schedule.check "schedule" schedule
 
         if before < 0 then
-            invalidArg "options" $"EpochsBefore is {before}; expected a number of epochs >= 0"
+            negativeBefore before
 
-        if schedule = Schedule.constant then
+        // Schedule.constant, tested without the record's structural equality (its JIT cost; issue 12).
+        if schedule.Warmup = 0 && schedule.Decay.IsConstant then
             unscheduled
         else
             if (Optimizer.kind optimizer).IsNone then
@@ -142,12 +154,7 @@ module Training =
     /// training resumed from any state sees the same batches.
     [<CompiledName("EpochOrder")>]
     let epochOrder (seed: int) (epoch: int) (samples: int) =
-        Preprocessing.permutation (seed * 1000003 + epoch) samples
-
-    let private checkBatchSize (batchSize: int option) =
-        match batchSize with
-        | Some b when b < 1 -> invalidArg "batchSize" $"batch size {b}; expected at least 1"
-        | _ -> ()
+        TrainingRuns.epochOrder seed epoch samples
 
     /// Runs a stepper from `start` over batches, lazily and without end; yields, after each update, the
     /// stepper (whose State is the state after that update), the batch's cost and size, and whether the
@@ -162,97 +169,14 @@ module Training =
         (weights: float[] option)
         (start: TrainingState)
         =
-        Checks.forNetwork start.Network features
-        Checks.labelsForNetwork start.Network (features.GetLength 0) labels
-        checkBatchSize batchSize
-        let samples = labels.Length
-        let inputs = features.GetLength 1
-
-        let size =
-            match batchSize with
-            | Some b when b < samples -> b
-            | _ -> samples
-
-        let batches = (samples + size - 1) / size
+        let runs =
+            TrainingRuns.batchRuns makeStepper batchSize seed features labels weights start
 
         seq {
-            // Scratch buffers live as long as this enumeration and never leave it.
-            let full = Workspace(start.Network, size)
-
-            let tail =
-                if samples % size = 0 then
-                    full
-                else
-                    Workspace(start.Network, samples % size)
-
-            let shuffled = size < samples
-
-            let batchFeatures =
-                if shuffled then
-                    Array.zeroCreate<float>(size * inputs)
-                else
-                    Array.empty
-
-            let batchLabels = if shuffled then Array.zeroCreate<int> size else labels
-            let weights = weights |> Option.defaultValue Array.empty
-
-            let batchWeights =
-                if shuffled && weights.Length > 0 then
-                    Array.zeroCreate<float> size
-                else
-                    weights
-
-            let stepper = makeStepper start
-            let mutable epoch = start.Epoch
-            // A state taken in the middle of an epoch resumes at its next batch.
-            let mutable position = start.Step - start.Epoch * batches
-
-            if position < 0 || position >= batches then
-                position <- 0
+            let run = runs ()
 
             while true do
-                let order = if shuffled then epochOrder seed epoch samples else null
-
-                while position < batches do
-                    let first = position * size
-                    let count = min size (samples - first)
-                    let ws = if count = size then full else tail
-
-                    let cost =
-                        if not shuffled then
-                            stepper.Step(ws, Buffers.readOnly2 features, ReadOnlySpan<int> labels, ReadOnlySpan weights)
-                        else
-                            let source = Buffers.readOnly2 features
-
-                            for r in 0 .. count - 1 do
-                                let row = order[first + r]
-
-                                source
-                                    .Slice(row * inputs, inputs)
-                                    .CopyTo(Span<float>(batchFeatures, r * inputs, inputs))
-
-                                batchLabels[r] <- labels[row]
-
-                                if weights.Length > 0 then
-                                    batchWeights[r] <- weights[row]
-
-                            stepper.Step(
-                                ws,
-                                ReadOnlySpan<float>(batchFeatures, 0, count * inputs),
-                                ReadOnlySpan<int>(batchLabels, 0, count),
-                                ReadOnlySpan<float>(batchWeights, 0, (if weights.Length > 0 then count else 0))
-                            )
-
-                    position <- position + 1
-                    let ended = position = batches
-
-                    if ended then
-                        stepper.EndEpoch()
-                        epoch <- epoch + 1
-
-                    yield struct (stepper, cost, count, ended)
-
-                position <- 0
+                yield run.Next()
         }
 
     /// The pure step's states of batchSteps at the learning rate `rate` gives each epoch.
@@ -335,83 +259,32 @@ module Training =
         (stopRequested: unit -> bool)
         (start: TrainingState)
         =
-        validation
-        |> Option.iter (fun (vx, vy) ->
-            Checks.forNetwork start.Network vx
-            Checks.labelsForNetwork start.Network (vx.GetLength 0) vy)
-
-        // Of mean 1 over each set, so that each cost is that set's weighted mean.
-        let normalized (name: string) samples weights =
-            weights
-            |> Option.map (fun w ->
-                SampleWeights.check name samples w
-                SampleWeights.normalized w)
-
-        let weights = normalized "sampleWeights" labels.Length weights
-
-        let validationWeights =
-            match validation with
-            | Some(_, vy) -> normalized "validationWeights" vy.Length validationWeights
-            | None -> None
-
-        // Called here, so that its checks run when the sequence is made, not when it is first read.
-        let batches =
-            batchSteps (stepper optimizer rate) batchSize seed features labels weights start
+        let runs =
+            TrainingRuns.epochRuns
+                optimizer
+                (stepper optimizer rate)
+                batchSize
+                seed
+                features
+                labels
+                weights
+                validation
+                validationWeights
+                stopRequested
+                start
 
         seq {
-            let mutable total = 0.0
-            let mutable weight = 0
-            let mutable batch = 0
-            let mutable last = start
-            let mutable current: Stepper option = None
+            let run = runs ()
             let mutable running = true
-            use steps = batches.GetEnumerator()
 
             while running do
-                if stopRequested () then
-                    running <- false
-                    // Mid-epoch, the state is copied out of the stepper only now, as training stops here.
-                    yield Stopped((if batch = 0 then last else current.Value.State), batch)
-                else
-                    steps.MoveNext() |> ignore
-                    let struct (stepper, batchCost, count, ended) = steps.Current
-                    // One stepper serves the whole enumeration.
-                    if current.IsNone then
-                        current <- Some stepper
+                let event = run.Next()
 
-                    // Weighted by batch size, so that the epoch cost is the mean over samples.
-                    total <- total + batchCost * float count
-                    weight <- weight + count
-                    batch <- batch + 1
+                match event with
+                | Stopped _ -> running <- false
+                | Finished _ -> ()
 
-                    if ended then
-                        let state = stepper.State
-                        last <- state
-
-                        yield
-                            Finished {
-                                Epoch = state.Epoch
-                                Cost = total / float weight
-                                // Checked once above, not once per epoch.
-                                ValidationCost =
-                                    validation
-                                    |> Option.map (fun (vx, vy) ->
-                                        penalised
-                                            (Optimizer.l2 optimizer)
-                                            state.Network.Layers
-                                            (snd (
-                                                Propagation.propagateUncheckedWeighted
-                                                    state.Network
-                                                    vx
-                                                    vy
-                                                    validationWeights
-                                            )))
-                                State = state
-                            }
-
-                        total <- 0.0
-                        weight <- 0
-                        batch <- 0
+                yield event
         }
 
     /// A summary per completed epoch, lazily and without end; the validation cost is computed when
@@ -431,6 +304,20 @@ module Training =
             | Finished report -> Some report
             | Stopped _ -> None)
 
+    /// Every weight and bias of the layers is finite. Loops, not List.forall and Array.forall: their generic
+    /// code would cost every process's first training call JIT time (issue 12).
+    let private allFinite (layers: Layer list) =
+        let mutable finite = true
+
+        for l in layers do
+            if finite then
+                finite <- Buffers.firstNonFinite l.Weights < 0
+
+                for b in l.Bias do
+                    finite <- finite && Double.IsFinite b
+
+        finite
+
     /// Runs epochs until Epochs, early stopping, divergence, `proceed` returning false after an epoch
     /// (the caller's hook for progress; it sees each epoch's report) or `stopRequested` returning true
     /// before a batch (the caller's cancellation, checked between batches). An interrupted run's State is
@@ -445,23 +332,25 @@ module Training =
         (proceed: EpochReport -> bool)
         (stopRequested: unit -> bool)
         =
-        if options.Epochs < 1 then
-            invalidArg "options" $"Epochs is {options.Epochs}; expected at least 1"
+        let optionsHold =
+            options.Epochs >= 1
+            && (match options.EarlyStopping with
+                | Some e -> e.Patience >= 1 && e.Tolerance >= 0.0 && options.Validation.IsSome
+                | None -> true)
 
-        match options.EarlyStopping, options.Validation with
-        | Some e, _ when e.Patience < 1 -> invalidArg "options" $"Patience is {e.Patience}; expected at least 1"
-        | Some e, _ when not (e.Tolerance >= 0.0) -> invalidArg "options" $"Tolerance is {e.Tolerance}; expected >= 0"
-        | Some _, None -> invalidArg "options" "early stopping needs validation data"
-        | _ -> ()
+        if not optionsHold then
+            badFitOptions options
 
-        use reports =
-            (epochEvents
+        let reports =
+            (TrainingRuns.epochRuns
                 optimizer
-                (rates
+                (stepper
                     optimizer
-                    options.Schedule
-                    options.EpochsBefore
-                    (options.EpochsBefore + start.Epoch + options.Epochs))
+                    (rates
+                        optimizer
+                        options.Schedule
+                        options.EpochsBefore
+                        (options.EpochsBefore + start.Epoch + options.Epochs)))
                 options.BatchSize
                 options.Seed
                 features
@@ -470,8 +359,7 @@ module Training =
                 options.Validation
                 options.ValidationWeights
                 stopRequested
-                start)
-                .GetEnumerator()
+                start) ()
 
         // Under early stopping a run that completes or stops early returns the best network by
         // validation cost; an interrupted run returns its last state, as the caller asked to stop there.
@@ -502,18 +390,16 @@ module Training =
             if last.Epoch - start.Epoch >= options.Epochs then
                 result last history best Completed 0
             else
-                reports.MoveNext() |> ignore
-
-                match reports.Current with
+                match reports.Next() with
                 | Stopped(state, batch) -> result state history best Interrupted batch
                 | Finished report ->
                     // A cost can stay finite while a huge step overflows the weights: that is divergence too.
                     let finite =
                         Double.IsFinite report.Cost
-                        && report.ValidationCost |> Option.forall Double.IsFinite
-                        && report.State.Network.Layers
-                           |> List.forall (fun l ->
-                               Buffers.firstNonFinite l.Weights < 0 && Array.forall Double.IsFinite l.Bias)
+                        && (match report.ValidationCost with
+                            | Some v -> Double.IsFinite v
+                            | None -> true)
+                        && allFinite report.State.Network.Layers
 
                     if not finite then
                         result prior history best Diverged 0

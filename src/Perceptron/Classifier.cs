@@ -65,7 +65,14 @@ public sealed partial class Classifier
         CostEpochs = Interop.List(model.Training.CostEpochs);
         StopReason = Interop.FromCore(model.Training.Reason);
         Options = options;
-        Layers = Array.AsReadOnly(Interop.Layers(model.Network).Select(l => new LayerInfo(l)).ToArray());
+        var layers = Interop.Layers(model.Network);
+        var infos = new LayerInfo[layers.Count];
+        for (var i = 0; i < infos.Length; i++)
+        {
+            infos[i] = new LayerInfo(layers[i]);
+        }
+
+        Layers = Array.AsReadOnly(infos);
     }
 
     /// <summary>The core's model value, which every prediction and evaluation goes through.</summary>

@@ -22,9 +22,39 @@ internal static class Interop
 
     public static double? OrNull(FSharpOption<double>? option) => option is null ? null : option.Value;
 
-    public static IReadOnlyList<T> List<T>(FSharpList<T> values) => Array.AsReadOnly(values.ToArray());
+    // The two List forms below walk the lists themselves: LINQ's ToArray and F#'s List.ofSeq would add their
+    // generic code to the JIT work of every process's first training call (issue 12).
+    public static IReadOnlyList<T> List<T>(FSharpList<T> values)
+    {
+        var count = 0;
+        for (var rest = values; !rest.IsEmpty; rest = rest.Tail)
+        {
+            count++;
+        }
+
+        var array = new T[count];
+        var i = 0;
+        for (var rest = values; !rest.IsEmpty; rest = rest.Tail)
+        {
+            array[i++] = rest.Head;
+        }
+
+        return Array.AsReadOnly(array);
+    }
 
     public static FSharpList<T> List<T>(IEnumerable<T> values) => ListModule.OfSeq(values);
+
+    /// <summary>An F# list of one value per item, in order.</summary>
+    public static FSharpList<TOut> List<TIn, TOut>(IReadOnlyList<TIn> items, Func<TIn, TOut> select)
+    {
+        var list = FSharpList<TOut>.Empty;
+        for (var i = items.Count - 1; i >= 0; i--)
+        {
+            list = FSharpList<TOut>.Cons(select(items[i]), list);
+        }
+
+        return list;
+    }
 
     public static FSharpFunc<TIn, TOut> Function<TIn, TOut>(Func<TIn, TOut> function) =>
         FuncConvert.FromFunc(function);
@@ -78,12 +108,13 @@ internal static class Interop
     public const string WeightExpected = Core.SampleWeights.Expected;
 
     public static Core.ClassWeights ToCore(ClassWeights? weights) =>
-        weights is null || weights.Equals(ClassWeights.None) ? Core.ClassWeights.None
+        // The default instance first: its reference test spares the JIT the full comparison's code on a first call.
+        weights is null || ReferenceEquals(weights, ClassWeights.None) || weights.Equals(ClassWeights.None) ? Core.ClassWeights.None
         : weights.IsBalanced ? Core.ClassWeights.Balanced
         : Core.ClassWeights.NewExplicit(weights.Weights!.ToArray());
 
     public static Core.TrainOptions ToCore(TrainingOptions options, Core.Optimizer optimizer, double[]? sampleWeights = null) => new(
-        List(options.EffectiveLayers.Select(l => l.Size)),
+        List(options.EffectiveLayers, static l => l.Size),
         ToCore(options.Activation),
         ToCore(options.EffectiveInitialization, options.InitScale),
         optimizer,
@@ -101,14 +132,14 @@ internal static class Interop
         options.Schedule.ToCore(),
         options.Layers is null
             ? FSharpOption<FSharpList<Core.Activation>>.None
-            : FSharpOption<FSharpList<Core.Activation>>.Some(List(options.Layers.Select(l => ToCore(l.Activation)))),
+            : FSharpOption<FSharpList<Core.Activation>>.Some(List(options.Layers, static l => ToCore(l.Activation))),
         sampleWeights is null ? FSharpOption<double[]>.None : FSharpOption<double[]>.Some(sampleWeights),
         ToCore(options.ClassWeights));
 
     /// <summary>The core's default initialisation for hidden layers with these activations.</summary>
-    public static Initialization DefaultInitialization(IEnumerable<Activation> hidden)
+    public static Initialization DefaultInitialization(IReadOnlyList<HiddenLayer> hidden)
     {
-        var chosen = Core.InitializationModule.DefaultFor(List(hidden.Select(ToCore)));
+        var chosen = Core.InitializationModule.DefaultFor(List(hidden, static l => ToCore(l.Activation)));
         return chosen.IsZeros ? Initialization.Zeros : chosen.IsHe ? Initialization.He : Initialization.Xavier;
     }
 

@@ -162,22 +162,42 @@ public sealed record TrainingOptions
     /// <summary>The initialisation that <see cref="Initialization"/> resolves to: one for the whole network, He when
     /// every hidden layer is ReLU or leaky ReLU (the core's rule).</summary>
     public Initialization EffectiveInitialization =>
-        Initialization ?? Interop.DefaultInitialization(EffectiveLayers.Select(l => l.Activation));
+        Initialization ?? Interop.DefaultInitialization(EffectiveLayers);
 
     /// <summary>The hidden layers as training builds them: <see cref="Layers"/>, else <see cref="HiddenLayers"/> with <see cref="Activation"/>.</summary>
-    internal IReadOnlyList<HiddenLayer> EffectiveLayers =>
-        Layers ?? HiddenLayers.Select(width => new HiddenLayer(width, Activation)).ToArray();
-
-    private static void Defined<T>(T value, string name)
-        where T : struct, Enum
+    internal IReadOnlyList<HiddenLayer> EffectiveLayers
     {
-        if (!Enum.IsDefined(value))
+        get
         {
-            throw new ArgumentException(
-                $"{name} {value} is not defined; expected one of {string.Join(", ", Enum.GetNames<T>())}.",
-                name);
+            if (Layers is not null)
+            {
+                return Layers;
+            }
+
+            // A loop, not LINQ's Select: less generic code for the JIT on a process's first training call (issue 12).
+            var layers = new HiddenLayer[HiddenLayers.Count];
+            for (var i = 0; i < layers.Length; i++)
+            {
+                layers[i] = new HiddenLayer(HiddenLayers[i], Activation);
+            }
+
+            return layers;
         }
     }
+
+    // Not generic: Enum.IsDefined<T> over the facade's enums is code no framework image holds, which every
+    // process's first training call would compile (issue 12); the Type form is precompiled.
+    private static void Defined(Enum value, string name)
+    {
+        if (!Enum.IsDefined(value.GetType(), value))
+        {
+            throw NotDefined(value, name);
+        }
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static ArgumentException NotDefined(Enum value, string name) =>
+        new($"{name} {value} is not defined; expected one of {string.Join(", ", Enum.GetNames(value.GetType()))}.", name);
 
     internal void Validate() => Validate(new OptionNames());
 
@@ -217,14 +237,19 @@ public sealed record TrainingOptions
     /// <summary>Layers holds no null and only defined activations, and agrees with HiddenLayers when both are given.</summary>
     private void CheckLayers()
     {
-        if (Layers is null)
+        // The checks of given layers in a method of their own: without Layers (the usual case) their message
+        // code is not compiled on a process's first training call (issue 12).
+        if (Layers is not null)
         {
-            return;
+            CheckGivenLayers(Layers);
         }
+    }
 
-        for (var i = 0; i < Layers.Count; i++)
+    private void CheckGivenLayers(IReadOnlyList<HiddenLayer> layers)
+    {
+        for (var i = 0; i < layers.Count; i++)
         {
-            if (Layers[i] is not { } layer)
+            if (layers[i] is not { } layer)
             {
                 throw new ArgumentException($"Layers[{i}] is null; expected a HiddenLayer.", nameof(Layers));
             }
@@ -232,10 +257,10 @@ public sealed record TrainingOptions
             Defined(layer.Activation, $"Layers[{i}].Activation");
         }
 
-        if (HiddenLayers.Count > 0 && !HiddenLayers.SequenceEqual(Layers.Select(l => l.Size)))
+        if (HiddenLayers.Count > 0 && !HiddenLayers.SequenceEqual(layers.Select(l => l.Size)))
         {
             throw new ArgumentException(
-                $"Layers has widths [{string.Join(", ", Layers.Select(l => l.Size))}] but HiddenLayers has [{string.Join(", ", HiddenLayers)}]; "
+                $"Layers has widths [{string.Join(", ", layers.Select(l => l.Size))}] but HiddenLayers has [{string.Join(", ", HiddenLayers)}]; "
                 + "expected the same widths, or only one of Layers and HiddenLayers.",
                 nameof(Layers));
         }

@@ -100,8 +100,9 @@ module internal NativeBlas =
         | Some name ->
             let name = name.ToLowerInvariant()
 
-            [ "skylakex"; "cooperlake"; "sapphirerapids" ]
-            |> List.exists (fun c -> name.Contains c)
+            name.Contains "skylakex"
+            || name.Contains "cooperlake"
+            || name.Contains "sapphirerapids"
         | None -> false
 
     let gemm

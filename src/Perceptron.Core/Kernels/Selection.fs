@@ -147,7 +147,11 @@ module internal Selection =
     /// pass is managed only).
     let chooseOnePass (forced: KernelProvider option) (layers: Layer[]) (rows: int) =
         onePassFits layers
-        && forced <> Some NativeBlas
+        // A pattern, not `forced <> Some NativeBlas`: structural equality on an option compiles about a
+        // dozen FSharp.Core methods into the first training call.
+        && (match forced with
+            | Some NativeBlas -> false
+            | _ -> true)
         && (let values = int64 rows * int64 layers[0].Inputs
 
             values >= onePassMinimum

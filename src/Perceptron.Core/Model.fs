@@ -34,7 +34,7 @@ module Model =
     /// because its messages are interpolated strings, whose types cost JIT time wherever they are
     /// compiled: every first training call of a process would pay for them (issue 12).
     [<MethodImpl(MethodImplOptions.NoInlining)>]
-    let private explainOptions (names: OptionNames) (options: TrainOptions) : unit =
+    let internal explainOptions (names: OptionNames) (options: TrainOptions) : unit =
         // Properties' messages are sentences; a flag's message is the line after "error: ".
         let ending = if names.Flags then "" else "."
         let value = OptionNames.value names

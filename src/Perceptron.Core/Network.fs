@@ -117,7 +117,7 @@ module Network =
     /// `validate` because its messages are interpolated strings, whose types cost JIT time wherever they
     /// are compiled: every first training call of a process would pay for them (issue 12).
     [<MethodImpl(MethodImplOptions.NoInlining)>]
-    let private explainInvalid (network: Network) : unit =
+    let internal explainInvalid (network: Network) : unit =
         if List.isEmpty network.Layers then
             invalidArg "network" "a network needs at least one layer (the output layer)"
 

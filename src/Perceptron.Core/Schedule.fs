@@ -88,7 +88,7 @@ module Schedule =
             | Decay.Cosine floor -> floor >= 0.0 && floor <= 1.0)
 
     [<MethodImpl(MethodImplOptions.NoInlining)>]
-    let private reject (name: string) (schedule: Schedule) : unit =
+    let internal reject (name: string) (schedule: Schedule) : unit =
         match problem schedule with
         | Some reason -> invalidArg name $"{name}: {reason}."
         | None -> ()

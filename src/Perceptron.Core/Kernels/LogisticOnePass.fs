@@ -73,8 +73,8 @@ module internal LogisticOnePass =
     /// One block's binary cross-entropy in a single pass, unweighted: z <- z + bias, delta <- dZ, and the
     /// summed loss returned. The arithmetic of Loss.sumAndDeltaWeighted lane by lane (the sign 1 - 2y,
     /// softplus as max(s, 0) + log w - ((w - 1) - u) / w with u = e^-|s| and w = 1 + u, and dZ = (sign
-    /// σ(sign z)) scale, σ from the same e^-|s|), so dZ has its bits; only the loss's three sums are added
-    /// in another order.
+    /// σ(sign z)) scale, σ from the same e^-|s|), so dZ has its bits; the loss differs only in the order of
+    /// its three sums and in the last bit of the correction term (multiplied by 1 / w, see below).
     /// The loss's passes over the block (about 12) cost as much as its products on narrow rows.
     let private lossWith<'M, 'V when 'M :> IMathOps<'V>>
         (z: Span<float>)

@@ -120,21 +120,6 @@ module internal Elementwise =
             delta[i] <- sign[i] * sigma[i] * scale
             i <- i + 1
 
-    /// acc <- x scalar + acc, rounded after the product (TensorPrimitives.MultiplyAdd's arithmetic).
-    let multiplyAdd (x: ReadOnlySpan<float>) (scalar: float) (acc: Span<float>) =
-        Tiering.optimizeNow ()
-        let width = Vector<float>.Count
-        let s = Vector<float>(scalar)
-        let mutable i = 0
-
-        while i + width <= acc.Length do
-            (Vector<float>(x.Slice i) * s + Vector<float>(acc.Slice i)).CopyTo(acc.Slice i)
-            i <- i + width
-
-        while i < acc.Length do
-            acc[i] <- x[i] * scalar + acc[i]
-            i <- i + 1
-
     /// output <- x scalar.
     let scaled (x: ReadOnlySpan<float>) (scalar: float) (output: Span<float>) =
         Tiering.optimizeNow ()
@@ -194,6 +179,10 @@ module internal Elementwise =
         while i < output.Length do
             output[i] <- x[i] * scalar + addend[i]
             i <- i + 1
+
+    /// acc <- x scalar + acc: multiplyAddInto in place (each element reads its own acc before it is written).
+    let multiplyAdd (x: ReadOnlySpan<float>) (scalar: float) (acc: Span<float>) =
+        multiplyAddInto x scalar (Span<float>.op_Implicit acc) acc
 
     /// dz <- 0 where a <= 0, and (slope = Some s) dz <- dz s there instead: the derivative of (leaky) ReLU
     /// applied to dA in place, without a branch per element (the signs of a are random in training).

@@ -51,7 +51,7 @@ module internal LogisticOnePass =
     /// faster on 1000, whose rows prefetch nothing.
     let prefetches (inputs: int) = inputs <= 256
 
-    /// The lanes of `x` that `valid` leaves clear, recomputed by `scalar` (as VectorMath.map does).
+    /// `value` with the lanes that `valid` leaves clear recomputed by `scalar` (VectorMath.fixLanes, as map uses it).
     let inline private fix<'M, 'V when 'M :> IMathOps<'V>>
         (valid: 'V)
         (x: 'V)
@@ -63,11 +63,7 @@ module internal LogisticOnePass =
             value
         else
             'M.Store(value, scratch)
-
-            for lane in 0 .. 'M.Width - 1 do
-                if BitConverter.DoubleToInt64Bits('M.Lane(valid, lane)) = 0L then
-                    NativePtr.set scratch lane (scalar ('M.Lane(x, lane)))
-
+            VectorMath.fixLanes<'M, 'V> valid x scalar scratch 'M.Width
             'M.Load scratch
 
     /// One block's binary cross-entropy in a single pass, unweighted: z <- z + bias, delta <- dZ, and the

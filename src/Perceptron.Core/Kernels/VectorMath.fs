@@ -250,6 +250,20 @@ module internal VectorMath =
     /// Every lane valid (tanhVector handles the whole range itself).
     let inline allValid<'O, 'V when 'O :> IMathOps<'V>> (_: 'V) = 'O.Bits -1L
 
+    /// target[lane] <- scalar x[lane] for the first `count` lanes that `ok` leaves clear: the scalar function
+    /// where the vector form is not exact (out of its range, NaN, ...).
+    let inline fixLanes<'O, 'V when 'O :> IMathOps<'V>>
+        (ok: 'V)
+        (x: 'V)
+        ([<InlineIfLambda>] scalar: float -> float)
+        (target: nativeptr<float>)
+        (count: int)
+        =
+        if not ('O.All ok) then
+            for lane in 0 .. count - 1 do
+                if BitConverter.DoubleToInt64Bits('O.Lane(ok, lane)) = 0L then
+                    NativePtr.set target lane (scalar ('O.Lane(x, lane)))
+
     /// output[i] <- f input[i], vector by vector; the tail runs as one vector padded with zeros. Lanes
     /// that `valid` leaves clear are recomputed by `scalar`. input and output may be the same span.
     /// The message of a too-short output, apart from `map`, whose every instance would otherwise compile
@@ -294,12 +308,7 @@ module internal VectorMath =
 
             let x = 'O.Load source
             'O.Store(f x, target)
-            let ok = valid x
-
-            if not ('O.All ok) then
-                for lane in 0 .. count - 1 do
-                    if BitConverter.DoubleToInt64Bits('O.Lane(ok, lane)) = 0L then
-                        NativePtr.set target lane (scalar ('O.Lane(x, lane)))
+            fixLanes<'O, 'V> (valid x) x scalar target count
 
             if count < width then
                 for lane in 0 .. count - 1 do

@@ -286,9 +286,9 @@ let ``the start-up provider is native BLAS exactly when it loads, unless forced 
         isNull forced
         || not (forced.Equals("managed", StringComparison.OrdinalIgnoreCase))
     then
-        Assert.Equal((if Selection.nativeAvailable () then NativeBlas else Managed), Selection.provider)
+        Assert.Equal((if Selection.nativeAvailable () then NativeBlas else Managed), Selection.provider ())
     else
-        Assert.Equal(Managed, Selection.provider)
+        Assert.Equal(Managed, Selection.provider ())
 
     Assert.Contains("OpenBLAS", Kernels.describe NativeBlas)
     Assert.Contains("managed", Kernels.describe Managed)
@@ -298,21 +298,21 @@ let ``matrix products stay managed only where the managed kernels are wider than
     let expected =
         if
             Selection.forced.IsNone
-            && Selection.provider = NativeBlas
+            && Selection.provider () = NativeBlas
             && Selection.simd = Simd512
             && not (NativeBlas.usesAvx512 ())
         then
             Managed
         else
-            Selection.provider
+            Selection.provider ()
 
-    Assert.Equal(expected, Selection.gemmProvider)
+    Assert.Equal(expected, Selection.gemmProvider ())
 
-    if Selection.gemmProvider <> Selection.provider then
+    if Selection.gemmProvider () <> Selection.provider () then
         Assert.Contains("for matrix-vector products", Kernels.summary ())
         Assert.Contains("AVX-512", Kernels.summary ())
     else
-        Assert.Equal(Kernels.describe Selection.provider, Kernels.summary ())
+        Assert.Equal(Kernels.describe (Selection.provider ()), Kernels.summary ())
 
     if Selection.nativeAvailable () then
         // The core OpenBLAS reports (Haswell here, where the environment sets OPENBLAS_CORETYPE) is

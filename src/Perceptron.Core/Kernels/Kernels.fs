@@ -34,10 +34,13 @@ module Kernels =
     /// What the start-up selection uses, per kind of product, for `--version` and training output.
     let summary () =
         let description =
-            if Selection.gemmProvider = Selection.provider then
-                describe Selection.provider
+            let provider = Selection.provider ()
+            let gemmProvider = Selection.gemmProvider ()
+
+            if gemmProvider = provider then
+                describe provider
             else
-                $"{describe Selection.provider} for matrix-vector products, {describe Selection.gemmProvider} "
+                $"{describe provider} for matrix-vector products, {describe gemmProvider} "
                 + "for matrix products and the transposed product of a tall matrix"
 
         withIgnored description Selection.ignored
@@ -165,7 +168,7 @@ module Kernels =
             c: Span<float>,
             ldc: int
         ) =
-        gemmWith Selection.gemmProvider (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        gemmWith (Selection.gemmProvider ()) (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 
     /// y <- alpha op(A) x + beta y with the start-up provider.
     let internal gemv

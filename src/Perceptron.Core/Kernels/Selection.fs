@@ -159,15 +159,26 @@ module internal Selection =
 
     // ------------------------------------------------------------------ this process's choice
 
+    // Chosen at the first product, not at start-up: loading OpenBLAS costs about 8 MB of working set and
+    // two threads (measured), which a run that only takes the one pass never needs.
+    let private providers =
+        lazy
+            (let p = chooseProvider forced (nativeAvailable ())
+             struct (p, chooseGemm forced p simd (p = NativeBlas && NativeBlas.usesAvx512 ())))
+
     /// The provider of matrix-vector products (see chooseProvider).
-    let provider = chooseProvider forced (nativeAvailable ())
+    let provider () =
+        let struct (p, _) = providers.Force()
+        p
 
     /// The provider of matrix-matrix products (see chooseGemm).
-    let gemmProvider =
-        chooseGemm forced provider simd (provider = NativeBlas && NativeBlas.usesAvx512 ())
+    let gemmProvider () =
+        let struct (_, g) = providers.Force()
+        g
 
     /// The provider of one matrix-vector product (see chooseGemv).
-    let gemvProvider trans m n = chooseGemv forced provider trans m n
+    let gemvProvider trans m n =
+        chooseGemv forced (provider ()) trans m n
 
     /// Whether propagate takes the one-pass kernel (see chooseOnePass).
     let onePass layers rows = chooseOnePass forced layers rows

@@ -498,3 +498,100 @@ let ``option messages print doubles round-trip and invariant, and widths as the 
         invalid "HiddenLayers" "HiddenLayers[0] is -5; expected a width of at least 1 unit.",
         check OptionNames.library { start with Hidden = [ -5 ] }
     )
+
+/// fitUntil's outcome for these options on a tiny data set (validation: the training rows themselves).
+let private fit (options: FitOptions) =
+    let features = array2D [ [ 0.0; 1.0 ]; [ 1.0; 0.0 ]; [ 1.0; 1.0 ]; [ 0.0; 0.0 ] ]
+    let labels = [| 0; 1; 1; 0 |]
+    let optimizer = Optimizer.gradientDescent 0.1
+    let start = Training.init optimizer (Network.initialize Zeros 1 2 [] Sigmoid 2)
+
+    outcome (fun () ->
+        Training.fitUntil optimizer options features labels start (fun _ -> true) (fun () -> false)
+        |> ignore)
+
+let private fitError (text: string) =
+    "ArgumentException: " + text + " (Parameter 'options')"
+
+[<Fact>]
+let ``each rule of fitUntil's options raises just past its boundary and holds at it, in order`` () =
+    let valid = {
+        ScheduleTests.fitOptions with
+            Epochs = 1
+            Validation = Some(array2D [ [ 0.0; 1.0 ]; [ 1.0; 0.0 ] ], [| 0; 1 |])
+            EarlyStopping = Some { Patience = 1; Tolerance = -0.0 }
+    }
+
+    let stopping patience tolerance =
+        Some {
+            Patience = patience
+            Tolerance = tolerance
+        }
+
+    Assert.Equal("ok", fit valid)
+    Assert.Equal(fitError "Epochs is 0; expected at least 1", fit { valid with Epochs = 0 })
+
+    Assert.Equal(
+        fitError "Patience is 0; expected at least 1",
+        fit {
+            valid with
+                EarlyStopping = stopping 0 0.0
+        }
+    )
+
+    Assert.Equal(
+        fitError "Tolerance is -5E-324; expected >= 0",
+        fit {
+            valid with
+                EarlyStopping = stopping 1 -5e-324
+        }
+    )
+
+    Assert.Equal(
+        fitError "Tolerance is NaN; expected >= 0",
+        fit {
+            valid with
+                EarlyStopping = stopping 1 nan
+        }
+    )
+
+    Assert.Equal(fitError "early stopping needs validation data", fit { valid with Validation = None })
+
+    Assert.Equal(
+        "ok",
+        fit {
+            valid with
+                Validation = None
+                EarlyStopping = None
+        }
+    )
+
+    // Broken several ways: epochs, then patience, then tolerance, then the validation data.
+    let broken = {
+        valid with
+            Epochs = 0
+            Validation = None
+            EarlyStopping = stopping 0 nan
+    }
+
+    Assert.Equal(fitError "Epochs is 0; expected at least 1", fit broken)
+    Assert.Equal(fitError "Patience is 0; expected at least 1", fit { broken with Epochs = 1 })
+
+    Assert.Equal(
+        fitError "Tolerance is NaN; expected >= 0",
+        fit {
+            broken with
+                Epochs = 1
+                EarlyStopping = stopping 1 nan
+        }
+    )
+
+    // These numbers are interpolated, which shows them in the current culture.
+    Assert.Equal(
+        fitError "Tolerance is \u22120,5; expected >= 0",
+        inForeignCulture (fun () ->
+            fit {
+                valid with
+                    EarlyStopping = stopping 1 -0.5
+            })
+    )

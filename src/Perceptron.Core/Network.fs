@@ -117,7 +117,8 @@ module Network =
     // Each message of validate is concatenated, not interpolated (F# formats interpolated strings through printf,
     // whose JIT cost every process's first training call would pay), in a function of its own that only a broken
     // rule calls: validate runs on every training call, and its quick JIT then has no message's calls to resolve.
-    // Counts are invariant, as interpolation showed them: none is negative, so no culture's minus sign enters.
+    // Counts are shown invariant; interpolation showed them in the current culture, which writes a count that is
+    // never negative the same way.
 
     let private count (n: int) =
         n.ToString(CultureInfo.InvariantCulture)

@@ -1,4 +1,4 @@
-/// The rules of Schedule.check, Network.validate and Model.checkOptions, each written once with its message:
+/// The rules of Schedule.check, Network.validate, Model.checkOptions and Training.fitUntil, each written once:
 /// every rule raises just past its boundary with its exact message and holds at the boundary, the first broken
 /// rule in order is the one named, and numbers print as the interpolated strings these messages once were.
 module Perceptron.Core.Tests.RuleBoundaryTests

@@ -30,110 +30,11 @@ module Model =
                 Checks.finite name raw
                 invalidArg name (Checks.computedNonFinite name "standardising" j)
 
-    /// Raises the exception for the first option that no data can fix; see checkOptions. Apart from it
-    /// because its messages are interpolated strings, whose types cost JIT time wherever they are
-    /// compiled: every first training call of a process would pay for them (issue 12).
-    [<MethodImpl(MethodImplOptions.NoInlining)>]
-    let internal explainOptions (names: OptionNames) (options: TrainOptions) : unit =
-        // Properties' messages are sentences; a flag's message is the line after "error: ".
-        let ending = if names.Flags then "" else "."
-        let value = OptionNames.value names
-
-        let number (x: float) =
-            x.ToString("R", CultureInfo.InvariantCulture)
-
-        let outOfRange (name: string) (shown: string) (expected: string) =
-            raise (ArgumentOutOfRangeException(name, $"{name} is {shown}; expected {expected}{ending}"))
-
-        options.Hidden
-        |> List.iteri (fun i width ->
-            if width < 1 then
-                invalidArg names.Hidden $"{names.Hidden}[{i}] is {width}; expected a width of at least 1 unit{ending}")
-
-        match options.HiddenActivations with
-        | Some activations when activations.Length <> options.Hidden.Length ->
-            let given = Checks.count activations.Length "activation" "activations"
-            let layers = Checks.count options.Hidden.Length "hidden layer" "hidden layers"
-            invalidArg "HiddenActivations" $"HiddenActivations has {given} for {layers}; expected one per hidden layer."
-        | _ -> ()
-
-        Schedule.check "Schedule" options.Schedule
-
-        if options.Initialization = Zeros && not options.Hidden.IsEmpty then
-            let init = names.Initialization
-            let others = [ Normal 1.0; Xavier; He ] |> List.map (Initialization.name >> value)
-
-            invalidArg
-                init
-                ($"{init} {value (Initialization.name Zeros)} does not work with {names.Hidden}: every hidden unit would start "
-                 + "with the same weights and get the same gradients, so the units would never differ (symmetry is not broken); "
-                 + $"use {init} {others[0]}, {others[1]} or {others[2]}{ending}")
-
-        if options.Epochs < 1 then
-            outOfRange names.Epochs (string options.Epochs) "> 0"
-
-        match options.BatchSize with
-        | Some b when b < 1 -> outOfRange names.BatchSize (string b) "> 0"
-        | _ -> ()
-
-        let fraction = options.ValidationFraction
-
-        if not (fraction >= 0.0 && fraction < 1.0) then
-            outOfRange names.ValidationFraction (number fraction) "a number in [0, 1)"
-
-        match options.EarlyStopping with
-        | Some e when e.Patience < 1 -> outOfRange names.Patience (string e.Patience) "> 0"
-        | Some e when not (Double.IsFinite e.Tolerance && e.Tolerance >= 0.0) ->
-            outOfRange names.Tolerance (number e.Tolerance) "a finite number >= 0"
-        | Some _ when fraction = 0.0 ->
-            let verb = if names.Flags then "add" else "set"
-            let example = OptionNames.setting names names.ValidationFraction "0.2"
-
-            invalidArg
-                names.Patience
-                $"{names.Patience} needs a validation split to watch; {verb} {names.ValidationFraction}, e.g. {example}{ending}"
-        | _ -> ()
-
     /// Checks the options that no data can fix (hidden widths, an initialisation that cannot break the symmetry
     /// of hidden units, epochs, batch size, validation fraction, early stopping), naming them as `names` says:
     /// OptionNames.library for the C# facade's properties, the console host's flags for it.
     [<CompiledName("CheckOptions")>]
-    let checkOptions (names: OptionNames) (options: TrainOptions) =
-        // explainOptions' rules as one test without messages; options that fail any go to it, which names
-        // the first. The schedule's own check is part of it.
-        let mutable widths = true
-
-        for width in options.Hidden do
-            widths <- widths && width >= 1
-
-        let fraction = options.ValidationFraction
-
-        let valid =
-            widths
-            && (match options.HiddenActivations with
-                | Some activations -> activations.Length = options.Hidden.Length
-                | None -> true)
-            && (match options.Initialization with
-                | Zeros -> options.Hidden.IsEmpty
-                | _ -> true)
-            && options.Epochs >= 1
-            && (match options.BatchSize with
-                | Some b -> b >= 1
-                | None -> true)
-            && fraction >= 0.0
-            && fraction < 1.0
-            && (match options.EarlyStopping with
-                | Some e ->
-                    e.Patience >= 1
-                    && Double.IsFinite e.Tolerance
-                    && e.Tolerance >= 0.0
-                    && fraction <> 0.0
-                | None -> true)
-
-        if valid then
-            Schedule.check "Schedule" options.Schedule
-        else
-            explainOptions names options
+    let checkOptions (names: OptionNames) (options: TrainOptions) = OptionRules.check names options
 
     /// The hidden layers as the network gets them: width and activation each, input side first.
     [<CompiledName("HiddenLayers")>]

@@ -2,6 +2,7 @@
 namespace Perceptron.Core
 
 open System
+open System.Globalization
 open System.Runtime.CompilerServices
 open MathNet.Numerics.Distributions
 open MathNet.Numerics.Random
@@ -113,73 +114,107 @@ module Network =
             Bias = copyVector layer.Bias
     }
 
-    /// Raises the ArgumentException that says what is wrong with a network, when something is. Apart from
-    /// `validate` because its messages are interpolated strings, whose types cost JIT time wherever they
-    /// are compiled: every first training call of a process would pay for them (issue 12).
+    // Each message of validate is concatenated, not interpolated (F# formats interpolated strings through printf,
+    // whose JIT cost every process's first training call would pay), in a function of its own that only a broken
+    // rule calls: validate runs on every training call, and its quick JIT then has no message's calls to resolve.
+    // Counts are shown invariant; interpolation showed them in the current culture, which writes a count that is
+    // never negative the same way.
+
+    let private count (n: int) =
+        n.ToString(CultureInfo.InvariantCulture)
+
     [<MethodImpl(MethodImplOptions.NoInlining)>]
-    let internal explainInvalid (network: Network) : unit =
-        if List.isEmpty network.Layers then
-            invalidArg "network" "a network needs at least one layer (the output layer)"
+    let private noWeights (i: int) : unit =
+        invalidArg "network" ("layer " + count i + " has no weights or bias")
 
-        network.Layers
-        |> List.iteri (fun i layer ->
-            if isNull layer.Weights || isNull layer.Bias then
-                invalidArg "network" $"layer {i} has no weights or bias"
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private emptyShape (i: int) (layer: Layer) : unit =
+        invalidArg
+            "network"
+            ("layer "
+             + count i
+             + " has shape "
+             + count layer.Units
+             + " x "
+             + count layer.Inputs
+             + "; expected at least 1 x 1")
 
-            if layer.Units = 0 || layer.Inputs = 0 then
-                invalidArg "network" $"layer {i} has shape {layer.Units} x {layer.Inputs}; expected at least 1 x 1"
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private biasesDiffer (i: int) (layer: Layer) : unit =
+        invalidArg
+            "network"
+            ("layer "
+             + count i
+             + " has "
+             + count layer.Bias.Length
+             + " biases for "
+             + count layer.Units
+             + " units")
 
-            if layer.Bias.Length <> layer.Units then
-                invalidArg "network" $"layer {i} has {layer.Bias.Length} biases for {layer.Units} units"
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private unchained (i: int) (inputs: int) (previousUnits: int) : unit =
+        invalidArg
+            "network"
+            ("layer "
+             + count i
+             + " has "
+             + count inputs
+             + " inputs but layer "
+             + count (i - 1)
+             + " has "
+             + count previousUnits
+             + " units")
 
-            if i > 0 && layer.Inputs <> network.Layers[i - 1].Units then
-                invalidArg
-                    "network"
-                    $"layer {i} has {layer.Inputs} inputs but layer {i - 1} has {network.Layers[i - 1].Units} units"
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private hiddenSoftmax (i: int) : unit =
+        invalidArg "network" ("layer " + count i + " is hidden; softmax is only for the output layer")
 
-            let isLast = i = network.Layers.Length - 1
-
-            match layer.Activation, isLast with
-            | Softmax, false -> invalidArg "network" $"layer {i} is hidden; softmax is only for the output layer"
-            | Sigmoid, true when layer.Units <> 1 ->
-                invalidArg "network" $"the sigmoid output layer has {layer.Units} units; expected 1 (two classes)"
-            | Softmax, true when layer.Units < 2 ->
-                invalidArg "network" "the softmax output layer needs at least 2 units"
-            | (Tanh | Relu | LeakyRelu), true ->
-                invalidArg "network" "the output layer uses sigmoid (two classes) or softmax (more)"
-            | _ -> ())
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private sigmoidOutput (units: int) : unit =
+        invalidArg
+            "network"
+            ("the sigmoid output layer has "
+             + count units
+             + " units; expected 1 (two classes)")
 
     /// Checks shapes and activations; returns the network or raises ArgumentException saying what is wrong.
     [<CompiledName("Validate")>]
     let validate (network: Network) =
-        // The same rules as explainInvalid's, as one test without messages: a network that fails any of
-        // them goes to explainInvalid, which names the first.
-        let mutable valid = not network.Layers.IsEmpty
-        let mutable previousUnits = -1
+        if network.Layers.IsEmpty then
+            invalidArg "network" "a network needs at least one layer (the output layer)"
+
+        // A walk rather than List.iteri with a closure: less for the JIT on a first training call (issue 12).
+        let mutable i = 0
+        let mutable previousUnits = 0
         let mutable rest = network.Layers
 
-        while valid && not rest.IsEmpty do
+        while not rest.IsEmpty do
             let layer = rest.Head
             rest <- rest.Tail
 
-            valid <-
-                not (isNull layer.Weights || isNull layer.Bias)
-                && layer.Units <> 0
-                && layer.Inputs <> 0
-                && layer.Bias.Length = layer.Units
-                && (previousUnits < 0 || layer.Inputs = previousUnits)
-                && (match layer.Activation, rest.IsEmpty with
-                    | Softmax, false -> false
-                    | Sigmoid, true -> layer.Units = 1
-                    | Softmax, true -> layer.Units >= 2
-                    | (Tanh | Relu | LeakyRelu), true -> false
-                    | _ -> true)
+            if isNull layer.Weights || isNull layer.Bias then
+                noWeights i
 
-            if valid then
-                previousUnits <- layer.Units
+            if layer.Units = 0 || layer.Inputs = 0 then
+                emptyShape i layer
 
-        if not valid then
-            explainInvalid network
+            if layer.Bias.Length <> layer.Units then
+                biasesDiffer i layer
+
+            if i > 0 && layer.Inputs <> previousUnits then
+                unchained i layer.Inputs previousUnits
+
+            match layer.Activation, rest.IsEmpty with
+            | Softmax, false -> hiddenSoftmax i
+            | Sigmoid, true when layer.Units <> 1 -> sigmoidOutput layer.Units
+            | Softmax, true when layer.Units < 2 ->
+                invalidArg "network" "the softmax output layer needs at least 2 units"
+            | (Tanh | Relu | LeakyRelu), true ->
+                invalidArg "network" "the output layer uses sigmoid (two classes) or softmax (more)"
+            | _ -> ()
+
+            previousUnits <- layer.Units
+            i <- i + 1
 
         network
 
@@ -305,10 +340,9 @@ module Network =
         =
         // Checked before the layers are, in the order (and words) callers of this form have always seen.
         if inputs >= 1 then
-            hidden
-            |> List.iter (fun w ->
+            for w in hidden do
                 if w < 1 then
-                    invalidArg "hidden" $"a hidden layer of width {w}; expected at least 1 unit")
+                    tooNarrow w
 
             if not (Activation.isHidden hiddenActivation) then
                 invalidArg "hiddenActivation" "softmax is only for the output layer"

@@ -53,51 +53,65 @@ module Schedule =
     let private number (x: float) =
         x.ToString("R", CultureInfo.InvariantCulture)
 
+    // Each message is concatenated, not interpolated (F# formats interpolated strings through printf, whose JIT
+    // cost every process's first training call would pay), in a function of its own that only a broken rule
+    // calls: `check` runs on every training call, and its quick JIT then has no message's calls to resolve. A
+    // count is shown in the current culture, as interpolation showed it (a minus sign of its own in some).
+
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private negativeWarmup (warmup: int) =
+        Some(
+            "warm-up is "
+            + warmup.ToString(CultureInfo.CurrentCulture)
+            + " epochs; expected a whole number >= 0"
+        )
+
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private tooFewEpochs (every: int) =
+        Some(
+            "step EVERY is "
+            + every.ToString(CultureInfo.CurrentCulture)
+            + "; expected a whole number of epochs >= 1"
+        )
+
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private outsideUnit (what: string) (x: float) =
+        Some(what + " is " + number x + "; expected a number in (0, 1]")
+
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private outsideFraction (floor: float) =
+        Some(
+            "cosine FLOOR is "
+            + number floor
+            + "; expected a fraction of the learning rate in [0, 1]"
+        )
+
+    /// In (0, 1]: the range of step's FACTOR and exponential's GAMMA.
+    let private inUnit (x: float) = x > 0.0 && x <= 1.0
+
     /// What is wrong with a schedule's parameters, in one line (None when nothing is).
     [<CompiledName("Problem")>]
     let problem (schedule: Schedule) =
-        let inUnit what (x: float) =
-            if x > 0.0 && x <= 1.0 then
-                None
-            else
-                Some $"{what} is {number x}; expected a number in (0, 1]"
-
         if schedule.Warmup < 0 then
-            Some $"warm-up is {schedule.Warmup} epochs; expected a whole number >= 0"
+            negativeWarmup schedule.Warmup
         else
             match schedule.Decay with
-            | Decay.Constant -> None
-            | Decay.Step(every, _) when every < 1 ->
-                Some $"step EVERY is {every}; expected a whole number of epochs >= 1"
-            | Decay.Step(_, factor) -> inUnit "step FACTOR" factor
-            | Decay.Exponential gamma -> inUnit "exponential GAMMA" gamma
-            | Decay.Cosine floor when not (floor >= 0.0 && floor <= 1.0) ->
-                Some $"cosine FLOOR is {number floor}; expected a fraction of the learning rate in [0, 1]"
-            | Decay.Cosine _ -> None
-
-    /// problem's rules as one test without messages: problem's interpolated strings cost JIT time
-    /// wherever they are compiled, and check runs on every first training call of a process (issue 12).
-    let private holds (schedule: Schedule) =
-        let inUnit (x: float) = x > 0.0 && x <= 1.0
-
-        schedule.Warmup >= 0
-        && (match schedule.Decay with
-            | Decay.Constant -> true
-            | Decay.Step(every, factor) -> every >= 1 && inUnit factor
-            | Decay.Exponential gamma -> inUnit gamma
-            | Decay.Cosine floor -> floor >= 0.0 && floor <= 1.0)
+            | Decay.Step(every, _) when every < 1 -> tooFewEpochs every
+            | Decay.Step(_, factor) when not (inUnit factor) -> outsideUnit "step FACTOR" factor
+            | Decay.Exponential gamma when not (inUnit gamma) -> outsideUnit "exponential GAMMA" gamma
+            | Decay.Cosine floor when not (floor >= 0.0 && floor <= 1.0) -> outsideFraction floor
+            | _ -> None
 
     [<MethodImpl(MethodImplOptions.NoInlining)>]
-    let internal reject (name: string) (schedule: Schedule) : unit =
-        match problem schedule with
-        | Some reason -> invalidArg name $"{name}: {reason}."
-        | None -> ()
+    let private rejected (name: string) (reason: string) : unit =
+        invalidArg name (name + ": " + reason + ".")
 
     /// Raises ArgumentException naming `name` when the schedule's parameters are out of range.
     [<CompiledName("Check")>]
     let check (name: string) (schedule: Schedule) =
-        if not (holds schedule) then
-            reject name schedule
+        match problem schedule with
+        | Some reason -> rejected name reason
+        | None -> ()
 
     /// The factor of the learning rate in epoch `epoch` (0 for the first epoch of training) of a run of
     /// `epochs` epochs, which only cosine uses: the warm-up's epoch e runs at (e + 1) / Warmup, then

@@ -122,15 +122,12 @@ module Training =
         invalidArg "options" $"EpochsBefore is {before}; expected a number of epochs >= 0"
 
     [<MethodImpl(MethodImplOptions.NoInlining)>]
-    let private badFitOptions (options: FitOptions) : unit =
-        if options.Epochs < 1 then
-            invalidArg "options" $"Epochs is {options.Epochs}; expected at least 1"
+    let private notPositive (name: string) (value: int) : unit =
+        invalidArg "options" $"{name} is {value}; expected at least 1"
 
-        match options.EarlyStopping, options.Validation with
-        | Some e, _ when e.Patience < 1 -> invalidArg "options" $"Patience is {e.Patience}; expected at least 1"
-        | Some e, _ when not (e.Tolerance >= 0.0) -> invalidArg "options" $"Tolerance is {e.Tolerance}; expected >= 0"
-        | Some _, None -> invalidArg "options" "early stopping needs validation data"
-        | _ -> ()
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private negativeTolerance (tolerance: float) : unit =
+        invalidArg "options" $"Tolerance is {tolerance}; expected >= 0"
 
     /// The factor of the learning rate for a state's Epoch under a schedule, in a run that had `before`
     /// epochs before the state's epoch 0 and ends after `total` epochs in all. Raises ArgumentException for
@@ -332,14 +329,14 @@ module Training =
         (proceed: EpochReport -> bool)
         (stopRequested: unit -> bool)
         =
-        let optionsHold =
-            options.Epochs >= 1
-            && (match options.EarlyStopping with
-                | Some e -> e.Patience >= 1 && e.Tolerance >= 0.0 && options.Validation.IsSome
-                | None -> true)
+        if options.Epochs < 1 then
+            notPositive "Epochs" options.Epochs
 
-        if not optionsHold then
-            badFitOptions options
+        match options.EarlyStopping with
+        | Some e when e.Patience < 1 -> notPositive "Patience" e.Patience
+        | Some e when not (e.Tolerance >= 0.0) -> negativeTolerance e.Tolerance
+        | Some _ when options.Validation.IsNone -> invalidArg "options" "early stopping needs validation data"
+        | _ -> ()
 
         let reports =
             (TrainingRuns.epochRuns

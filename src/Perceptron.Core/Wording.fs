@@ -74,10 +74,12 @@ module OptionNames =
 
     /// An option set to a value, as a suggestion: "--validation-fraction 0.2" or "ValidationFraction = 0.2".
     let internal setting (names: OptionNames) (option: string) (value: string) =
+        // Concatenated, not interpolated: F# formats interpolated strings through printf, whose first use costs
+        // JIT time (issue 12).
         if names.Flags then
-            $"{option} {value}"
+            option + " " + value
         else
-            $"{option} = {value}"
+            option + " = " + value
 
 /// The names the core's own split functions use.
 [<RequireQualifiedAccess; CompilationRepresentation(CompilationRepresentationFlags.ModuleSuffix)>]

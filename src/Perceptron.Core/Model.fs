@@ -258,6 +258,7 @@ module Model =
             stopped <- stopped || stopRequested ()
             stopped
 
+        Warmup.start options features labels
         let prepared = prepareWith false stopRequested options features labels
         let start = Training.init options.Optimizer prepared.Network
 

@@ -342,7 +342,7 @@ module Training =
             badFitOptions options
 
         let reports =
-            (TrainingRuns.epochRuns
+            (TrainingRuns.fitRuns
                 optimizer
                 (stepper
                     optimizer

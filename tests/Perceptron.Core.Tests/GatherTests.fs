@@ -95,12 +95,21 @@ let private fitOptions batchSize = {
 
 let private optimizer = Optimizer.gradientDescent 0.1
 
+/// Data just large enough for fit to gather with Gather.rows and leave the check to it (Gather.pays):
+/// 2053 samples of 2048 features, three classes, batches of 8 rows with a last one of 5.
+let private samples, private columns = 2053, 2048
+
 let private data () =
-    let x, y = ModelTests.blobs 61 2
-    let start = Training.init optimizer (Network.initialize Xavier 1 4 [ 3 ] Tanh 3)
+    let random = Random(5)
+    let y = Array.init samples (fun i -> i % 3)
+    let x = Array2D.init samples columns (fun i _ -> float y[i] + random.NextDouble())
+
+    let start =
+        Training.init optimizer (Network.initialize Xavier 1 columns [ 3 ] Tanh 3)
+
     x, y, start
 
-/// The message of fit on these features, batches of 8 (the last of 5), or None when it trains.
+/// The message of fit on these features, or None when it trains.
 let private fitMessage (x: float[,]) (y: int[]) start (stopAfter: int) =
     let mutable asked = 0
 
@@ -129,9 +138,16 @@ let ``fit leaves the finiteness check to its gather: one check and no pass of it
     Assert.Equal(1, ScanCount.Gathered - gathered)
 
 [<Fact>]
-let ``full batches, the lazy sequences and a run resumed mid-epoch keep the scan before training`` () =
+let ``full batches, the lazy sequences, a run resumed mid-epoch and small data keep the scan before training`` () =
     let x, y, start = data ()
     let gathered = ScanCount.Gathered
+    // Small data: Span's CopyTo and the scan (see Gather.pays).
+    let small, labels = ModelTests.blobs 61 2
+    let network = Network.initialize Xavier 1 4 [ 3 ] Tanh 3
+
+    Training.fit optimizer (fitOptions (Some 8)) small labels (Training.init optimizer network) (fun _ -> true)
+    |> ignore
+
     Training.fit optimizer (fitOptions None) x y start (fun _ -> true) |> ignore
     Training.epochs optimizer (Some 8) 3 x y None start |> Seq.head |> ignore
     Training.steps optimizer (Some 8) 3 x y start |> Seq.head |> ignore
@@ -149,7 +165,7 @@ let ``full batches, the lazy sequences and a run resumed mid-epoch keep the scan
 [<InlineData(2)>]
 let ``a non-finite feature gives the scan's message at the first bad cell in row-major order`` (kind: int) =
     let x, y, start = data ()
-    let order = firstEpochOrder 61
+    let order = firstEpochOrder samples
     // The gather meets row `first` in the first batch; `earlier` comes before it in row-major order but
     // in a later batch, so the cell the message must name is not the first bad one the gather sees.
     let first = order[0]
@@ -178,7 +194,7 @@ let ``a non-finite feature gives the scan's message at the first bad cell in row
 [<Fact>]
 let ``a bad value in the last batch stops fit before the epoch ends`` () =
     let x, y, start = data ()
-    let last = (firstEpochOrder 61)[60]
+    let last = (firstEpochOrder samples)[60]
     x[last, 2] <- nan
     let mutable epochs = 0
 
@@ -198,7 +214,7 @@ let ``a bad value in the last batch stops fit before the epoch ends`` () =
 [<InlineData(3)>]
 let ``a run stopped before its gather saw the bad row still rejects it`` (batches: int) =
     let x, y, start = data ()
-    let last = (firstEpochOrder 61)[60]
+    let last = (firstEpochOrder samples)[60]
     x[last, 1] <- infinity
 
     Assert.Equal(
@@ -225,7 +241,7 @@ let ``a bad label and a bad feature report the feature first, as before`` () =
 let ``fit with the gather's check trains exactly as the fold of steps`` () =
     let x, y, start = data ()
     let fitted = Training.fit optimizer (fitOptions (Some 8)) x y start (fun _ -> true)
-    // 61 samples in batches of 8: 8 updates an epoch, the last of 5 rows.
-    let viaSteps = Training.steps optimizer (Some 8) 3 x y start |> Seq.item 15
+    // Two epochs of 257 updates, the last of each of 5 rows.
+    let viaSteps = Training.steps optimizer (Some 8) 3 x y start |> Seq.item 513
 
     Assert.True(sameState fitted.State viaSteps)

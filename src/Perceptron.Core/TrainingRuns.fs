@@ -51,7 +51,8 @@ module internal TrainingRuns =
         (labels: int[])
         (start: TrainingState)
         =
-        let samples = labels.Length
+        // Before the checks, which name null arguments.
+        let samples = if isNull labels then 0 else labels.Length
 
         let size =
             match batchSize with
@@ -63,6 +64,7 @@ module internal TrainingRuns =
         let deferred =
             gatherChecks
             && size < samples
+            && not (isNull features)
             && samples = features.GetLength 0
             && Gather.pays features.Length
             && startPosition start batches = 0

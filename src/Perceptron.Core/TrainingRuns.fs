@@ -42,8 +42,8 @@ module internal TrainingRuns =
     /// The batch size, the number of batches per epoch, and whether the features' finiteness is left to
     /// the run's gather, after checking the data against the start state's network and the batch size.
     /// With `gatherChecks`, a run that gathers a whole first epoch with Gather.rows (shuffled batches of
-    /// data large enough, Gather.pays, from the start of an epoch) leaves the scan to its gather; a failing label or batch-size check still reports a non-finite
-    /// feature first, in the checks' usual order.
+    /// data large enough, Gather.pays, from the start of an epoch) leaves the scan to its gather; a failing
+    /// label or batch-size check still reports a non-finite feature first, in the checks' usual order.
     let private batchShape
         (gatherChecks: bool)
         (batchSize: int option)
@@ -237,7 +237,8 @@ module internal TrainingRuns =
             validationWeights: float[] option,
             stopRequested: unit -> bool,
             runs: unit -> BatchRun,
-            gatherChecks: bool,
+            // Whether the runs leave the features' finiteness to their gather (see batchShape).
+            deferred: bool,
             start: TrainingState
         ) =
         let mutable total = 0.0
@@ -257,7 +258,7 @@ module internal TrainingRuns =
                 if stopRequested () then
                     // A run that stops before its gather has seen every row still rejects a non-finite value,
                     // as the scan before training did.
-                    if obj.ReferenceEquals(steps, null) && gatherChecks then
+                    if obj.ReferenceEquals(steps, null) && deferred then
                         steps <- runs ()
 
                     if not (obj.ReferenceEquals(steps, null)) then

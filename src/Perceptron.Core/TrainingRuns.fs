@@ -39,11 +39,31 @@ module internal TrainingRuns =
         let p = start.Step - start.Epoch * batches
         if p < 0 || p >= batches then 0 else p
 
+    /// batchShape's checks but the features' finiteness, which the gather takes on; a failing label or
+    /// batch-size check still reports a non-finite feature first, in the checks' usual order. Apart from
+    /// batchShape, so that a full-batch run (a first training call's) compiles none of it.
+    let private checksLeavingFinite
+        (batchSize: int option)
+        (features: float[,])
+        (labels: int[])
+        (start: TrainingState)
+        =
+        Checks.featureShape "features" (Some start.Network.Inputs) features
+
+        try
+            Checks.labelsForNetwork start.Network (features.GetLength 0) labels
+            checkBatchSize batchSize
+        with :? ArgumentException ->
+            Checks.finite "features" features
+            reraise ()
+
+        ScanCount.OnThisThread <- ScanCount.OnThisThread + 1
+        ScanCount.Gathered <- ScanCount.Gathered + 1
+
     /// The batch size, the number of batches per epoch, and whether the features' finiteness is left to
     /// the run's gather, after checking the data against the start state's network and the batch size.
     /// With `gatherChecks`, a run that gathers a whole first epoch with Gather.rows (shuffled batches of
-    /// data large enough, Gather.pays, from the start of an epoch) leaves the scan to its gather; a failing
-    /// label or batch-size check still reports a non-finite feature first, in the checks' usual order.
+    /// data large enough, Gather.pays, from the start of an epoch) leaves the scan to its gather.
     let private batchShape
         (gatherChecks: bool)
         (batchSize: int option)
@@ -70,17 +90,7 @@ module internal TrainingRuns =
             && startPosition start batches = 0
 
         if deferred then
-            Checks.featureShape "features" (Some start.Network.Inputs) features
-
-            try
-                Checks.labelsForNetwork start.Network (features.GetLength 0) labels
-                checkBatchSize batchSize
-            with :? ArgumentException ->
-                Checks.finite "features" features
-                reraise ()
-
-            ScanCount.OnThisThread <- ScanCount.OnThisThread + 1
-            ScanCount.Gathered <- ScanCount.Gathered + 1
+            checksLeavingFinite batchSize features labels start
         else
             Checks.forNetwork start.Network features
             Checks.labelsForNetwork start.Network (features.GetLength 0) labels
@@ -147,6 +157,32 @@ module internal TrainingRuns =
         let mutable order: int[] = null
         let mutable orderDrawn = false
 
+        // The shuffled batch's rows, labels and weights, apart from Next, whose full-batch runs (a first
+        // training call's) then compile none of it (issue 12).
+        let gatherBatch (first: int) (count: int) =
+            let rows = ReadOnlySpan<int>(order, first, count)
+
+            if gathers then
+                // Before the step: a non-finite value never reaches the network. The full scan names
+                // the first bad cell in row-major order, whichever row the gather met first.
+                if
+                    not (Gather.rows (Buffers.readOnly2 features) inputs rows (Span<float> batchFeatures))
+                    && unchecked
+                then
+                    Checks.finite "features" features
+            else
+                let source = Buffers.readOnly2 features
+
+                for r in 0 .. count - 1 do
+                    source.Slice(rows[r] * inputs, inputs).CopyTo(Span<float>(batchFeatures, r * inputs, inputs))
+
+            for r in 0 .. count - 1 do
+                let row = rows[r]
+                batchLabels[r] <- labels[row]
+
+                if weights.Length > 0 then
+                    batchWeights[r] <- weights[row]
+
         /// Runs the next update: the stepper (whose State is the state after it), the batch's cost and
         /// size, and whether the update completed an epoch.
         member _.Next() : struct (Stepper * float * int * bool) =
@@ -162,30 +198,7 @@ module internal TrainingRuns =
                 if not shuffled then
                     stepper.Step(ws, Buffers.readOnly2 features, ReadOnlySpan<int> labels, ReadOnlySpan weights)
                 else
-                    let rows = ReadOnlySpan<int>(order, first, count)
-
-                    if gathers then
-                        // Before the step: a non-finite value never reaches the network. The full scan names
-                        // the first bad cell in row-major order, whichever row the gather met first.
-                        if
-                            not (Gather.rows (Buffers.readOnly2 features) inputs rows (Span<float> batchFeatures))
-                            && unchecked
-                        then
-                            Checks.finite "features" features
-                    else
-                        let source = Buffers.readOnly2 features
-
-                        for r in 0 .. count - 1 do
-                            source
-                                .Slice(rows[r] * inputs, inputs)
-                                .CopyTo(Span<float>(batchFeatures, r * inputs, inputs))
-
-                    for r in 0 .. count - 1 do
-                        let row = rows[r]
-                        batchLabels[r] <- labels[row]
-
-                        if weights.Length > 0 then
-                            batchWeights[r] <- weights[row]
+                    gatherBatch first count
 
                     stepper.Step(
                         ws,

@@ -238,10 +238,19 @@ let ``a bad label and a bad feature report the feature first, as before`` () =
     Assert.Equal(Some "labels", fitMessage x y start Int32.MaxValue |> Option.map fst)
 
 [<Fact>]
-let ``fit with the gather's check trains exactly as the fold of steps`` () =
+let ``fit with the gather trains exactly as the fold of Training.step over the epochs' batches`` () =
     let x, y, start = data ()
     let fitted = Training.fit optimizer (fitOptions (Some 8)) x y start (fun _ -> true)
-    // Two epochs of 257 updates, the last of each of 5 rows.
-    let viaSteps = Training.steps optimizer (Some 8) 3 x y start |> Seq.item 513
 
-    Assert.True(sameState fitted.State viaSteps)
+    // The batches by hand: two epochs of 257, the last of each of 5 rows.
+    let manual =
+        [ 0; 1 ]
+        |> List.collect (fun epoch -> List.ofArray (Array.chunkBySize 8 (Training.epochOrder 3 epoch samples)))
+        |> List.fold
+            (fun state rows ->
+                Training.step optimizer (Preprocessing.takeRows rows x) (rows |> Array.map (fun r -> y[r])) state)
+            start
+
+    Assert.True(sameNetwork manual.Network fitted.Network, "the networks differ")
+    Assert.Equal(2 * 257, fitted.State.Step)
+    Assert.Equal(manual.Step, fitted.State.Step)

@@ -5,16 +5,25 @@ namespace Perceptron.Core
 open System
 open System.Runtime.CompilerServices
 
-/// Counts the non-finite scans run on each thread, so that tests can see that each call scans once.
+/// Counts the non-finite scans run on each thread, so that tests can see that each call scans once. A
+/// check left to a training run's gather (see TrainingRuns.batchShape) counts as a scan, and in Gathered.
 /// A diagnostic only: no result depends on it.
 type internal ScanCount() =
     [<ThreadStatic; DefaultValue>]
     static val mutable private count: int
 
+    [<ThreadStatic; DefaultValue>]
+    static val mutable private gathered: int
+
     /// The scans run on the calling thread so far.
     static member OnThisThread
         with get () = ScanCount.count
         and set value = ScanCount.count <- value
+
+    /// The scans of OnThisThread that were left to a gather instead of run over the whole array.
+    static member Gathered
+        with get () = ScanCount.gathered
+        and set value = ScanCount.gathered <- value
 
 /// Checks of features and labels; each failure is an ArgumentException naming the argument.
 [<RequireQualifiedAccess>]

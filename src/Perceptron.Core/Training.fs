@@ -339,7 +339,7 @@ module Training =
         | _ -> ()
 
         let reports =
-            (TrainingRuns.epochRuns
+            (TrainingRuns.fitRuns
                 optimizer
                 (stepper
                     optimizer

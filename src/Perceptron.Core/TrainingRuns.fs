@@ -33,20 +33,70 @@ module internal TrainingRuns =
         | Some b when b < 1 -> badBatchSize b
         | _ -> ()
 
-    /// The batch size and the number of batches per epoch, after checking the data against the start
-    /// state's network and the batch size.
-    let private batchShape (batchSize: int option) (features: float[,]) (labels: int[]) (start: TrainingState) =
-        Checks.forNetwork start.Network features
-        Checks.labelsForNetwork start.Network (features.GetLength 0) labels
-        checkBatchSize batchSize
-        let samples = labels.Length
+    /// The batch that a run from `start` runs first: a state taken in the middle of an epoch resumes at
+    /// its next batch.
+    let private startPosition (start: TrainingState) (batches: int) =
+        let p = start.Step - start.Epoch * batches
+        if p < 0 || p >= batches then 0 else p
+
+    /// batchShape's checks but the features' finiteness, which the gather takes on; a failing label or
+    /// batch-size check still reports a non-finite feature first, in the checks' usual order. Apart from
+    /// batchShape, so that a full-batch run (a first training call's) compiles none of it.
+    let private checksLeavingFinite
+        (batchSize: int option)
+        (features: float[,])
+        (labels: int[])
+        (start: TrainingState)
+        =
+        Checks.featureShape "features" (Some start.Network.Inputs) features
+
+        try
+            Checks.labelsForNetwork start.Network (features.GetLength 0) labels
+            checkBatchSize batchSize
+        with :? ArgumentException ->
+            Checks.finite "features" features
+            reraise ()
+
+        ScanCount.OnThisThread <- ScanCount.OnThisThread + 1
+        ScanCount.Gathered <- ScanCount.Gathered + 1
+
+    /// The batch size, the number of batches per epoch, and whether the features' finiteness is left to
+    /// the run's gather, after checking the data against the start state's network and the batch size.
+    /// With `gatherChecks`, a run that gathers a whole first epoch with Gather.rows (shuffled batches of
+    /// data large enough, Gather.pays, from the start of an epoch) leaves the scan to its gather.
+    let private batchShape
+        (gatherChecks: bool)
+        (batchSize: int option)
+        (features: float[,])
+        (labels: int[])
+        (start: TrainingState)
+        =
+        // Before the checks, which name null arguments.
+        let samples = if isNull labels then 0 else labels.Length
 
         let size =
             match batchSize with
-            | Some b when b < samples -> b
+            | Some b when b >= 1 && b < samples -> b
             | _ -> samples
 
-        size, (samples + size - 1) / size
+        let batches = if size > 0 then (samples + size - 1) / size else 0
+
+        let deferred =
+            gatherChecks
+            && size < samples
+            && not (isNull features)
+            && samples = features.GetLength 0
+            && Gather.pays features.Length
+            && startPosition start batches = 0
+
+        if deferred then
+            checksLeavingFinite batchSize features labels start
+        else
+            Checks.forNetwork start.Network features
+            Checks.labelsForNetwork start.Network (features.GetLength 0) labels
+            checkBatchSize batchSize
+
+        struct (size, batches, deferred)
 
     /// One run of a stepper from `start` over batches (see batchSteps): its scratch buffers, which never
     /// leave it, its stepper and its position. A class rather than a sequence expression, so that fit
@@ -61,7 +111,8 @@ module internal TrainingRuns =
             features: float[,],
             labels: int[],
             weights: float[] option,
-            start: TrainingState
+            start: TrainingState,
+            deferFinite: bool
         ) =
         let samples = labels.Length
         let inputs = features.GetLength 1
@@ -74,12 +125,27 @@ module internal TrainingRuns =
                 Workspace(start.Network, samples % size)
 
         let shuffled = size < samples
+        let gathers = shuffled && Gather.pays features.Length
 
         let batchFeatures =
             if shuffled then
                 Array.zeroCreate<float>(size * inputs)
             else
                 Array.empty
+
+        // Gathers alternate between two batches, likely because the batch of the last step was just read
+        // by OpenBLAS's thread on the other core, and writing it again waits on that core giving up its
+        // copies, while the one of the step before has left that core's cache. W2 (batches of 800 KB): the
+        // gather took 43-47 ms an epoch on one batch, 28-31 ms on two, the epoch 0.377-0.380 s against
+        // 0.359-0.365 s. Only where the two hold no more rows than the data: Resources.trainingBytes counts
+        // one copy of the data for the batch.
+        let mutable otherBatch =
+            if gathers && 2 * size <= samples then
+                Array.zeroCreate<float>(size * inputs)
+            else
+                batchFeatures
+
+        let mutable batchFeatures = batchFeatures
 
         let batchLabels = if shuffled then Array.zeroCreate<int> size else labels
 
@@ -96,14 +162,43 @@ module internal TrainingRuns =
 
         let stepper = makeStepper start
         let mutable epoch = start.Epoch
-        // A state taken in the middle of an epoch resumes at its next batch.
-        let mutable position =
-            let p = start.Step - start.Epoch * batches
-            if p < 0 || p >= batches then 0 else p
+        let mutable position = startPosition start batches
+        // Whether the features' finiteness is still to be established by the gather: until the first
+        // epoch, which gathers every row, has completed (batchRuns defers only for a run that starts one).
+        let mutable unchecked = deferFinite
 
         // The epoch's order of the samples, drawn when its first batch runs.
         let mutable order: int[] = null
         let mutable orderDrawn = false
+
+        // The shuffled batch's rows, labels and weights, apart from Next, whose full-batch runs (a first
+        // training call's) then compile none of it (issue 12).
+        let gatherBatch (first: int) (count: int) =
+            let last = batchFeatures
+            batchFeatures <- otherBatch
+            otherBatch <- last
+            let rows = ReadOnlySpan<int>(order, first, count)
+
+            if gathers then
+                // Before the step: a non-finite value never reaches the network. The full scan names
+                // the first bad cell in row-major order, whichever row the gather met first.
+                if
+                    not (Gather.rows (Buffers.readOnly2 features) inputs rows (Span<float> batchFeatures))
+                    && unchecked
+                then
+                    Checks.finite "features" features
+            else
+                let source = Buffers.readOnly2 features
+
+                for r in 0 .. count - 1 do
+                    source.Slice(rows[r] * inputs, inputs).CopyTo(Span<float>(batchFeatures, r * inputs, inputs))
+
+            for r in 0 .. count - 1 do
+                let row = rows[r]
+                batchLabels[r] <- labels[row]
+
+                if weights.Length > 0 then
+                    batchWeights[r] <- weights[row]
 
         /// Runs the next update: the stepper (whose State is the state after it), the batch's cost and
         /// size, and whether the update completed an epoch.
@@ -120,17 +215,7 @@ module internal TrainingRuns =
                 if not shuffled then
                     stepper.Step(ws, Buffers.readOnly2 features, ReadOnlySpan<int> labels, ReadOnlySpan weights)
                 else
-                    let source = Buffers.readOnly2 features
-
-                    for r in 0 .. count - 1 do
-                        let row = order[first + r]
-
-                        source.Slice(row * inputs, inputs).CopyTo(Span<float>(batchFeatures, r * inputs, inputs))
-
-                        batchLabels[r] <- labels[row]
-
-                        if weights.Length > 0 then
-                            batchWeights[r] <- weights[row]
+                    gatherBatch first count
 
                     stepper.Step(
                         ws,
@@ -143,12 +228,20 @@ module internal TrainingRuns =
             let ended = position = batches
 
             if ended then
+                unchecked <- false
                 stepper.EndEpoch()
                 epoch <- epoch + 1
                 position <- 0
                 orderDrawn <- false
 
             struct (stepper, cost, count, ended)
+
+        /// Establishes now, with a full scan, the finiteness that the gather has not yet: for a run that
+        /// stops before its first epoch completes, which would otherwise leave rows unchecked.
+        member _.CheckRemaining() =
+            if unchecked then
+                Checks.finite "features" features
+                unchecked <- false
 
     /// A BatchRun's maker, after checking the data and the batch size now: each call starts a fresh run.
     let batchRuns
@@ -160,8 +253,10 @@ module internal TrainingRuns =
         (weights: float[] option)
         (start: TrainingState)
         =
-        let size, batches = batchShape batchSize features labels start
-        fun () -> BatchRun(makeStepper, size, batches, seed, features, labels, weights, start)
+        let struct (size, batches, deferred) =
+            batchShape false batchSize features labels start
+
+        fun () -> BatchRun(makeStepper, size, batches, seed, features, labels, weights, start, deferred)
 
     /// One run of epochs (see epochEvents) over a BatchRun that it starts at its first batch. A class
     /// rather than a sequence expression, for the reason BatchRun is one.
@@ -172,6 +267,8 @@ module internal TrainingRuns =
             validationWeights: float[] option,
             stopRequested: unit -> bool,
             runs: unit -> BatchRun,
+            // Whether the runs leave the features' finiteness to their gather (see batchShape).
+            deferred: bool,
             start: TrainingState
         ) =
         let mutable total = 0.0
@@ -189,6 +286,14 @@ module internal TrainingRuns =
 
             while obj.ReferenceEquals(event, null) do
                 if stopRequested () then
+                    // A run that stops before its gather has seen every row still rejects a non-finite value,
+                    // as the scan before training did.
+                    if obj.ReferenceEquals(steps, null) && deferred then
+                        steps <- runs ()
+
+                    if not (obj.ReferenceEquals(steps, null)) then
+                        steps.CheckRemaining()
+
                     // Mid-epoch, the state is copied out of the stepper only now, as training stops here.
                     event <- Stopped((if batch = 0 then last else current.State), batch)
                 else
@@ -236,8 +341,9 @@ module internal TrainingRuns =
 
             event
 
-    /// An EpochRun's maker, after checking the data and weights now: each call starts a fresh run.
-    let epochRuns
+    /// epochRuns, the finiteness of the features left to the gather when `gatherChecks` (see batchShape).
+    let private epochRunsWith
+        (gatherChecks: bool)
         (optimizer: Optimizer)
         (makeStepper: TrainingState -> Stepper)
         (batchSize: int option)
@@ -271,7 +377,70 @@ module internal TrainingRuns =
             | Some(_, vy) -> normalized "validationWeights" vy.Length validationWeights
             | None -> None
 
-        // Made here, so that its checks run now, not at the first batch.
-        let runs = batchRuns makeStepper batchSize seed features labels weights start
+        // Checked here, so that the checks run now, not at the first batch.
+        let struct (size, batches, deferred) =
+            batchShape gatherChecks batchSize features labels start
 
-        fun () -> EpochRun(optimizer, validation, validationWeights, stopRequested, runs, start)
+        let runs () =
+            BatchRun(makeStepper, size, batches, seed, features, labels, weights, start, deferred)
+
+        fun () -> EpochRun(optimizer, validation, validationWeights, stopRequested, runs, deferred, start)
+
+    /// An EpochRun's maker, after checking the data and weights now: each call starts a fresh run.
+    let epochRuns
+        (optimizer: Optimizer)
+        (makeStepper: TrainingState -> Stepper)
+        (batchSize: int option)
+        (seed: int)
+        (features: float[,])
+        (labels: int[])
+        (weights: float[] option)
+        (validation: (float[,] * int[]) option)
+        (validationWeights: float[] option)
+        (stopRequested: unit -> bool)
+        (start: TrainingState)
+        =
+        epochRunsWith
+            false
+            optimizer
+            makeStepper
+            batchSize
+            seed
+            features
+            labels
+            weights
+            validation
+            validationWeights
+            stopRequested
+            start
+
+    /// epochRuns for a caller that runs its epochs at once (fit): the features' finiteness is checked as
+    /// the first epoch gathers its shuffled batches, each batch before its step, instead of in a pass of
+    /// its own over the data (15-20 ms of W2's epoch of about 0.4 s), with the same message for the same
+    /// cell. Not for the lazy sequences, whose callers expect a bad value rejected when they are made.
+    let fitRuns
+        (optimizer: Optimizer)
+        (makeStepper: TrainingState -> Stepper)
+        (batchSize: int option)
+        (seed: int)
+        (features: float[,])
+        (labels: int[])
+        (weights: float[] option)
+        (validation: (float[,] * int[]) option)
+        (validationWeights: float[] option)
+        (stopRequested: unit -> bool)
+        (start: TrainingState)
+        =
+        epochRunsWith
+            true
+            optimizer
+            makeStepper
+            batchSize
+            seed
+            features
+            labels
+            weights
+            validation
+            validationWeights
+            stopRequested
+            start

@@ -176,9 +176,17 @@ let ``a failure inside the warm-up reaches neither its thread's owner nor the ca
     AppDomain.CurrentDomain.UnhandledException.AddHandler handler
 
     try
-        match Warmup.launch (fun () -> failwith "a failing warm-up") with
+        // The gate keeps the thread alive until its state is read: a dead thread's IsBackground throws.
+        use gate = new ManualResetEventSlim(false)
+
+        match
+            Warmup.launch (fun () ->
+                gate.Wait()
+                failwith "a failing warm-up")
+        with
         | Some thread ->
             Assert.True(thread.IsBackground)
+            gate.Set()
             thread.Join()
         | None -> Assert.Fail "no warm-up thread started"
 

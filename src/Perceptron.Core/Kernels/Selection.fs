@@ -163,7 +163,12 @@ module internal Selection =
     // working set and a thread (measured), which a run that only takes the one pass never needs.
     let private providers =
         lazy
-            (let p = chooseProvider forced (nativeAvailable ())
+            (let p =
+                // Forced to managed, the library is not even loaded.
+                match forced with
+                | Some Managed -> Managed
+                | _ -> chooseProvider forced (nativeAvailable ())
+
              struct (p, chooseGemm forced p simd (p = NativeBlas && NativeBlas.usesAvx512 ())))
 
     /// The provider of matrix-vector products (see chooseProvider).

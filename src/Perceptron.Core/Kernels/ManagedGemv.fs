@@ -20,19 +20,34 @@ module internal ManagedGemv =
     /// GEMV elements below this run on the calling thread.
     let parallelThreshold = 1L <<< 18
 
-    /// Asks for the cache lines of [p, p + length) to be brought into L2 (no-op without SSE).
-    let inline private prefetch (p: nativeptr<float>) (length: int) =
+    /// Asks for the cache line holding `p` to be brought into L2 (no-op without SSE).
+    let inline private prefetch (p: nativeptr<float>) =
         if Sse.IsSupported then
-            let mutable k = 0
+            Sse.Prefetch1(NativePtr.toVoidPtr p)
 
-            while k < length do
-                Sse.Prefetch1(NativePtr.toVoidPtr (at p k))
-                k <- k + 8
+    /// Whether the loop over columns issues a prefetch at column j: once per 64-byte line, whatever the width.
+    let inline private lineStart (width: int) (j: int) = width >= 8 || j % 8 = 0
+
+    /// Asks for the cache lines of [p, p + length) to be brought into L2.
+    let inline private prefetchRange (p: nativeptr<float>) (length: int) =
+        let mutable k = 0
+
+        while k < length do
+            prefetch (at p k)
+            k <- k + 8
 
     /// The share of `ahead` values to prefetch before each group of four of `rows` rows, whole cache lines.
     let private prefetchSlice (rows: int) (ahead: int) =
         let groups = max 1 (rows / 4)
         ((ahead + groups - 1) / groups + 7) / 8 * 8
+
+    /// Prefetches the last lines of a row of n values whose first `full` values the loop prefetched a line
+    /// apart: a prefetch at most 64 bytes after the last, so that no line of the row is skipped.
+    let inline private prefetchTail (row: nativeptr<float>) (full: int) (n: int) =
+        if full < n then
+            prefetch (at row full)
+
+        prefetch (at row (n - 1))
 
     /// The lanes of an AVX-512 accumulator summed as one tree: lane i with lane i + 4, then i with i + 2,
     /// then the two left. `sum4` sums four accumulators by the same tree, so a row gets the same bits in a
@@ -70,9 +85,12 @@ module internal ManagedGemv =
             'O.Sum v
 
     /// y[i] <- alpha dot(A[i, :], x) + beta y[i] for rows i0 .. i1, four rows at a time. Each row
-    /// is summed the same way (vector lanes, then the lanes, then the tail) in a group or alone. Meanwhile
-    /// `ahead` values from `next` are prefetched into L2, a slice per group of rows (0: none), for the
-    /// one-pass kernel, whose next block would otherwise wait for memory that idles through these sums.
+    /// is summed the same way (vector lanes, then the lanes, then the tail) in a group or alone. For the
+    /// one-pass kernel, whose next block would otherwise wait for memory that idles while this one is
+    /// summed from the cache, the `ahead` rows after i1 (0: none) are prefetched into L2, half here and
+    /// half by axpyRows: `inStep`, line by line in the loop over columns, the first two of the four rows
+    /// i1 - i0 further on than each group (axpyRows the other two); otherwise the first half of their
+    /// values, a slice before each group.
     let dotRows<'O, 'V when 'O :> IVectorOps<'V>>
         (a: nativeptr<float>)
         (lda: int)
@@ -83,13 +101,17 @@ module internal ManagedGemv =
         (y: nativeptr<float>)
         (i0: int)
         (i1: int)
-        (next: nativeptr<float>)
         (ahead: int)
+        (inStep: bool)
         =
         optimizeNow ()
         let w = 'O.Width
         let full = n - n % w
-        let slice = prefetchSlice (i1 - i0) ahead
+        let distance = (i1 - i0) * lda
+        let stepRows = if inStep then ahead else 0
+        let next = at a (i1 * lda)
+        let values = if inStep then 0 else ahead * lda / 2
+        let slice = prefetchSlice (i1 - i0) values
         let mutable fetched = 0
 
         let inline finish (i: int) (d: float) =
@@ -104,8 +126,8 @@ module internal ManagedGemv =
         let mutable i = i0
 
         while i + 4 <= i1 do
-            if fetched < ahead then
-                prefetch (at next fetched) (min slice (ahead - fetched))
+            if fetched < values then
+                prefetchRange (at next fetched) (min slice (values - fetched))
                 fetched <- fetched + slice
 
             let r0 = at a (i * lda)
@@ -118,13 +140,33 @@ module internal ManagedGemv =
             let mutable s3 = 'O.Zero
             let mutable j = 0
 
-            while j < full do
-                let xv = 'O.Load(at x j)
-                s0 <- 'O.MultiplyAdd('O.Load(at r0 j), xv, s0)
-                s1 <- 'O.MultiplyAdd('O.Load(at r1 j), xv, s1)
-                s2 <- 'O.MultiplyAdd('O.Load(at r2 j), xv, s2)
-                s3 <- 'O.MultiplyAdd('O.Load(at r3 j), xv, s3)
-                j <- j + w
+            if i - i0 + 4 <= stepRows then
+                // A copy of the loop below with the prefetches: no test in the loop that has none.
+                let q0 = at r0 distance
+                let q1 = at q0 lda
+
+                while j < full do
+                    if lineStart w j then
+                        prefetch (at q0 j)
+                        prefetch (at q1 j)
+
+                    let xv = 'O.Load(at x j)
+                    s0 <- 'O.MultiplyAdd('O.Load(at r0 j), xv, s0)
+                    s1 <- 'O.MultiplyAdd('O.Load(at r1 j), xv, s1)
+                    s2 <- 'O.MultiplyAdd('O.Load(at r2 j), xv, s2)
+                    s3 <- 'O.MultiplyAdd('O.Load(at r3 j), xv, s3)
+                    j <- j + w
+
+                prefetchTail q0 full n
+                prefetchTail q1 full n
+            else
+                while j < full do
+                    let xv = 'O.Load(at x j)
+                    s0 <- 'O.MultiplyAdd('O.Load(at r0 j), xv, s0)
+                    s1 <- 'O.MultiplyAdd('O.Load(at r1 j), xv, s1)
+                    s2 <- 'O.MultiplyAdd('O.Load(at r2 j), xv, s2)
+                    s3 <- 'O.MultiplyAdd('O.Load(at r3 j), xv, s3)
+                    j <- j + w
 
             let mutable d0 = 0.0
             let mutable d1 = 0.0
@@ -156,8 +198,8 @@ module internal ManagedGemv =
             finish (i + 3) d3
             i <- i + 4
 
-        if fetched < ahead then
-            prefetch (at next fetched) (ahead - fetched)
+        if fetched < values then
+            prefetchRange (at next fetched) (values - fetched)
 
         while i < i1 do
             let r0 = at a (i * lda)
@@ -177,8 +219,8 @@ module internal ManagedGemv =
             i <- i + 1
 
     /// acc[0 .. n) += x[p] A[p, :] for rows p0 .. p1 in order, four rows per pass over acc. Each
-    /// element gets the same sequence of operations in a group or alone. Prefetches `ahead` values from
-    /// `next` as dotRows does (0: none).
+    /// element gets the same sequence of operations in a group or alone. Prefetches the other half of
+    /// the `ahead` rows after p1 that dotRows prefetches the first half of (0: none).
     let axpyRows<'O, 'V when 'O :> IVectorOps<'V>>
         (a: nativeptr<float>)
         (lda: int)
@@ -187,19 +229,24 @@ module internal ManagedGemv =
         (acc: nativeptr<float>)
         (p0: int)
         (p1: int)
-        (next: nativeptr<float>)
         (ahead: int)
+        (inStep: bool)
         =
         optimizeNow ()
         let w = 'O.Width
         let full = n - n % w
-        let slice = prefetchSlice (p1 - p0) ahead
+        let distance = (p1 - p0) * lda
+        let stepRows = if inStep then ahead else 0
+        let half = if inStep then 0 else ahead * lda / 2
+        let next = at a (p1 * lda + half)
+        let values = if inStep then 0 else ahead * lda - half
+        let slice = prefetchSlice (p1 - p0) values
         let mutable fetched = 0
         let mutable p = p0
 
         while p + 4 <= p1 do
-            if fetched < ahead then
-                prefetch (at next fetched) (min slice (ahead - fetched))
+            if fetched < values then
+                prefetchRange (at next fetched) (min slice (values - fetched))
                 fetched <- fetched + slice
 
             let r0 = at a (p * lda)
@@ -216,14 +263,35 @@ module internal ManagedGemv =
             let v3 = 'O.Splat x3
             let mutable j = 0
 
-            while j < full do
-                let mutable s = 'O.Load(at acc j)
-                s <- 'O.MultiplyAdd(v0, 'O.Load(at r0 j), s)
-                s <- 'O.MultiplyAdd(v1, 'O.Load(at r1 j), s)
-                s <- 'O.MultiplyAdd(v2, 'O.Load(at r2 j), s)
-                s <- 'O.MultiplyAdd(v3, 'O.Load(at r3 j), s)
-                'O.Store(s, at acc j)
-                j <- j + w
+            if p - p0 + 4 <= stepRows then
+                // As in dotRows: a copy of the loop below with the prefetches.
+                let q2 = at r2 distance
+                let q3 = at q2 lda
+
+                while j < full do
+                    if lineStart w j then
+                        prefetch (at q2 j)
+                        prefetch (at q3 j)
+
+                    let mutable s = 'O.Load(at acc j)
+                    s <- 'O.MultiplyAdd(v0, 'O.Load(at r0 j), s)
+                    s <- 'O.MultiplyAdd(v1, 'O.Load(at r1 j), s)
+                    s <- 'O.MultiplyAdd(v2, 'O.Load(at r2 j), s)
+                    s <- 'O.MultiplyAdd(v3, 'O.Load(at r3 j), s)
+                    'O.Store(s, at acc j)
+                    j <- j + w
+
+                prefetchTail q2 full n
+                prefetchTail q3 full n
+            else
+                while j < full do
+                    let mutable s = 'O.Load(at acc j)
+                    s <- 'O.MultiplyAdd(v0, 'O.Load(at r0 j), s)
+                    s <- 'O.MultiplyAdd(v1, 'O.Load(at r1 j), s)
+                    s <- 'O.MultiplyAdd(v2, 'O.Load(at r2 j), s)
+                    s <- 'O.MultiplyAdd(v3, 'O.Load(at r3 j), s)
+                    'O.Store(s, at acc j)
+                    j <- j + w
 
             // The tail's first four columns on 256-bit vectors when the rows have them, with the scalar
             // loop's operations: each product rounded, then added, in row order (so the same bits).
@@ -248,8 +316,8 @@ module internal ManagedGemv =
 
             p <- p + 4
 
-        if fetched < ahead then
-            prefetch (at next fetched) (ahead - fetched)
+        if fetched < values then
+            prefetchRange (at next fetched) (values - fetched)
 
         while p < p1 do
             let r0 = at a (p * lda)
@@ -284,7 +352,7 @@ module internal ManagedGemv =
         // On the stack: also makes the JIT optimize this method at once (see optimizeNow).
         let acc = align64 (NativePtr.stackalloc<float>(transColumns + 8))
         Span<float>(NativePtr.toVoidPtr acc, w).Clear()
-        axpyRows<'O, 'V> (at a j0) lda x w acc 0 m NativePtr.nullPtr 0
+        axpyRows<'O, 'V> (at a j0) lda x w acc 0 m 0 false
         let ys = at y j0
 
         if beta = 0.0 then
@@ -329,7 +397,7 @@ module internal ManagedGemv =
                     1
 
             if chunks <= 1 then
-                dotRows<'O, 'V> pa lda px n alpha beta py 0 m NativePtr.nullPtr 0
+                dotRows<'O, 'V> pa lda px n alpha beta py 0 m 0 false
             else
                 Parallel.For(
                     0,
@@ -337,7 +405,7 @@ module internal ManagedGemv =
                     fun t ->
                         let i0 = (m / 4) * t / chunks * 4
                         let i1 = if t = chunks - 1 then m else (m / 4) * (t + 1) / chunks * 4
-                        dotRows<'O, 'V> pa lda px n alpha beta py i0 i1 NativePtr.nullPtr 0
+                        dotRows<'O, 'V> pa lda px n alpha beta py i0 i1 0 false
                 )
                 |> ignore
         elif n >= 2 * transColumns then
@@ -373,7 +441,7 @@ module internal ManagedGemv =
                 let body t =
                     let p0 = int (int64 m * int64 t / int64 blocks)
                     let p1 = int (int64 m * int64 (t + 1) / int64 blocks)
-                    axpyRows<'O, 'V> pa lda px n (at partials (t * stride)) p0 p1 NativePtr.nullPtr 0
+                    axpyRows<'O, 'V> pa lda px n (at partials (t * stride)) p0 p1 0 false
 
                 if wide && blocks > 1 then
                     Parallel.For(0, blocks, body) |> ignore

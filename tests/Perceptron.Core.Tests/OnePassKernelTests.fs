@@ -1,5 +1,5 @@
 /// ManagedGemv.axpyRows and dotRows prefetching the next block, as the one-pass kernel runs them: the same
-/// bits as without prefetching, whatever the number of rows prefetched.
+/// bits as without prefetching, whatever the prefetched range.
 module Perceptron.Core.Tests.OnePassKernelTests
 
 #nowarn "9" // native pointers: the kernels take pinned buffers
@@ -12,16 +12,8 @@ open Microsoft.FSharp.NativeInterop
 open Perceptron.Core
 
 /// acc + the scaled rows p0 .. p1 of a (rows x n) by axpyRows without prefetching and prefetching
-/// `ahead` rows past row p1 (in step with the loads, or in slices).
-let private both<'O, 'V when 'O :> IVectorOps<'V>>
-    (seed: int)
-    (rows: int)
-    (n: int)
-    (p0: int)
-    (p1: int)
-    (ahead: int)
-    (inStep: bool)
-    =
+/// `ahead` values past row p1.
+let private both<'O, 'V when 'O :> IVectorOps<'V>> (seed: int) (rows: int) (n: int) (p0: int) (p1: int) (ahead: int) =
     let random = Random seed
     let a = Array.init (rows * n) (fun _ -> random.NextDouble() * 2.0 - 1.0)
     let x = Array.init rows (fun _ -> random.NextDouble() - 0.5)
@@ -32,36 +24,30 @@ let private both<'O, 'V when 'O :> IVectorOps<'V>>
     use px = fixed x
     use pe = fixed expected
     use pc = fixed actual
-    ManagedGemv.axpyRows<'O, 'V> pa n px n pe p0 p1 0 false
-    ManagedGemv.axpyRows<'O, 'V> pa n px n pc p0 p1 (min ahead (rows - p1)) inStep
+    ManagedGemv.axpyRows<'O, 'V> pa n px n pe p0 p1 NativePtr.nullPtr 0
+    let next = NativePtr.add pa (p1 * n)
+    let ahead = min ahead ((rows - p1) * n)
+    ManagedGemv.axpyRows<'O, 'V> pa n px n pc p0 p1 next ahead
     expected, actual
 
 [<Fact>]
 let ``axpyRows prefetching gives its bits without, on every width, with vector tails and rows left over`` () =
     for n in [ 1; 3; 7; 8; 100; 101; 257 ] do
         for p0, p1 in [ 0, 0; 0, 1; 0, 4; 1, 11; 3, 40 ] do
-            for ahead, inStep in List.allPairs [ 0; 1; 4; 9; 40 ] [ false; true ] do
+            for ahead in [ 0; 5; 64; 10000 ] do
                 let rows = 60
 
                 let check (expected: float[], actual: float[]) =
-                    Assert.True((expected = actual), $"n {n}, rows {p0} .. {p1}, ahead {ahead}, in step {inStep}")
+                    Assert.True((expected = actual), $"n {n}, rows {p0} .. {p1}, ahead {ahead}")
 
-                check (both<Ops512, Vector512<float>> n rows n p0 p1 ahead inStep)
-                check (both<Ops256, Vector256<float>> n rows n p0 p1 ahead inStep)
-                check (both<Ops128, Vector128<float>> n rows n p0 p1 ahead inStep)
-                check (both<OpsPlain128, Vector128<float>> n rows n p0 p1 ahead inStep)
+                check (both<Ops512, Vector512<float>> n rows n p0 p1 ahead)
+                check (both<Ops256, Vector256<float>> n rows n p0 p1 ahead)
+                check (both<Ops128, Vector128<float>> n rows n p0 p1 ahead)
+                check (both<OpsPlain128, Vector128<float>> n rows n p0 p1 ahead)
 
 /// The dot products of rows p0 .. p1 of a (rows x n) with a vector, by dotRows (alpha 1, beta 0, over a
-/// NaN-filled output) without prefetching and prefetching `ahead` rows past row p1 (in step or in slices).
-let private dots<'O, 'V when 'O :> IVectorOps<'V>>
-    (seed: int)
-    (rows: int)
-    (n: int)
-    (p0: int)
-    (p1: int)
-    (ahead: int)
-    (inStep: bool)
-    =
+/// NaN-filled output) without prefetching and prefetching `ahead` values past row p1.
+let private dots<'O, 'V when 'O :> IVectorOps<'V>> (seed: int) (rows: int) (n: int) (p0: int) (p1: int) (ahead: int) =
     let random = Random seed
     let a = Array.init (rows * n) (fun _ -> random.NextDouble() * 2.0 - 1.0)
     let x = Array.init n (fun _ -> random.NextDouble() - 0.5)
@@ -71,8 +57,10 @@ let private dots<'O, 'V when 'O :> IVectorOps<'V>>
     use px = fixed x
     use pe = fixed expected
     use pc = fixed actual
-    ManagedGemv.dotRows<'O, 'V> pa n px n 1.0 0.0 pe p0 p1 0 false
-    ManagedGemv.dotRows<'O, 'V> pa n px n 1.0 0.0 pc p0 p1 (min ahead (rows - p1)) inStep
+    ManagedGemv.dotRows<'O, 'V> pa n px n 1.0 0.0 pe p0 p1 NativePtr.nullPtr 0
+    let next = NativePtr.add pa (p1 * n)
+    let ahead = min ahead ((rows - p1) * n)
+    ManagedGemv.dotRows<'O, 'V> pa n px n 1.0 0.0 pc p0 p1 next ahead
     // NaN where no row was summed: compare the bits.
     Array.map BitConverter.DoubleToInt64Bits expected, Array.map BitConverter.DoubleToInt64Bits actual
 
@@ -80,16 +68,59 @@ let private dots<'O, 'V when 'O :> IVectorOps<'V>>
 let ``dotRows prefetching gives its bits without, on every width, with vector tails and rows left over`` () =
     for n in [ 1; 3; 7; 8; 100; 101; 257 ] do
         for p0, p1 in [ 0, 0; 0, 1; 0, 4; 1, 11; 3, 40 ] do
-            for ahead, inStep in List.allPairs [ 0; 1; 4; 9; 40 ] [ false; true ] do
+            for ahead in [ 0; 5; 64; 10000 ] do
                 let rows = 60
 
                 let check (expected: int64[], actual: int64[]) =
-                    Assert.True((expected = actual), $"n {n}, rows {p0} .. {p1}, ahead {ahead}, in step {inStep}")
+                    Assert.True((expected = actual), $"n {n}, rows {p0} .. {p1}, ahead {ahead}")
 
-                check (dots<Ops512, Vector512<float>> n rows n p0 p1 ahead inStep)
-                check (dots<Ops256, Vector256<float>> n rows n p0 p1 ahead inStep)
-                check (dots<Ops128, Vector128<float>> n rows n p0 p1 ahead inStep)
-                check (dots<OpsPlain128, Vector128<float>> n rows n p0 p1 ahead inStep)
+                check (dots<Ops512, Vector512<float>> n rows n p0 p1 ahead)
+                check (dots<Ops256, Vector256<float>> n rows n p0 p1 ahead)
+                check (dots<Ops128, Vector128<float>> n rows n p0 p1 ahead)
+                check (dots<OpsPlain128, Vector128<float>> n rows n p0 p1 ahead)
+
+/// Rows p0 .. p1 of a (rows x n) by dotRows and axpyRows (no prefetching), and by their copies that prefetch
+/// `ahead` rows past p1 in step with the loads: the dot products' bits (over NaN-filled outputs) and the
+/// sums of scaled rows.
+let private inStep<'O, 'V when 'O :> IVectorOps<'V>> (seed: int) (rows: int) (n: int) (p0: int) (p1: int) (ahead: int) =
+    let random = Random seed
+    let a = Array.init (rows * n) (fun _ -> random.NextDouble() * 2.0 - 1.0)
+    let x = Array.init (max rows n) (fun _ -> random.NextDouble() - 0.5)
+    let start = Array.init n (fun _ -> random.NextDouble())
+    let dotsPlain = Array.create rows nan
+    let dotsInStep = Array.create rows nan
+    let sumPlain = Array.copy start
+    let sumInStep = Array.copy start
+    use pa = fixed a
+    use px = fixed x
+    use pdp = fixed dotsPlain
+    use pds = fixed dotsInStep
+    use psp = fixed sumPlain
+    use pss = fixed sumInStep
+    let ahead = min ahead (rows - p1)
+    ManagedGemv.dotRows<'O, 'V> pa n px n 1.0 0.0 pdp p0 p1 NativePtr.nullPtr 0
+    ManagedGemv.dotRowsInStep<'O, 'V> pa n px n pds p0 p1 ahead
+    ManagedGemv.axpyRows<'O, 'V> pa n px n psp p0 p1 NativePtr.nullPtr 0
+    ManagedGemv.axpyRowsInStep<'O, 'V> pa n px n pss p0 p1 ahead
+    let bits = Array.map BitConverter.DoubleToInt64Bits
+    (bits dotsPlain, bits dotsInStep), (bits sumPlain, bits sumInStep)
+
+[<Fact>]
+let ``dotRowsInStep and axpyRowsInStep give the bits of dotRows and axpyRows, on every width, with tails and rows left over``
+    ()
+    =
+    for n in [ 1; 3; 7; 8; 12; 100; 101; 257 ] do
+        for p0, p1 in [ 0, 0; 0, 1; 0, 4; 1, 11; 3, 40; 0, 8 ] do
+            for ahead in [ 0; 1; 4; 5; 8; 40 ] do
+                let check ((dotsPlain: int64[], dotsInStep: int64[]), (sumPlain: int64[], sumInStep: int64[])) =
+                    let case = $"n {n}, rows {p0} .. {p1}, ahead {ahead}"
+                    Assert.True((dotsPlain = dotsInStep), $"dot products, {case}")
+                    Assert.True((sumPlain = sumInStep), $"sums of rows, {case}")
+
+                check (inStep<Ops512, Vector512<float>> n 60 n p0 p1 ahead)
+                check (inStep<Ops256, Vector256<float>> n 60 n p0 p1 ahead)
+                check (inStep<Ops128, Vector128<float>> n 60 n p0 p1 ahead)
+                check (inStep<OpsPlain128, Vector128<float>> n 60 n p0 p1 ahead)
 
 /// Each row's dot product by dotRows over rows p0 .. p1 at once, and row by row (each alone).
 let private groupedAndAlone<'O, 'V when 'O :> IVectorOps<'V>> (seed: int) (rows: int) (n: int) =
@@ -102,10 +133,10 @@ let private groupedAndAlone<'O, 'V when 'O :> IVectorOps<'V>> (seed: int) (rows:
     use px = fixed x
     use pg = fixed grouped
     use pl = fixed alone
-    ManagedGemv.dotRows<'O, 'V> pa n px n 1.0 0.0 pg 0 rows 0 false
+    ManagedGemv.dotRows<'O, 'V> pa n px n 1.0 0.0 pg 0 rows NativePtr.nullPtr 0
 
     for i in 0 .. rows - 1 do
-        ManagedGemv.dotRows<'O, 'V> pa n px n 1.0 0.0 pl i (i + 1) 0 false
+        ManagedGemv.dotRows<'O, 'V> pa n px n 1.0 0.0 pl i (i + 1) NativePtr.nullPtr 0
 
     let exact =
         Array.init rows (fun i -> Seq.sum (Seq.init n (fun j -> decimal a[i * n + j] * decimal x[j])))
@@ -207,7 +238,7 @@ let ``axpyRows gives the bits of its arithmetic written out, tails included`` ()
                 use pa = fixed a
                 use pd = fixed d
                 use pc = fixed actual
-                ManagedGemv.axpyRows<Ops512, Vector512<float>> pa n pd n pc 0 rows 0 false
+                ManagedGemv.axpyRows<Ops512, Vector512<float>> pa n pd n pc 0 rows NativePtr.nullPtr 0
                 let full = n - n % 8
 
                 let expected =

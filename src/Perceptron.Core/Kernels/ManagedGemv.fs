@@ -1,7 +1,8 @@
 /// Managed GEMV: y = A x as dot products of rows, four rows at a time; y = A^T x as sums of scaled rows
 /// (by blocks of rows with partial sums added in a fixed order, or by blocks of columns on wide
 /// matrices). Splits depend on the shape alone, so results are bit-identical whatever the thread timing.
-/// `dotRows` and `axpyRows` are also the two halves of the one-pass logistic kernel.
+/// `dotRows` and `axpyRows` (and their copies that prefetch in step) are also the two halves of the one-pass
+/// logistic kernel.
 namespace Perceptron.Core
 
 #nowarn "3535" // static abstract interface members: the width is chosen by a type argument
@@ -20,34 +21,19 @@ module internal ManagedGemv =
     /// GEMV elements below this run on the calling thread.
     let parallelThreshold = 1L <<< 18
 
-    /// Asks for the cache line holding `p` to be brought into L2 (no-op without SSE).
-    let inline private prefetch (p: nativeptr<float>) =
+    /// Asks for the cache lines of [p, p + length) to be brought into L2 (no-op without SSE).
+    let inline private prefetch (p: nativeptr<float>) (length: int) =
         if Sse.IsSupported then
-            Sse.Prefetch1(NativePtr.toVoidPtr p)
+            let mutable k = 0
 
-    /// Whether the loop over columns issues a prefetch at column j: once per 64-byte line, whatever the width.
-    let inline private lineStart (width: int) (j: int) = width >= 8 || j % 8 = 0
-
-    /// Asks for the cache lines of [p, p + length) to be brought into L2.
-    let inline private prefetchRange (p: nativeptr<float>) (length: int) =
-        let mutable k = 0
-
-        while k < length do
-            prefetch (at p k)
-            k <- k + 8
+            while k < length do
+                Sse.Prefetch1(NativePtr.toVoidPtr (at p k))
+                k <- k + 8
 
     /// The share of `ahead` values to prefetch before each group of four of `rows` rows, whole cache lines.
     let private prefetchSlice (rows: int) (ahead: int) =
         let groups = max 1 (rows / 4)
         ((ahead + groups - 1) / groups + 7) / 8 * 8
-
-    /// Prefetches the last lines of a row of n values whose first `full` values the loop prefetched a line
-    /// apart: a prefetch at most 64 bytes after the last, so that no line of the row is skipped.
-    let inline private prefetchTail (row: nativeptr<float>) (full: int) (n: int) =
-        if full < n then
-            prefetch (at row full)
-
-        prefetch (at row (n - 1))
 
     /// The lanes of an AVX-512 accumulator summed as one tree: lane i with lane i + 4, then i with i + 2,
     /// then the two left. `sum4` sums four accumulators by the same tree, so a row gets the same bits in a
@@ -85,12 +71,9 @@ module internal ManagedGemv =
             'O.Sum v
 
     /// y[i] <- alpha dot(A[i, :], x) + beta y[i] for rows i0 .. i1, four rows at a time. Each row
-    /// is summed the same way (vector lanes, then the lanes, then the tail) in a group or alone. For the
-    /// one-pass kernel, whose next block would otherwise wait for memory that idles while this one is
-    /// summed from the cache, the `ahead` rows after i1 (0: none) are prefetched into L2, half here and
-    /// half by axpyRows: `inStep`, line by line in the loop over columns, the first two of the four rows
-    /// i1 - i0 further on than each group (axpyRows the other two); otherwise the first half of their
-    /// values, a slice before each group.
+    /// is summed the same way (vector lanes, then the lanes, then the tail) in a group or alone. Meanwhile
+    /// `ahead` values from `next` are prefetched into L2, a slice per group of rows (0: none), for the
+    /// one-pass kernel, whose next block would otherwise wait for memory that idles through these sums.
     let dotRows<'O, 'V when 'O :> IVectorOps<'V>>
         (a: nativeptr<float>)
         (lda: int)
@@ -101,17 +84,13 @@ module internal ManagedGemv =
         (y: nativeptr<float>)
         (i0: int)
         (i1: int)
+        (next: nativeptr<float>)
         (ahead: int)
-        (inStep: bool)
         =
         optimizeNow ()
         let w = 'O.Width
         let full = n - n % w
-        let distance = (i1 - i0) * lda
-        let stepRows = if inStep then ahead else 0
-        let next = at a (i1 * lda)
-        let values = if inStep then 0 else ahead * lda / 2
-        let slice = prefetchSlice (i1 - i0) values
+        let slice = prefetchSlice (i1 - i0) ahead
         let mutable fetched = 0
 
         let inline finish (i: int) (d: float) =
@@ -126,8 +105,8 @@ module internal ManagedGemv =
         let mutable i = i0
 
         while i + 4 <= i1 do
-            if fetched < values then
-                prefetchRange (at next fetched) (min slice (values - fetched))
+            if fetched < ahead then
+                prefetch (at next fetched) (min slice (ahead - fetched))
                 fetched <- fetched + slice
 
             let r0 = at a (i * lda)
@@ -140,33 +119,13 @@ module internal ManagedGemv =
             let mutable s3 = 'O.Zero
             let mutable j = 0
 
-            if i - i0 + 4 <= stepRows then
-                // A copy of the loop below with the prefetches: no test in the loop that has none.
-                let q0 = at r0 distance
-                let q1 = at q0 lda
-
-                while j < full do
-                    if lineStart w j then
-                        prefetch (at q0 j)
-                        prefetch (at q1 j)
-
-                    let xv = 'O.Load(at x j)
-                    s0 <- 'O.MultiplyAdd('O.Load(at r0 j), xv, s0)
-                    s1 <- 'O.MultiplyAdd('O.Load(at r1 j), xv, s1)
-                    s2 <- 'O.MultiplyAdd('O.Load(at r2 j), xv, s2)
-                    s3 <- 'O.MultiplyAdd('O.Load(at r3 j), xv, s3)
-                    j <- j + w
-
-                prefetchTail q0 full n
-                prefetchTail q1 full n
-            else
-                while j < full do
-                    let xv = 'O.Load(at x j)
-                    s0 <- 'O.MultiplyAdd('O.Load(at r0 j), xv, s0)
-                    s1 <- 'O.MultiplyAdd('O.Load(at r1 j), xv, s1)
-                    s2 <- 'O.MultiplyAdd('O.Load(at r2 j), xv, s2)
-                    s3 <- 'O.MultiplyAdd('O.Load(at r3 j), xv, s3)
-                    j <- j + w
+            while j < full do
+                let xv = 'O.Load(at x j)
+                s0 <- 'O.MultiplyAdd('O.Load(at r0 j), xv, s0)
+                s1 <- 'O.MultiplyAdd('O.Load(at r1 j), xv, s1)
+                s2 <- 'O.MultiplyAdd('O.Load(at r2 j), xv, s2)
+                s3 <- 'O.MultiplyAdd('O.Load(at r3 j), xv, s3)
+                j <- j + w
 
             let mutable d0 = 0.0
             let mutable d1 = 0.0
@@ -198,8 +157,8 @@ module internal ManagedGemv =
             finish (i + 3) d3
             i <- i + 4
 
-        if fetched < values then
-            prefetchRange (at next fetched) (values - fetched)
+        if fetched < ahead then
+            prefetch (at next fetched) (ahead - fetched)
 
         while i < i1 do
             let r0 = at a (i * lda)
@@ -219,8 +178,8 @@ module internal ManagedGemv =
             i <- i + 1
 
     /// acc[0 .. n) += x[p] A[p, :] for rows p0 .. p1 in order, four rows per pass over acc. Each
-    /// element gets the same sequence of operations in a group or alone. Prefetches the other half of
-    /// the `ahead` rows after p1 that dotRows prefetches the first half of (0: none).
+    /// element gets the same sequence of operations in a group or alone. Prefetches `ahead` values from
+    /// `next` as dotRows does (0: none).
     let axpyRows<'O, 'V when 'O :> IVectorOps<'V>>
         (a: nativeptr<float>)
         (lda: int)
@@ -229,24 +188,19 @@ module internal ManagedGemv =
         (acc: nativeptr<float>)
         (p0: int)
         (p1: int)
+        (next: nativeptr<float>)
         (ahead: int)
-        (inStep: bool)
         =
         optimizeNow ()
         let w = 'O.Width
         let full = n - n % w
-        let distance = (p1 - p0) * lda
-        let stepRows = if inStep then ahead else 0
-        let half = if inStep then 0 else ahead * lda / 2
-        let next = at a (p1 * lda + half)
-        let values = if inStep then 0 else ahead * lda - half
-        let slice = prefetchSlice (p1 - p0) values
+        let slice = prefetchSlice (p1 - p0) ahead
         let mutable fetched = 0
         let mutable p = p0
 
         while p + 4 <= p1 do
-            if fetched < values then
-                prefetchRange (at next fetched) (min slice (values - fetched))
+            if fetched < ahead then
+                prefetch (at next fetched) (min slice (ahead - fetched))
                 fetched <- fetched + slice
 
             let r0 = at a (p * lda)
@@ -263,35 +217,14 @@ module internal ManagedGemv =
             let v3 = 'O.Splat x3
             let mutable j = 0
 
-            if p - p0 + 4 <= stepRows then
-                // As in dotRows: a copy of the loop below with the prefetches.
-                let q2 = at r2 distance
-                let q3 = at q2 lda
-
-                while j < full do
-                    if lineStart w j then
-                        prefetch (at q2 j)
-                        prefetch (at q3 j)
-
-                    let mutable s = 'O.Load(at acc j)
-                    s <- 'O.MultiplyAdd(v0, 'O.Load(at r0 j), s)
-                    s <- 'O.MultiplyAdd(v1, 'O.Load(at r1 j), s)
-                    s <- 'O.MultiplyAdd(v2, 'O.Load(at r2 j), s)
-                    s <- 'O.MultiplyAdd(v3, 'O.Load(at r3 j), s)
-                    'O.Store(s, at acc j)
-                    j <- j + w
-
-                prefetchTail q2 full n
-                prefetchTail q3 full n
-            else
-                while j < full do
-                    let mutable s = 'O.Load(at acc j)
-                    s <- 'O.MultiplyAdd(v0, 'O.Load(at r0 j), s)
-                    s <- 'O.MultiplyAdd(v1, 'O.Load(at r1 j), s)
-                    s <- 'O.MultiplyAdd(v2, 'O.Load(at r2 j), s)
-                    s <- 'O.MultiplyAdd(v3, 'O.Load(at r3 j), s)
-                    'O.Store(s, at acc j)
-                    j <- j + w
+            while j < full do
+                let mutable s = 'O.Load(at acc j)
+                s <- 'O.MultiplyAdd(v0, 'O.Load(at r0 j), s)
+                s <- 'O.MultiplyAdd(v1, 'O.Load(at r1 j), s)
+                s <- 'O.MultiplyAdd(v2, 'O.Load(at r2 j), s)
+                s <- 'O.MultiplyAdd(v3, 'O.Load(at r3 j), s)
+                'O.Store(s, at acc j)
+                j <- j + w
 
             // The tail's first four columns on 256-bit vectors when the rows have them, with the scalar
             // loop's operations: each product rounded, then added, in row order (so the same bits).
@@ -316,8 +249,8 @@ module internal ManagedGemv =
 
             p <- p + 4
 
-        if fetched < values then
-            prefetchRange (at next fetched) (values - fetched)
+        if fetched < ahead then
+            prefetch (at next fetched) (ahead - fetched)
 
         while p < p1 do
             let r0 = at a (p * lda)
@@ -333,6 +266,152 @@ module internal ManagedGemv =
                 NativePtr.set acc j (NativePtr.get acc j + x0 * NativePtr.get r0 j)
 
             p <- p + 1
+
+    /// Whether the loop over columns issues a prefetch at column j: once per 64-byte line, whatever the width.
+    let inline private lineStart (width: int) (j: int) = width >= 8 || j % 8 = 0
+
+    /// Prefetches the last lines of a row of n values whose first `full` values the loop prefetched a line
+    /// apart: a prefetch at most 64 bytes after the last, so that no line of the row is skipped.
+    let inline private prefetchTail (row: nativeptr<float>) (full: int) (n: int) =
+        prefetch (at row (min full (n - 1))) 1
+        prefetch (at row (n - 1)) 1
+
+    /// dotRows (same bits) prefetching the `ahead` rows after i1 in step with its loads instead of in slices:
+    /// with each group of four rows, the first two of the four rows i1 - i0 further on, line by line in the
+    /// loop over columns (axpyRowsInStep fetches the other two). For wide rows, where slices were slower
+    /// than no prefetching: the memory streams the next block while this one is summed from the cache.
+    let dotRowsInStep<'O, 'V when 'O :> IVectorOps<'V>>
+        (a: nativeptr<float>)
+        (lda: int)
+        (x: nativeptr<float>)
+        (n: int)
+        (y: nativeptr<float>)
+        (i0: int)
+        (i1: int)
+        (ahead: int)
+        =
+        optimizeNow ()
+        let w = 'O.Width
+        let full = n - n % w
+        let distance = (i1 - i0) * lda
+        let mutable i = i0
+
+        while i + 4 <= i1 && i - i0 + 4 <= ahead do
+            let r0 = at a (i * lda)
+            let r1 = at r0 lda
+            let r2 = at r1 lda
+            let r3 = at r2 lda
+            let q0 = at r0 distance
+            let q1 = at q0 lda
+            let mutable s0 = 'O.Zero
+            let mutable s1 = 'O.Zero
+            let mutable s2 = 'O.Zero
+            let mutable s3 = 'O.Zero
+            let mutable j = 0
+
+            while j < full do
+                if lineStart w j then
+                    prefetch (at q0 j) 1
+                    prefetch (at q1 j) 1
+
+                let xv = 'O.Load(at x j)
+                s0 <- 'O.MultiplyAdd('O.Load(at r0 j), xv, s0)
+                s1 <- 'O.MultiplyAdd('O.Load(at r1 j), xv, s1)
+                s2 <- 'O.MultiplyAdd('O.Load(at r2 j), xv, s2)
+                s3 <- 'O.MultiplyAdd('O.Load(at r3 j), xv, s3)
+                j <- j + w
+
+            prefetchTail q0 full n
+            prefetchTail q1 full n
+            // The four sums as dotRows forms them (sum4, then the tail in order), so the same bits.
+            let mutable d0 = 0.0
+            let mutable d1 = 0.0
+            let mutable d2 = 0.0
+            let mutable d3 = 0.0
+
+            if 'O.Width = 8 && Avx.IsSupported then
+                let v = sum4 (wide s0) (wide s1) (wide s2) (wide s3)
+                d0 <- v.ToScalar()
+                d1 <- v.GetElement 2
+                d2 <- v.GetElement 1
+                d3 <- v.GetElement 3
+            else
+                d0 <- 'O.Sum s0
+                d1 <- 'O.Sum s1
+                d2 <- 'O.Sum s2
+                d3 <- 'O.Sum s3
+
+            for j in full .. n - 1 do
+                let xj = NativePtr.get x j
+                d0 <- d0 + NativePtr.get r0 j * xj
+                d1 <- d1 + NativePtr.get r1 j * xj
+                d2 <- d2 + NativePtr.get r2 j * xj
+                d3 <- d3 + NativePtr.get r3 j * xj
+
+            NativePtr.set y i d0
+            NativePtr.set y (i + 1) d1
+            NativePtr.set y (i + 2) d2
+            NativePtr.set y (i + 3) d3
+            i <- i + 4
+
+        // The groups with nothing left to prefetch, and the rows left over.
+        if i < i1 then
+            dotRows<'O, 'V> a lda x n 1.0 0.0 y i i1 NativePtr.nullPtr 0
+
+    /// axpyRows (same bits) prefetching as dotRowsInStep does: the last two of each group's four rows
+    /// p1 - p0 further on, for the `ahead` rows after p1.
+    let axpyRowsInStep<'O, 'V when 'O :> IVectorOps<'V>>
+        (a: nativeptr<float>)
+        (lda: int)
+        (x: nativeptr<float>)
+        (n: int)
+        (acc: nativeptr<float>)
+        (p0: int)
+        (p1: int)
+        (ahead: int)
+        =
+        optimizeNow ()
+        let w = 'O.Width
+        let full = n - n % w
+        let distance = (p1 - p0) * lda
+        let mutable p = p0
+
+        while p + 4 <= p1 && p - p0 + 4 <= ahead do
+            let r0 = at a (p * lda)
+            let r1 = at r0 lda
+            let r2 = at r1 lda
+            let r3 = at r2 lda
+            let q2 = at r2 distance
+            let q3 = at q2 lda
+            let v0 = 'O.Splat(NativePtr.get x p)
+            let v1 = 'O.Splat(NativePtr.get x (p + 1))
+            let v2 = 'O.Splat(NativePtr.get x (p + 2))
+            let v3 = 'O.Splat(NativePtr.get x (p + 3))
+            let mutable j = 0
+
+            while j < full do
+                if lineStart w j then
+                    prefetch (at q2 j) 1
+                    prefetch (at q3 j) 1
+
+                let mutable s = 'O.Load(at acc j)
+                s <- 'O.MultiplyAdd(v0, 'O.Load(at r0 j), s)
+                s <- 'O.MultiplyAdd(v1, 'O.Load(at r1 j), s)
+                s <- 'O.MultiplyAdd(v2, 'O.Load(at r2 j), s)
+                s <- 'O.MultiplyAdd(v3, 'O.Load(at r3 j), s)
+                'O.Store(s, at acc j)
+                j <- j + w
+
+            prefetchTail q2 full n
+            prefetchTail q3 full n
+            // The columns past the vectors by axpyRows itself, whose tail arithmetic they keep.
+            if full < n then
+                axpyRows<'O, 'V> (at a full) lda x (n - full) (at acc full) p (p + 4) NativePtr.nullPtr 0
+
+            p <- p + 4
+
+        if p < p1 then
+            axpyRows<'O, 'V> a lda x n acc p p1 NativePtr.nullPtr 0
 
     /// Columns per block of A^T x on wide matrices: a block's sums stay in L1.
     let transColumns = 1024
@@ -352,7 +431,7 @@ module internal ManagedGemv =
         // On the stack: also makes the JIT optimize this method at once (see optimizeNow).
         let acc = align64 (NativePtr.stackalloc<float>(transColumns + 8))
         Span<float>(NativePtr.toVoidPtr acc, w).Clear()
-        axpyRows<'O, 'V> (at a j0) lda x w acc 0 m 0 false
+        axpyRows<'O, 'V> (at a j0) lda x w acc 0 m NativePtr.nullPtr 0
         let ys = at y j0
 
         if beta = 0.0 then
@@ -397,7 +476,7 @@ module internal ManagedGemv =
                     1
 
             if chunks <= 1 then
-                dotRows<'O, 'V> pa lda px n alpha beta py 0 m 0 false
+                dotRows<'O, 'V> pa lda px n alpha beta py 0 m NativePtr.nullPtr 0
             else
                 Parallel.For(
                     0,
@@ -405,7 +484,7 @@ module internal ManagedGemv =
                     fun t ->
                         let i0 = (m / 4) * t / chunks * 4
                         let i1 = if t = chunks - 1 then m else (m / 4) * (t + 1) / chunks * 4
-                        dotRows<'O, 'V> pa lda px n alpha beta py i0 i1 0 false
+                        dotRows<'O, 'V> pa lda px n alpha beta py i0 i1 NativePtr.nullPtr 0
                 )
                 |> ignore
         elif n >= 2 * transColumns then
@@ -441,7 +520,7 @@ module internal ManagedGemv =
                 let body t =
                     let p0 = int (int64 m * int64 t / int64 blocks)
                     let p1 = int (int64 m * int64 (t + 1) / int64 blocks)
-                    axpyRows<'O, 'V> pa lda px n (at partials (t * stride)) p0 p1 0 false
+                    axpyRows<'O, 'V> pa lda px n (at partials (t * stride)) p0 p1 NativePtr.nullPtr 0
 
                 if wide && blocks > 1 then
                     Parallel.For(0, blocks, body) |> ignore

@@ -276,7 +276,8 @@ module internal ManagedGemv =
         prefetch (at row (min full (n - 1))) 1
         prefetch (at row (n - 1)) 1
 
-    /// dotRows (same bits) prefetching the `ahead` rows after i1 in step with its loads instead of in slices:
+    /// dotRows with alpha 1 and beta 0 (same bits), prefetching the `ahead` rows after i1 in step with its
+    /// loads instead of in slices:
     /// with each group of four rows, the first two of the four rows i1 - i0 further on, line by line in the
     /// loop over columns (axpyRowsInStep fetches the other two). For wide rows, where slices were slower
     /// than no prefetching: the memory streams the next block while this one is summed from the cache.

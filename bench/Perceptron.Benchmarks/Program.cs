@@ -172,8 +172,9 @@ namespace Perceptron.Benchmarks
         }
 
         /// <summary>
-        /// STREAM-like read bandwidth: the sum of an array of `megabytes` MB, on one thread and split over
-        /// two; GB/s of the best of `repeats` passes each. The ceiling of the memory-bound W1 shapes.
+        /// STREAM-like read bandwidth: the sum of an array of `megabytes` MB (four streams per thread, see
+        /// Sum), on one thread and split over two (each thread sums its own half); GB/s of the best of
+        /// `repeats` passes each. The ceiling of the memory-bound W1 shapes.
         /// </summary>
         public static string Bandwidth(int megabytes, int repeats)
         {
@@ -220,30 +221,38 @@ namespace Perceptron.Benchmarks
             });
         }
 
-        /// <summary>The sum of values[start..end), four vector accumulators deep so that loads, not adds, limit it.</summary>
+        /// <summary>
+        /// The sum of values[start..end) as four streams read side by side (its quarters), two vector
+        /// accumulators each. One stream per thread understated the memory: a core keeps more reads in
+        /// flight on several streams, as the kernels' groups of four rows and OpenBLAS's GEMV read (on this
+        /// Zen 4, one stream of 256- or 512-bit loads 24-26 GB/s on one thread and 29-31 on two; four
+        /// streams 25-28 and 32-34, measured side by side).
+        /// </summary>
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static double Sum(double[] values, int start, int end)
         {
             var span = values.AsSpan(start, end - start);
+            ref var first = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(span);
             var width = System.Numerics.Vector<double>.Count;
-            var vectors = System.Runtime.InteropServices.MemoryMarshal.Cast<double, System.Numerics.Vector<double>>(span);
+            var quarter = span.Length / 4 / (2 * width) * (2 * width);
+            var (q1, q2, q3) = ((nuint)quarter, (nuint)(2 * quarter), (nuint)(3 * quarter));
             System.Numerics.Vector<double> a0 = default, a1 = default, a2 = default, a3 = default;
-            var i = 0;
-            for (; i + 4 <= vectors.Length; i += 4)
+            System.Numerics.Vector<double> a4 = default, a5 = default, a6 = default, a7 = default;
+            for (nuint i = 0; i < (nuint)quarter; i += (nuint)(2 * width))
             {
-                a0 += vectors[i];
-                a1 += vectors[i + 1];
-                a2 += vectors[i + 2];
-                a3 += vectors[i + 3];
+                var next = i + (nuint)width;
+                a0 += System.Numerics.Vector.LoadUnsafe(ref first, i);
+                a1 += System.Numerics.Vector.LoadUnsafe(ref first, next);
+                a2 += System.Numerics.Vector.LoadUnsafe(ref first, q1 + i);
+                a3 += System.Numerics.Vector.LoadUnsafe(ref first, q1 + next);
+                a4 += System.Numerics.Vector.LoadUnsafe(ref first, q2 + i);
+                a5 += System.Numerics.Vector.LoadUnsafe(ref first, q2 + next);
+                a6 += System.Numerics.Vector.LoadUnsafe(ref first, q3 + i);
+                a7 += System.Numerics.Vector.LoadUnsafe(ref first, q3 + next);
             }
 
-            for (; i < vectors.Length; i++)
-            {
-                a0 += vectors[i];
-            }
-
-            var total = System.Numerics.Vector.Sum(a0 + a1 + a2 + a3);
-            for (var j = vectors.Length * width; j < span.Length; j++)
+            var total = System.Numerics.Vector.Sum(((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)));
+            for (var j = 4 * quarter; j < span.Length; j++)
             {
                 total += span[j];
             }

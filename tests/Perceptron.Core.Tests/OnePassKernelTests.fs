@@ -79,6 +79,49 @@ let ``dotRows prefetching gives its bits without, on every width, with vector ta
                 check (dots<Ops128, Vector128<float>> n rows n p0 p1 ahead)
                 check (dots<OpsPlain128, Vector128<float>> n rows n p0 p1 ahead)
 
+/// Rows p0 .. p1 of a (rows x n) by dotRows and axpyRows (no prefetching), and by their copies that prefetch
+/// `ahead` rows past p1 in step with the loads: the dot products' bits (over NaN-filled outputs) and the
+/// sums of scaled rows.
+let private inStep<'O, 'V when 'O :> IVectorOps<'V>> (seed: int) (rows: int) (n: int) (p0: int) (p1: int) (ahead: int) =
+    let random = Random seed
+    let a = Array.init (rows * n) (fun _ -> random.NextDouble() * 2.0 - 1.0)
+    let x = Array.init (max rows n) (fun _ -> random.NextDouble() - 0.5)
+    let start = Array.init n (fun _ -> random.NextDouble())
+    let dotsPlain = Array.create rows nan
+    let dotsInStep = Array.create rows nan
+    let sumPlain = Array.copy start
+    let sumInStep = Array.copy start
+    use pa = fixed a
+    use px = fixed x
+    use pdp = fixed dotsPlain
+    use pds = fixed dotsInStep
+    use psp = fixed sumPlain
+    use pss = fixed sumInStep
+    let ahead = min ahead (rows - p1)
+    ManagedGemv.dotRows<'O, 'V> pa n px n 1.0 0.0 pdp p0 p1 NativePtr.nullPtr 0
+    ManagedGemv.dotRowsInStep<'O, 'V> pa n px n pds p0 p1 ahead
+    ManagedGemv.axpyRows<'O, 'V> pa n px n psp p0 p1 NativePtr.nullPtr 0
+    ManagedGemv.axpyRowsInStep<'O, 'V> pa n px n pss p0 p1 ahead
+    let bits = Array.map BitConverter.DoubleToInt64Bits
+    (bits dotsPlain, bits dotsInStep), (bits sumPlain, bits sumInStep)
+
+[<Fact>]
+let ``dotRowsInStep and axpyRowsInStep give the bits of dotRows and axpyRows, on every width, with tails and rows left over``
+    ()
+    =
+    for n in [ 1; 3; 7; 8; 12; 100; 101; 257 ] do
+        for p0, p1 in [ 0, 0; 0, 1; 0, 4; 1, 11; 3, 40; 0, 8 ] do
+            for ahead in [ 0; 1; 4; 5; 8; 40 ] do
+                let check ((dotsPlain: int64[], dotsInStep: int64[]), (sumPlain: int64[], sumInStep: int64[])) =
+                    let case = $"n {n}, rows {p0} .. {p1}, ahead {ahead}"
+                    Assert.True((dotsPlain = dotsInStep), $"dot products, {case}")
+                    Assert.True((sumPlain = sumInStep), $"sums of rows, {case}")
+
+                check (inStep<Ops512, Vector512<float>> n 60 n p0 p1 ahead)
+                check (inStep<Ops256, Vector256<float>> n 60 n p0 p1 ahead)
+                check (inStep<Ops128, Vector128<float>> n 60 n p0 p1 ahead)
+                check (inStep<OpsPlain128, Vector128<float>> n 60 n p0 p1 ahead)
+
 /// Each row's dot product by dotRows over rows p0 .. p1 at once, and row by row (each alone).
 let private groupedAndAlone<'O, 'V when 'O :> IVectorOps<'V>> (seed: int) (rows: int) (n: int) =
     let random = Random seed

@@ -46,10 +46,11 @@ module internal LogisticOnePass =
         ChunkSums: float[]
     }
 
-    /// Whether the kernel prefetches the next block while it sums the current one: on 100 features the
-    /// memory otherwise idles through the many short rows' sums (see docs/benchmarks.md); not measured
-    /// faster on 1000, whose rows prefetch nothing.
-    let prefetches (inputs: int) = inputs <= 256
+    /// Whether the next block is prefetched line by line in step with the loads of this one
+    /// (ManagedGemv.dotRowsInStep), or in slices before each group of four rows: in step on wide rows
+    /// (1000 x 20000: about 20 % faster on one core and on two, where slices were slower than no
+    /// prefetching), slices on short rows (100 x 100000: in step was not faster).
+    let prefetchesInStep (inputs: int) = inputs > 256
 
     /// `value` with the lanes that `valid` leaves clear recomputed by `scalar` (VectorMath.fixLanes, as map uses it).
     let inline private fix<'M, 'V when 'M :> IMathOps<'V>>
@@ -255,20 +256,22 @@ module internal LogisticOnePass =
 
             while b0 < r1 do
                 let count = min blockRows (r1 - b0)
-                // On short rows the next block (if any) is prefetched half while this one's logits are
-                // summed, half while its gradient is: the memory would idle through both.
-                let ahead =
-                    if prefetches inputs then
-                        inputs * min blockRows (r1 - b0 - count)
-                    else
-                        0
-
+                // The next block's rows (none past the chunk's end) are prefetched while this block is
+                // summed: the memory would idle while the gradient (and, on short rows, the loss) works
+                // from the cache. Short rows: half the next block in slices while the logits are summed,
+                // half while the gradient is; wide rows: line by line in step with the loads.
+                let nextRows = min blockRows (r1 - b0 - count)
+                let inStep = prefetchesInStep inputs
+                let ahead = if inStep then 0 else inputs * nextRows
                 let next = at xp ((b0 + count) * inputs)
                 let half = ahead / 2
                 let wp = NativePtr.ofNativeInt<float> w
 
                 // z = X w + b for the block's rows.
-                ManagedGemv.dotRows<'O, 'V> xp inputs wp inputs 1.0 0.0 zp b0 (b0 + count) next half
+                if inStep then
+                    ManagedGemv.dotRowsInStep<'O, 'V> xp inputs wp inputs zp b0 (b0 + count) nextRows
+                else
+                    ManagedGemv.dotRows<'O, 'V> xp inputs wp inputs 1.0 0.0 zp b0 (b0 + count) next half
 
                 let z = Span<float>(buffers.Logits, b0, count)
                 let delta = Span<float>(buffers.Deltas, b0, count)
@@ -297,7 +300,19 @@ module internal LogisticOnePass =
 
                 sum <- sum + VectorMath.sum (Span<float>.op_Implicit delta)
                 // dW += dZ^T X for the same rows, while they are in cache.
-                ManagedGemv.axpyRows<'O, 'V> xp inputs dp inputs partial b0 (b0 + count) (at next half) (ahead - half)
+                if inStep then
+                    ManagedGemv.axpyRowsInStep<'O, 'V> xp inputs dp inputs partial b0 (b0 + count) nextRows
+                else
+                    ManagedGemv.axpyRows<'O, 'V>
+                        xp
+                        inputs
+                        dp
+                        inputs
+                        partial
+                        b0
+                        (b0 + count)
+                        (at next half)
+                        (ahead - half)
 
                 b0 <- b0 + count
 

@@ -1,7 +1,8 @@
 /// Managed GEMV: y = A x as dot products of rows, four rows at a time; y = A^T x as sums of scaled rows
 /// (by blocks of rows with partial sums added in a fixed order, or by blocks of columns on wide
 /// matrices). Splits depend on the shape alone, so results are bit-identical whatever the thread timing.
-/// `dotRows` and `axpyRows` are also the two halves of the one-pass logistic kernel.
+/// `dotRows` and `axpyRows` (and their copies that prefetch in step) are also the two halves of the one-pass
+/// logistic kernel.
 namespace Perceptron.Core
 
 #nowarn "3535" // static abstract interface members: the width is chosen by a type argument
@@ -265,6 +266,153 @@ module internal ManagedGemv =
                 NativePtr.set acc j (NativePtr.get acc j + x0 * NativePtr.get r0 j)
 
             p <- p + 1
+
+    /// Whether the loop over columns issues a prefetch at column j: once per 64-byte line, whatever the width.
+    let inline private lineStart (width: int) (j: int) = width >= 8 || j % 8 = 0
+
+    /// Prefetches the last lines of a row of n values whose first `full` values the loop prefetched a line
+    /// apart: a prefetch at most 64 bytes after the last, so that no line of the row is skipped.
+    let inline private prefetchTail (row: nativeptr<float>) (full: int) (n: int) =
+        prefetch (at row (min full (n - 1))) 1
+        prefetch (at row (n - 1)) 1
+
+    /// dotRows with alpha 1 and beta 0 (same bits), prefetching the `ahead` rows after i1 in step with its
+    /// loads instead of in slices:
+    /// with each group of four rows, the first two of the four rows i1 - i0 further on, line by line in the
+    /// loop over columns (axpyRowsInStep fetches the other two). For wide rows, where slices were slower
+    /// than no prefetching: the memory streams the next block while this one is summed from the cache.
+    let dotRowsInStep<'O, 'V when 'O :> IVectorOps<'V>>
+        (a: nativeptr<float>)
+        (lda: int)
+        (x: nativeptr<float>)
+        (n: int)
+        (y: nativeptr<float>)
+        (i0: int)
+        (i1: int)
+        (ahead: int)
+        =
+        optimizeNow ()
+        let w = 'O.Width
+        let full = n - n % w
+        let distance = (i1 - i0) * lda
+        let mutable i = i0
+
+        while i + 4 <= i1 && i - i0 + 4 <= ahead do
+            let r0 = at a (i * lda)
+            let r1 = at r0 lda
+            let r2 = at r1 lda
+            let r3 = at r2 lda
+            let q0 = at r0 distance
+            let q1 = at q0 lda
+            let mutable s0 = 'O.Zero
+            let mutable s1 = 'O.Zero
+            let mutable s2 = 'O.Zero
+            let mutable s3 = 'O.Zero
+            let mutable j = 0
+
+            while j < full do
+                if lineStart w j then
+                    prefetch (at q0 j) 1
+                    prefetch (at q1 j) 1
+
+                let xv = 'O.Load(at x j)
+                s0 <- 'O.MultiplyAdd('O.Load(at r0 j), xv, s0)
+                s1 <- 'O.MultiplyAdd('O.Load(at r1 j), xv, s1)
+                s2 <- 'O.MultiplyAdd('O.Load(at r2 j), xv, s2)
+                s3 <- 'O.MultiplyAdd('O.Load(at r3 j), xv, s3)
+                j <- j + w
+
+            prefetchTail q0 full n
+            prefetchTail q1 full n
+            // The four sums as dotRows forms them (sum4, then the tail in order), so the same bits.
+            let mutable d0 = 0.0
+            let mutable d1 = 0.0
+            let mutable d2 = 0.0
+            let mutable d3 = 0.0
+
+            if 'O.Width = 8 && Avx.IsSupported then
+                let v = sum4 (wide s0) (wide s1) (wide s2) (wide s3)
+                d0 <- v.ToScalar()
+                d1 <- v.GetElement 2
+                d2 <- v.GetElement 1
+                d3 <- v.GetElement 3
+            else
+                d0 <- 'O.Sum s0
+                d1 <- 'O.Sum s1
+                d2 <- 'O.Sum s2
+                d3 <- 'O.Sum s3
+
+            for j in full .. n - 1 do
+                let xj = NativePtr.get x j
+                d0 <- d0 + NativePtr.get r0 j * xj
+                d1 <- d1 + NativePtr.get r1 j * xj
+                d2 <- d2 + NativePtr.get r2 j * xj
+                d3 <- d3 + NativePtr.get r3 j * xj
+
+            NativePtr.set y i d0
+            NativePtr.set y (i + 1) d1
+            NativePtr.set y (i + 2) d2
+            NativePtr.set y (i + 3) d3
+            i <- i + 4
+
+        // The groups with nothing left to prefetch, and the rows left over.
+        if i < i1 then
+            dotRows<'O, 'V> a lda x n 1.0 0.0 y i i1 NativePtr.nullPtr 0
+
+    /// axpyRows (same bits) prefetching as dotRowsInStep does: the last two of each group's four rows
+    /// p1 - p0 further on, for the `ahead` rows after p1.
+    let axpyRowsInStep<'O, 'V when 'O :> IVectorOps<'V>>
+        (a: nativeptr<float>)
+        (lda: int)
+        (x: nativeptr<float>)
+        (n: int)
+        (acc: nativeptr<float>)
+        (p0: int)
+        (p1: int)
+        (ahead: int)
+        =
+        optimizeNow ()
+        let w = 'O.Width
+        let full = n - n % w
+        let distance = (p1 - p0) * lda
+        let mutable p = p0
+
+        while p + 4 <= p1 && p - p0 + 4 <= ahead do
+            let r0 = at a (p * lda)
+            let r1 = at r0 lda
+            let r2 = at r1 lda
+            let r3 = at r2 lda
+            let q2 = at r2 distance
+            let q3 = at q2 lda
+            let v0 = 'O.Splat(NativePtr.get x p)
+            let v1 = 'O.Splat(NativePtr.get x (p + 1))
+            let v2 = 'O.Splat(NativePtr.get x (p + 2))
+            let v3 = 'O.Splat(NativePtr.get x (p + 3))
+            let mutable j = 0
+
+            while j < full do
+                if lineStart w j then
+                    prefetch (at q2 j) 1
+                    prefetch (at q3 j) 1
+
+                let mutable s = 'O.Load(at acc j)
+                s <- 'O.MultiplyAdd(v0, 'O.Load(at r0 j), s)
+                s <- 'O.MultiplyAdd(v1, 'O.Load(at r1 j), s)
+                s <- 'O.MultiplyAdd(v2, 'O.Load(at r2 j), s)
+                s <- 'O.MultiplyAdd(v3, 'O.Load(at r3 j), s)
+                'O.Store(s, at acc j)
+                j <- j + w
+
+            prefetchTail q2 full n
+            prefetchTail q3 full n
+            // The columns past the vectors by axpyRows itself, whose tail arithmetic they keep.
+            if full < n then
+                axpyRows<'O, 'V> (at a full) lda x (n - full) (at acc full) p (p + 4) NativePtr.nullPtr 0
+
+            p <- p + 4
+
+        if p < p1 then
+            axpyRows<'O, 'V> a lda x n acc p p1 NativePtr.nullPtr 0
 
     /// Columns per block of A^T x on wide matrices: a block's sums stay in L1.
     let transColumns = 1024

@@ -35,6 +35,20 @@ let ``unset, matrix products go to the wider of OpenBLAS's and the managed kerne
     Assert.Equal(Managed, Selection.chooseGemm None Managed Simd256 false)
 
 [<Fact>]
+let ``small products run managed unless a provider is forced, so they never load OpenBLAS`` () =
+    Assert.True(Selection.runsManaged None Selection.smallProduct)
+    Assert.False(Selection.runsManaged None (Selection.smallProduct + 1L))
+    // 178 x 13, the wine data set's shape: managed.
+    Assert.True(Selection.runsManaged None (178L * 13L))
+    Assert.False(Selection.runsManaged (Some NativeBlas) 1L)
+    Assert.False(Selection.runsManaged (Some Managed) 1L)
+
+    if Selection.forced.IsNone then
+        Assert.Equal(Managed, Selection.gemvProvider false 178 13)
+        Assert.Equal(Managed, Selection.gemmProviderFor 16 32 32)
+        Assert.Equal(Selection.gemmProvider (), Selection.gemmProviderFor 128 784 128)
+
+[<Fact>]
 let ``the one pass is kept to batches where it pays, and the course's 2 x 3 example takes the plain path`` () =
     Assert.False(Selection.chooseOnePass None (perceptron 2) 3)
     Assert.False(Selection.chooseOnePass None (perceptron 20) 100)

@@ -168,7 +168,7 @@ module Kernels =
             c: Span<float>,
             ldc: int
         ) =
-        gemmWith (Selection.gemmProvider ()) (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        gemmWith (Selection.gemmProviderFor m n k) (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 
     /// y <- alpha op(A) x + beta y with the start-up provider.
     let internal gemv

@@ -126,6 +126,17 @@ module internal Selection =
         | None when trans && m > n -> Managed
         | _ -> provider
 
+    /// Multiply-adds up to which a product runs managed unless PERCEPTRON_KERNELS forces a provider: on a
+    /// product this small OpenBLAS saves nothing, and its first call loads the library (3 ms, about 2 MB
+    /// and a thread that spins beside the JIT of a process's first training call).
+    let smallProduct = 16384L
+
+    /// Whether a product of `multiplyAdds` runs managed whatever the provider (see smallProduct).
+    let runsManaged (forced: KernelProvider option) (multiplyAdds: int64) =
+        match forced with
+        | None -> multiplyAdds <= smallProduct
+        | Some _ -> false
+
     /// Whether the one-pass kernel can run: a network of one layer with one sigmoid unit (the perceptron).
     let onePassFits (layers: Layer[]) =
         layers.Length = 1 && layers[0].Units = 1 && layers[0].Activation = Sigmoid
@@ -181,9 +192,19 @@ module internal Selection =
         let struct (_, g) = providers.Force()
         g
 
-    /// The provider of one matrix-vector product (see chooseGemv).
-    let gemvProvider trans m n =
-        chooseGemv forced (provider ()) trans m n
+    /// The provider of one m x n x k matrix product (see runsManaged and chooseGemm).
+    let gemmProviderFor (m: int) (n: int) (k: int) =
+        if runsManaged forced (int64 m * int64 n * int64 k) then
+            Managed
+        else
+            gemmProvider ()
+
+    /// The provider of one matrix-vector product (see runsManaged and chooseGemv).
+    let gemvProvider trans (m: int) (n: int) =
+        if runsManaged forced (int64 m * int64 n) then
+            Managed
+        else
+            chooseGemv forced (provider ()) trans m n
 
     /// Whether propagate takes the one-pass kernel (see chooseOnePass).
     let onePass layers rows = chooseOnePass forced layers rows

@@ -5,8 +5,7 @@
 //   compare w1|w2 ...                          the benchmark host's workloads, as framework "perceptron-app"
 //   jit-log [--top N]                          one small training run; the methods compiled during it, by
 //                                              JIT time (runtime events), and the totals per assembly
-// Run the same binary with DOTNET_TC_QuickJit=0 to get the quick-JIT-off figures of the same code, and with
-// PERCEPTRON_WARMUP=0 to get them without the first call's warm-up thread (Kernels/Warmup.fs).
+// Run the same binary with DOTNET_TC_QuickJit=0 to get the quick-JIT-off figures of the same code.
 using System.Diagnostics;
 using System.Text.Json;
 using Perceptron;
@@ -85,7 +84,6 @@ internal static class FirstCall
             ["workload"] = "first-call",
             ["shape"] = "178x13, 50 epochs",
             ["quick_jit"] = Environment.GetEnvironmentVariable("DOTNET_TC_QuickJit") ?? "default",
-            ["warmup"] = Environment.GetEnvironmentVariable("PERCEPTRON_WARMUP") ?? "default",
             ["first_ms"] = wall[0],
             ["calls_2_5_median_ms"] = Median(wall.Skip(1).Take(4)),
             ["later_median_ms"] = Median(wall.Skip(calls / 2)),
@@ -97,7 +95,7 @@ internal static class FirstCall
             ["first_thread_cpu_ms"] = threadCpu[0],
             ["calls_2_5_thread_cpu_median_ms"] = Median(threadCpu.Skip(1).Take(4)),
             ["later_thread_cpu_median_ms"] = Median(threadCpu.Skip(calls / 2)),
-            // JIT compilation during each call, on any thread (the warm-up's included): CPU time, not wall time.
+            // JIT compilation during each call, on any thread: the first call's is its extra start-up cost.
             ["first_call_jit_ms"] = jit[0],
             ["calls_2_5_jit_ms"] = jit.Skip(1).Take(4).ToList(),
             ["jit_ms"] = Math.Round(System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds, 1),

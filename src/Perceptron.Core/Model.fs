@@ -258,7 +258,6 @@ module Model =
             stopped <- stopped || stopRequested ()
             stopped
 
-        Warmup.start options features labels
         let prepared = prepareWith false stopRequested options features labels
         let start = Training.init options.Optimizer prepared.Network
 

@@ -375,3 +375,23 @@ let ``element-wise passes give TensorPrimitives' bits`` (values: float[]) (other
     let actual = Array.zeroCreate n
     Elementwise.multiplyAddInto (view x) scalar (view y) (Span actual)
     sameBits expected actual
+
+[<Fact>]
+let ``firstNonFinite names the first bad value on both sides of the small arrays' plain loop`` () =
+    let random = Random 7
+
+    for rows, columns in [ (1, 1); (3, 5); (1, 16384); (128, 128); (1, 16385); (129, 128); (300, 257) ] do
+        let a = Array2D.init rows columns (fun _ _ -> random.NextDouble() - 0.5)
+        Assert.Equal(-1, Buffers.firstNonFinite a)
+
+        for bad in [ nan; infinity; -infinity ] do
+            let n = rows * columns
+
+            for first in [ 0; n / 2; n - 1; random.Next n ] do
+                let b = Array2D.copy a
+                b[first / columns, first % columns] <- bad
+                // A later bad value must not be the one named.
+                if first + 1 < n then
+                    b[(n - 1) / columns, (n - 1) % columns] <- nan
+
+                Assert.Equal(first, Buffers.firstNonFinite b)

@@ -59,6 +59,8 @@ fi
 # speed drifts (up to 25 % between minutes here), and interleaving spreads the drift over all columns.
 workloads=("w1 12288 209 2000" "w1 100 100000 200" "w1 1000 20000 200" "w2")
 [ "$smoke" = 1 ] && workloads=("w1 12288 209 200" "w1 100 100000 20" "w1 1000 20000 20")
+# The runtime's own working set at the start of Main in a default app: the floor under every peak below.
+dotnet "$app" rss >> "$out"
 for round in $(seq 1 "$rounds"); do
   echo "round $round: read bandwidth..." >&2
   dotnet "$bench" compare bandwidth --megabytes 400 --repeats 5 >> "$out"
@@ -91,7 +93,8 @@ import statistics
 raw = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
 settings = next((r for r in raw if r["workload"] == "settings"), None)
 bandwidth = [r for r in raw if r["workload"] == "bandwidth"]
-raw = [r for r in raw if r["workload"] not in ("settings", "bandwidth")]
+runtime = next((r for r in raw if r["workload"] == "runtime"), None)
+raw = [r for r in raw if r["workload"] not in ("settings", "bandwidth", "runtime")]
 if settings:
     print(f'This shell: OPENBLAS_CORETYPE={settings["OPENBLAS_CORETYPE"]}, OPENBLAS_L2_SIZE={settings["OPENBLAS_L2_SIZE"]}; '
           f'numpy and PyTorch ran with {settings["baselines_ran_with"]}; load average {settings["load_average"]}.')
@@ -174,6 +177,9 @@ for r in rows:
         added = f"{during - before:.1f}" if before is not None and during is not None else "-"
         print(f'| {r["workload"].upper()} {r["shape"]} | {r["framework"]} | {r["peak_rss_mb"]} | {data or ""} | {ratio}'
               f' | {before if before is not None else "-"} | {during if during is not None else "-"} | {added} |')
+if runtime:
+    print()
+    print(f'A default app before the library loads (DefaultApp rss, at the start of Main): {runtime["rss_at_main_mb"]} MB.')
 for r in rows:
     if r["workload"] == "load-csv":
         print()

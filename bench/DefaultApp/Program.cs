@@ -5,11 +5,22 @@
 //   compare w1|w2 ...                          the benchmark host's workloads, as framework "perceptron-app"
 //   jit-log [--top N]                          one small training run; the methods compiled during it, by
 //                                              JIT time (runtime events), and the totals per assembly
+//   rss                                        the working set of this process at the start of Main, before
+//                                              the library is loaded: the runtime's own floor in a default app
 // Run the same binary with DOTNET_TC_QuickJit=0 to get the quick-JIT-off figures of the same code.
 using System.Diagnostics;
 using System.Text.Json;
 using Perceptron;
 using Perceptron.Benchmarks;
+
+if (args.Length >= 1 && args[0] == "rss")
+{
+    // VmRSS from /proc/self/status, in kB; nothing of the library or the benchmark is loaded yet.
+    var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+    var kilobytes = double.Parse(line.Split((char[])[' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
+    Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object> { ["workload"] = "runtime", ["rss_at_main_mb"] = Math.Round(kilobytes / 1000, 1) }));
+    return 0;
+}
 
 if (args.Length >= 2 && args[0] == "compare")
 {
@@ -39,7 +50,7 @@ if (args.Length >= 1 && args[0] == "jit-log")
     return 0;
 }
 
-Console.Error.WriteLine("usage: DefaultApp first-call [--calls N] | jit-log [--top N] | compare w1 --features F --samples N --iterations I [--repeats R] | compare w2");
+Console.Error.WriteLine("usage: DefaultApp first-call [--calls N] | jit-log [--top N] | rss | compare w1 --features F --samples N --iterations I [--repeats R] | compare w2");
 return 2;
 
 /// <summary>The small run of issue 12: a new user's first training calls, timed one by one.</summary>

@@ -170,8 +170,8 @@ module internal Selection =
 
     // ------------------------------------------------------------------ this process's choice
 
-    // Chosen at the first product, not at start-up: loading OpenBLAS cost W1 1000 x 20000 about 2 MB of
-    // working set and a thread (measured), which a run that only takes the one pass never needs.
+    // Chosen at the first product, not at start-up: loading OpenBLAS costs working set and a thread, which
+    // a run that only takes the one pass never needs (docs/benchmarks.md, Memory).
     let private providers =
         lazy
             (let p =

@@ -258,6 +258,7 @@ module Training =
         =
         let runs =
             TrainingRuns.epochRuns
+                false // the sequence's maker checks the features now
                 optimizer
                 (stepper optimizer rate)
                 batchSize
@@ -339,7 +340,8 @@ module Training =
         | _ -> ()
 
         let reports =
-            (TrainingRuns.fitRuns
+            (TrainingRuns.epochRuns
+                true // the first epoch's gather checks the features
                 optimizer
                 (stepper
                     optimizer

@@ -341,8 +341,12 @@ module internal TrainingRuns =
 
             event
 
-    /// epochRuns, the finiteness of the features left to the gather when `gatherChecks` (see batchShape).
-    let private epochRunsWith
+    /// An EpochRun's maker, after checking the data and weights now: each call starts a fresh run. With
+    /// `gatherChecks` (fit, which runs its epochs at once), the features' finiteness is checked as the first
+    /// epoch gathers its shuffled batches, each batch before its step, instead of in a pass of its own over
+    /// the data (15-20 ms of W2's epoch of about 0.4 s), with the same message for the same cell (see
+    /// batchShape); not for the lazy sequences, whose callers expect a bad value rejected when they are made.
+    let epochRuns
         (gatherChecks: bool)
         (optimizer: Optimizer)
         (makeStepper: TrainingState -> Stepper)
@@ -385,62 +389,3 @@ module internal TrainingRuns =
             BatchRun(makeStepper, size, batches, seed, features, labels, weights, start, deferred)
 
         fun () -> EpochRun(optimizer, validation, validationWeights, stopRequested, runs, deferred, start)
-
-    /// An EpochRun's maker, after checking the data and weights now: each call starts a fresh run.
-    let epochRuns
-        (optimizer: Optimizer)
-        (makeStepper: TrainingState -> Stepper)
-        (batchSize: int option)
-        (seed: int)
-        (features: float[,])
-        (labels: int[])
-        (weights: float[] option)
-        (validation: (float[,] * int[]) option)
-        (validationWeights: float[] option)
-        (stopRequested: unit -> bool)
-        (start: TrainingState)
-        =
-        epochRunsWith
-            false
-            optimizer
-            makeStepper
-            batchSize
-            seed
-            features
-            labels
-            weights
-            validation
-            validationWeights
-            stopRequested
-            start
-
-    /// epochRuns for a caller that runs its epochs at once (fit): the features' finiteness is checked as
-    /// the first epoch gathers its shuffled batches, each batch before its step, instead of in a pass of
-    /// its own over the data (15-20 ms of W2's epoch of about 0.4 s), with the same message for the same
-    /// cell. Not for the lazy sequences, whose callers expect a bad value rejected when they are made.
-    let fitRuns
-        (optimizer: Optimizer)
-        (makeStepper: TrainingState -> Stepper)
-        (batchSize: int option)
-        (seed: int)
-        (features: float[,])
-        (labels: int[])
-        (weights: float[] option)
-        (validation: (float[,] * int[]) option)
-        (validationWeights: float[] option)
-        (stopRequested: unit -> bool)
-        (start: TrainingState)
-        =
-        epochRunsWith
-            true
-            optimizer
-            makeStepper
-            batchSize
-            seed
-            features
-            labels
-            weights
-            validation
-            validationWeights
-            stopRequested
-            start

@@ -15,10 +15,10 @@ using Perceptron.Benchmarks;
 
 if (args.Length >= 1 && args[0] == "rss")
 {
-    // VmRSS from /proc/self/status, in kB; nothing of the library or the benchmark is loaded yet.
+    // VmRSS from /proc/self/status, in KiB (MB here are 10^6 bytes, as in the other records); nothing of the library or the benchmark is loaded yet.
     var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
     var kilobytes = double.Parse(line.Split((char[])[' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
-    Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object> { ["workload"] = "runtime", ["rss_at_main_mb"] = Math.Round(kilobytes / 1000, 1) }));
+    Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object> { ["workload"] = "runtime", ["rss_at_main_mb"] = Math.Round(kilobytes * 1024 / 1e6, 1) }));
     return 0;
 }
 

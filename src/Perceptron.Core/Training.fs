@@ -319,7 +319,9 @@ module Training =
     /// Runs epochs until Epochs, early stopping, divergence, `proceed` returning false after an epoch
     /// (the caller's hook for progress; it sees each epoch's report) or `stopRequested` returning true
     /// before a batch (the caller's cancellation, checked between batches). An interrupted run's State is
-    /// the last completed step, and Batch says how far into its epoch it got.
+    /// the last completed step, and Batch says how far into its epoch it got. On shuffled batches of at
+    /// least 4M feature values, a non-finite feature is found as the first epoch gathers its batches, so it
+    /// is reported before the step of its batch rather than before the first (same message and cell).
     [<CompiledName("FitUntil")>]
     let fitUntil
         (optimizer: Optimizer)

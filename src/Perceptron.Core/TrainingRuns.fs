@@ -39,8 +39,9 @@ module internal TrainingRuns =
         let p = start.Step - start.Epoch * batches
         if p < 0 || p >= batches then 0 else p
 
-    /// batchShape's checks but the features' finiteness, which the gather takes on; a failing label or
-    /// batch-size check still reports a non-finite feature first, in the checks' usual order. Apart from
+    /// batchShape's checks but the features' finiteness, which the gather takes on; a failing label check
+    /// still reports a non-finite feature first, in the checks' usual order (a deferring run's batch size is
+    /// valid: see batchShape). Apart from
     /// batchShape, so that a full-batch run (a first training call's) compiles none of it.
     let private checksLeavingFinite
         (batchSize: int option)
@@ -160,7 +161,23 @@ module internal TrainingRuns =
             else
                 weights
 
-        let stepper = makeStepper start
+        // A deferred check is a gathering run's (batchShape); a run that does not gather would never make it.
+        do
+            if deferFinite && not gathers then
+                invalidOp "TrainingRuns: the finiteness check was left to a run that does not gather."
+
+        let stepper =
+            if deferFinite then
+                // The scan before training came before the stepper's checks of the start state, so a
+                // non-finite feature is still reported first.
+                try
+                    makeStepper start
+                with :? ArgumentException ->
+                    Checks.finite "features" features
+                    reraise ()
+            else
+                makeStepper start
+
         let mutable epoch = start.Epoch
         let mutable position = startPosition start batches
         // Whether the features' finiteness is still to be established by the gather: until the first
@@ -187,6 +204,8 @@ module internal TrainingRuns =
                     && unchecked
                 then
                     Checks.finite "features" features
+                    // The gather met a value that the scan no longer finds: the caller changed the data.
+                    invalidOp "The features changed while training on them."
             else
                 let source = Buffers.readOnly2 features
 
@@ -269,6 +288,7 @@ module internal TrainingRuns =
             runs: unit -> BatchRun,
             // Whether the runs leave the features' finiteness to their gather (see batchShape).
             deferred: bool,
+            features: float[,],
             start: TrainingState
         ) =
         let mutable total = 0.0
@@ -288,10 +308,11 @@ module internal TrainingRuns =
                 if stopRequested () then
                     // A run that stops before its gather has seen every row still rejects a non-finite value,
                     // as the scan before training did.
-                    if obj.ReferenceEquals(steps, null) && deferred then
-                        steps <- runs ()
-
-                    if not (obj.ReferenceEquals(steps, null)) then
+                    // Before the first batch no run is built: the scan alone, as before training.
+                    if obj.ReferenceEquals(steps, null) then
+                        if deferred then
+                            Checks.finite "features" features
+                    else
                         steps.CheckRemaining()
 
                     // Mid-epoch, the state is copied out of the stepper only now, as training stops here.
@@ -388,4 +409,4 @@ module internal TrainingRuns =
         let runs () =
             BatchRun(makeStepper, size, batches, seed, features, labels, weights, start, deferred)
 
-        fun () -> EpochRun(optimizer, validation, validationWeights, stopRequested, runs, deferred, start)
+        fun () -> EpochRun(optimizer, validation, validationWeights, stopRequested, runs, deferred, features, start)

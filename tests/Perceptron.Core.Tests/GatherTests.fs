@@ -194,7 +194,8 @@ let ``a non-finite feature gives the scan's message at the first bad cell in row
 [<Fact>]
 let ``a bad value in the last batch stops fit before the epoch ends`` () =
     let x, y, start = data ()
-    let last = (firstEpochOrder samples)[60]
+    // The short last batch's last row, which Gather copies on its own after the groups of four.
+    let last = (firstEpochOrder samples)[samples - 1]
     x[last, 2] <- nan
     let mutable epochs = 0
 
@@ -214,7 +215,8 @@ let ``a bad value in the last batch stops fit before the epoch ends`` () =
 [<InlineData(3)>]
 let ``a run stopped before its gather saw the bad row still rejects it`` (batches: int) =
     let x, y, start = data ()
-    let last = (firstEpochOrder samples)[60]
+    // The short last batch's last row, which Gather copies on its own after the groups of four.
+    let last = (firstEpochOrder samples)[samples - 1]
     x[last, 1] <- infinity
 
     Assert.Equal(
@@ -254,3 +256,34 @@ let ``fit with the gather trains exactly as the fold of Training.step over the e
     Assert.True(sameNetwork manual.Network fitted.Network, "the networks differ")
     Assert.Equal(2 * 257, fitted.State.Step)
     Assert.Equal(manual.Step, fitted.State.Step)
+
+[<Fact>]
+let ``with the check left to the gather, a bad feature is still reported before a bad start state, and a stop before the first batch builds nothing``
+    ()
+    =
+    let x, y, _ = data ()
+    // A start state for Adam, which gradient descent rejects when its run is built.
+    let adamStart =
+        Training.init (Optimizer.adamDefault 0.01) (Network.initialize Xavier 1 columns [ 3 ] Tanh 3)
+
+    let stateError =
+        Assert.Throws<ArgumentException>(fun () ->
+            Training.fit optimizer (fitOptions (Some 8)) x y adamStart (fun _ -> true)
+            |> ignore)
+
+    Assert.Equal("state", stateError.ParamName)
+
+    // Stopped before the first batch, no run is built, so the state is not looked at: interrupted.
+    let stopped =
+        Training.fitUntil optimizer (fitOptions (Some 8)) x y adamStart (fun _ -> true) (fun () -> true)
+
+    Assert.Equal(Interrupted, stopped.Reason)
+
+    x[7, 3] <- nan
+
+    let featureError =
+        Assert.Throws<ArgumentException>(fun () ->
+            Training.fit optimizer (fitOptions (Some 8)) x y adamStart (fun _ -> true)
+            |> ignore)
+
+    Assert.Equal($"features[7, 3] is {nan}; expected a finite number. (Parameter 'features')", featureError.Message)

@@ -35,13 +35,16 @@ let ``unset, matrix products go to the wider of OpenBLAS's and the managed kerne
     Assert.Equal(Managed, Selection.chooseGemm None Managed Simd256 false)
 
 [<Fact>]
-let ``small products run managed unless a provider is forced, so they never load OpenBLAS`` () =
+let ``small products run managed unless a provider is forced`` () =
     Assert.True(Selection.runsManaged None Selection.smallProduct)
     Assert.False(Selection.runsManaged None (Selection.smallProduct + 1L))
     // 178 x 13, the wine data set's shape: managed.
     Assert.True(Selection.runsManaged None (178L * 13L))
     Assert.False(Selection.runsManaged (Some NativeBlas) 1L)
     Assert.False(Selection.runsManaged (Some Managed) 1L)
+    // Gather.rows and the check folded into it: from 4M values (32 MB) on.
+    Assert.True(Gather.pays (1 <<< 22))
+    Assert.False(Gather.pays ((1 <<< 22) - 1))
 
     if Selection.forced.IsNone then
         Assert.Equal(Managed, Selection.gemvProvider false 178 13)

@@ -31,7 +31,8 @@ module Kernels =
         | [] -> description
         | problems -> $"""{description}; ignored: {String.Join("; ", problems)}"""
 
-    /// What the start-up selection uses, per kind of product, for `--version` and training output.
+    /// What the selection uses, per kind of product (products of at most Selection.smallProduct multiply-adds
+    /// run managed whatever it says), for `--version` and training output.
     let summary () =
         let description =
             let provider = Selection.provider ()
@@ -151,7 +152,7 @@ module Kernels =
         elif yLength > 0 then
             scale beta (y.Slice(0, yLength))
 
-    /// C (m x n) <- alpha op(A) op(B) + beta C with the start-up provider of matrix products.
+    /// C (m x n) <- alpha op(A) op(B) + beta C with the provider of matrix products of its shape.
     let internal gemm
         (
             transA: bool,
@@ -170,7 +171,7 @@ module Kernels =
         ) =
         gemmWith (Selection.gemmProviderFor m n k) (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 
-    /// y <- alpha op(A) x + beta y with the start-up provider.
+    /// y <- alpha op(A) x + beta y with the provider of matrix-vector products of its shape.
     let internal gemv
         (
             trans: bool,

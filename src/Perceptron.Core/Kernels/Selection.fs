@@ -1,4 +1,4 @@
-/// Every rule that chooses a kernel, in one place, fixed once at start-up: OpenBLAS or managed code for
+/// Every rule that chooses a kernel, in one place, fixed once per process: OpenBLAS or managed code for
 /// each kind of product, the vector width of the managed kernels, and when the one-pass logistic kernel
 /// replaces the two matrix-vector products of a perceptron. Measurements behind the rules:
 /// docs/benchmarks.md.

@@ -137,9 +137,9 @@ module internal Gather =
             if uint rows[i] >= uint sourceRows then
                 raise (ArgumentOutOfRangeException(nameof rows))
 
-        if Vector512.IsHardwareAccelerated then
-            rowsWith<Math512, Vector512<float>> source width rows target
-        elif Vector256.IsHardwareAccelerated then
-            rowsWith<Math256, Vector256<float>> source width rows target
-        else
-            rowsWith<Math128, Vector128<float>> source width rows target
+        // The width of every managed kernel (PERCEPTRON_SIMD caps it, so the tests run on each).
+        match Selection.simd with
+        | Simd512 -> rowsWith<Math512, Vector512<float>> source width rows target
+        | Simd256 -> rowsWith<Math256, Vector256<float>> source width rows target
+        | Simd128
+        | Plain128 -> rowsWith<Math128, Vector128<float>> source width rows target

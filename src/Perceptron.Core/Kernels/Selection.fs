@@ -127,8 +127,8 @@ module internal Selection =
         | _ -> provider
 
     /// Multiply-adds up to which a product runs managed unless PERCEPTRON_KERNELS forces a provider: on a
-    /// product this small OpenBLAS saves nothing, and its first call loads the library (3 ms, about 2 MB
-    /// and a thread that spins beside the JIT of a process's first training call).
+    /// product this small OpenBLAS saves nothing, and its first call loads the library (milliseconds, working
+    /// set, and a thread that spins beside the JIT of a process's first training call: docs/benchmarks.md).
     let smallProduct = 16384L
 
     /// Whether a product of `multiplyAdds` runs managed whatever the provider (see smallProduct).

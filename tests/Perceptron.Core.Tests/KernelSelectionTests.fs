@@ -49,7 +49,28 @@ let ``small products run managed unless a provider is forced`` () =
     if Selection.forced.IsNone then
         Assert.Equal(Managed, Selection.gemvProvider false 178 13)
         Assert.Equal(Managed, Selection.gemmProviderFor 16 32 32)
-        Assert.Equal(Selection.gemmProvider (), Selection.gemmProviderFor 128 784 128)
+        // W2's 128 x 784 x 128: managed on AVX-512 (on the team), the process's provider otherwise.
+        let expected =
+            if Selection.simd = Simd512 then
+                Managed
+            else
+                Selection.gemmProvider ()
+
+        Assert.Equal(expected, Selection.gemmProviderFor 128 784 128)
+        Assert.Equal(Selection.gemmProvider (), Selection.gemmProviderFor 1000 1000 1000)
+
+[<Fact>]
+let ``mid-size matrix products run managed on AVX-512 unless a provider is forced`` () =
+    Assert.True(Selection.gemmRunsManaged None Simd512 Selection.teamProduct)
+    Assert.True(Selection.gemmRunsManaged None Simd512 (128L * 784L * 128L))
+    Assert.False(Selection.gemmRunsManaged None Simd512 (Selection.teamProduct + 1L))
+    // Narrower vectors: only the small products.
+    Assert.False(Selection.gemmRunsManaged None Simd256 (128L * 784L * 128L))
+    Assert.True(Selection.gemmRunsManaged None Simd256 Selection.smallProduct)
+    Assert.False(Selection.gemmRunsManaged None Simd256 (Selection.smallProduct + 1L))
+    // Forced: the provider decides.
+    Assert.False(Selection.gemmRunsManaged (Some NativeBlas) Simd512 1L)
+    Assert.False(Selection.gemmRunsManaged (Some Managed) Simd512 1L)
 
 [<Fact>]
 let ``the one pass is kept to batches where it pays, and the course's 2 x 3 example takes the plain path`` () =

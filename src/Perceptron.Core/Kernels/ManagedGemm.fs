@@ -394,29 +394,19 @@ module internal ManagedGemm =
             if chunks <= 1 then
                 block<'O, 'V> transA transB k kc alpha pa lda pb ldb beta pc ldc 0 m 0 n
             elif byPanels then
-                Parallel.For(
-                    0,
-                    chunks,
-                    fun t ->
-                        let j0 = panels * t / chunks * nr
-                        let j1 = min n (panels * (t + 1) / chunks * nr)
+                Team.run chunks (fun t ->
+                    let j0 = panels * t / chunks * nr
+                    let j1 = min n (panels * (t + 1) / chunks * nr)
 
-                        if j1 > j0 then
-                            block<'O, 'V> transA transB k kc alpha pa lda pb ldb beta pc ldc 0 m j0 j1
-                )
-                |> ignore
+                    if j1 > j0 then
+                        block<'O, 'V> transA transB k kc alpha pa lda pb ldb beta pc ldc 0 m j0 j1)
             else
-                Parallel.For(
-                    0,
-                    chunks,
-                    fun t ->
-                        let i0 = slivers * t / chunks * mr
-                        let i1 = min m (slivers * (t + 1) / chunks * mr)
+                Team.run chunks (fun t ->
+                    let i0 = slivers * t / chunks * mr
+                    let i1 = min m (slivers * (t + 1) / chunks * mr)
 
-                        if i1 > i0 then
-                            block<'O, 'V> transA transB k kc alpha pa lda pb ldb beta pc ldc i0 i1 0 n
-                )
-                |> ignore
+                    if i1 > i0 then
+                        block<'O, 'V> transA transB k kc alpha pa lda pb ldb beta pc ldc i0 i1 0 n)
 
     /// C (m x n) <- alpha op(A) op(B) + beta C, row-major, on the selected vector width, on at most
     /// `threads` threads (the bits do not depend on it).

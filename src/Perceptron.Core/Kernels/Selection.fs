@@ -137,6 +137,19 @@ module internal Selection =
         | None -> multiplyAdds <= smallProduct
         | Some _ -> false
 
+    /// Multiply-adds up to which a matrix product runs managed when the managed kernels run AVX-512, even
+    /// where OpenBLAS runs AVX-512 kernels too: on the team (Team.fs) the managed product matches or beats
+    /// OpenBLAS's on these shapes, and between products the second core is free for the team's share of the
+    /// rest of a step, where OpenBLAS's threads would spin on it (W2's 128 x 784 x 128: docs/benchmarks.md).
+    /// Larger products go to OpenBLAS, which was faster on 1000 x 1000 x 1000.
+    let teamProduct = 1L <<< 24
+
+    /// Whether a matrix product of `multiplyAdds` runs managed whatever the provider: the small ones (see
+    /// runsManaged), and the mid-size ones on AVX-512 (see teamProduct).
+    let gemmRunsManaged (forced: KernelProvider option) (simd: SimdWidth) (multiplyAdds: int64) =
+        runsManaged forced multiplyAdds
+        || (forced.IsNone && simd = Simd512 && multiplyAdds <= teamProduct)
+
     /// Whether the one-pass kernel can run: a network of one layer with one sigmoid unit (the perceptron).
     let onePassFits (layers: Layer[]) =
         layers.Length = 1 && layers[0].Units = 1 && layers[0].Activation = Sigmoid
@@ -192,9 +205,9 @@ module internal Selection =
         let struct (_, g) = providers.Force()
         g
 
-    /// The provider of one m x n x k matrix product (see runsManaged and chooseGemm).
+    /// The provider of one m x n x k matrix product (see gemmRunsManaged and chooseGemm).
     let gemmProviderFor (m: int) (n: int) (k: int) =
-        if runsManaged forced (int64 m * int64 n * int64 k) then
+        if gemmRunsManaged forced simd (int64 m * int64 n * int64 k) then
             Managed
         else
             gemmProvider ()

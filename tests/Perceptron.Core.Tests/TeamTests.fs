@@ -1,0 +1,94 @@
+/// The kernels' fork-join team (Kernels/Team.fs): every chunk runs exactly once before run returns, on any
+/// number of chunks, after the workers have gone to sleep, from several threads at once, nested, and when a
+/// chunk throws.
+module Perceptron.Core.Tests.TeamTests
+
+open System
+open System.Threading
+open System.Threading.Tasks
+open Xunit
+open Perceptron.Core
+
+/// How many times each of `chunks` chunks ran in one Team.run.
+let private counts chunks =
+    let ran = Array.zeroCreate<int>(max 0 chunks)
+    Team.run chunks (fun c -> Interlocked.Increment(&ran[c]) |> ignore)
+    ran
+
+[<Fact>]
+let ``every chunk runs exactly once, from none to more chunks than cores`` () =
+    for chunks in 0 .. Team.size + 3 do
+        Assert.Equal<int[]>(Array.create chunks 1, counts chunks)
+
+[<Fact>]
+let ``run returns only when every chunk has finished`` () =
+    for _ in 1..200 do
+        let finished = Array.zeroCreate<int> Team.size
+
+        Team.run Team.size (fun c ->
+            // The caller's chunk is the shortest, so a run that returned early would see a worker's unfinished.
+            if c > 0 then
+                Thread.SpinWait 2000
+
+            Volatile.Write(&finished[c], 1))
+
+        Assert.Equal<int[]>(Array.create Team.size 1, finished)
+
+[<Fact>]
+let ``a worker asleep after its spin wakes for the next job`` () =
+    for _ in 1..3 do
+        Assert.Equal<int[]>(Array.create Team.size 1, counts Team.size)
+        // Longer than Team.spinTicks: the workers block on their events.
+        Thread.Sleep(
+            TimeSpan.FromTicks(Team.spinTicks * TimeSpan.TicksPerSecond / Diagnostics.Stopwatch.Frequency * 20L)
+        )
+
+[<Fact>]
+let ``a chunk's exception reaches the caller once every chunk is done, and the team runs on`` () =
+    if Team.size > 1 then
+        let finished = Array.zeroCreate<int> Team.size
+
+        let error =
+            Assert.Throws<InvalidOperationException>(fun () ->
+                Team.run Team.size (fun c ->
+                    if c = Team.size - 1 then
+                        raise (InvalidOperationException "chunk failed")
+
+                    Thread.SpinWait 1000
+                    Volatile.Write(&finished[c], 1)))
+
+        Assert.Equal("chunk failed", error.Message)
+        Assert.Equal<int[]>(Array.init Team.size (fun c -> if c = Team.size - 1 then 0 else 1), finished)
+        // The caller's own chunk throws too.
+        Assert.Throws<ArgumentException>(fun () ->
+            Team.run Team.size (fun c ->
+                if c = 0 then
+                    invalidArg "c" "zero"))
+        |> ignore
+
+    Assert.Equal<int[]>(Array.create Team.size 1, counts Team.size)
+
+[<Fact>]
+let ``callers on several threads at once, and a chunk that runs a job of its own, all complete`` () =
+    let callers = 8
+    let totals = Array.zeroCreate<int64> callers
+
+    Parallel.For(
+        0,
+        callers,
+        fun t ->
+            for _ in 1..200 do
+                let sums = Array.zeroCreate<int64> Team.size
+
+                Team.run Team.size (fun c ->
+                    // Nested: the team is held, so this one runs on the thread pool.
+                    let inner = Array.zeroCreate<int64> 3
+                    Team.run 3 (fun i -> inner[i] <- int64 (i + 1))
+                    sums[c] <- int64 (c + 1) + Array.sum inner)
+
+                totals[t] <- totals[t] + Array.sum sums
+    )
+    |> ignore
+
+    let perRun = int64 (Team.size * (Team.size + 1) / 2 + 6 * Team.size)
+    Assert.Equal<int64[]>(Array.create callers (200L * perRun), totals)

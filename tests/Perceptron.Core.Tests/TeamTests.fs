@@ -92,3 +92,39 @@ let ``callers on several threads at once, and a chunk that runs a job of its own
 
     let perRun = int64 (Team.size * (Team.size + 1) / 2 + 6 * Team.size)
     Assert.Equal<int64[]>(Array.create callers (200L * perRun), totals)
+
+[<Fact>]
+let ``an optimizer's update split across the team gives the bits of the pass on one thread`` () =
+    let random = Random 5
+    // Odd, so that the chunks' ends fall inside vectors.
+    let length = Elementwise.teamLength * 3 + 5
+    let x = Array.init length (fun _ -> random.NextDouble() - 0.5)
+    let start = Array.init length (fun _ -> random.NextDouble() * 1e3)
+    let expected = Array.zeroCreate<float> length
+    Elementwise.multiplyAddInto (ReadOnlySpan x) -0.1 (ReadOnlySpan start) (Span expected)
+
+    for split in [ false; true; true ] do
+        let acc = Array.copy start
+        Elementwise.multiplyAddSplit split (ReadOnlySpan x) -0.1 (Span acc)
+        Assert.True(Helpers.sameBits expected acc)
+
+[<Fact>]
+let ``a gather split across the team copies the rows bit for bit and still finds a bad value`` () =
+    let random = Random 6
+    let width, sourceRows = 785, 300
+    let source = Array.init (sourceRows * width) (fun _ -> random.NextDouble() - 0.5)
+    // An odd count of rows: chunks of unequal length.
+    let rows = Array.init 131 (fun _ -> random.Next sourceRows)
+
+    let expected =
+        Array.init (rows.Length * width) (fun k -> source[rows[k / width] * width + k % width])
+
+    let bad = Array.copy source
+    // In the last row: the last chunk's.
+    bad[rows[rows.Length - 1] * width + width - 1] <- nan
+
+    for split in [ false; true; true ] do
+        let target = Array.zeroCreate<float> expected.Length
+        Assert.True(Gather.rowsSplit split (ReadOnlySpan source) width (ReadOnlySpan rows) (Span target))
+        Assert.True(Helpers.sameBits expected target)
+        Assert.False(Gather.rowsSplit split (ReadOnlySpan bad) width (ReadOnlySpan rows) (Span target))

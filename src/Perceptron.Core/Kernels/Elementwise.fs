@@ -5,8 +5,11 @@
 /// so results are bit for bit the same at every vector width.
 namespace Perceptron.Core
 
+#nowarn "9" // native pointers: a pass split across the team shares its pinned spans
+
 open System
 open System.Numerics
+open Microsoft.FSharp.NativeInterop
 
 /// Element-wise passes over spans, compiled fully optimized on first call (Tiering.optimizeNow).
 module internal Elementwise =
@@ -180,9 +183,39 @@ module internal Elementwise =
             output[i] <- x[i] * scalar + addend[i]
             i <- i + 1
 
-    /// acc <- x scalar + acc: multiplyAddInto in place (each element reads its own acc before it is written).
+    /// Elements from which an element-wise pass is split across the team when it is warm (Team.warm).
+    let teamLength = 1 <<< 15
+
+    /// multiplyAdd, with `split`: in chunks on the team (Team.run), each chunk the same arithmetic.
+    let multiplyAddSplit (split: bool) (x: ReadOnlySpan<float>) (scalar: float) (acc: Span<float>) =
+        if not split || x.Length < acc.Length then
+            multiplyAddInto x scalar (Span<float>.op_Implicit acc) acc
+        else
+            use px = fixed x
+            use pa = fixed acc
+            let px, pa, length = NativePtr.toNativeInt px, NativePtr.toNativeInt pa, acc.Length
+            let chunks = Team.size
+
+            Team.run chunks (fun c ->
+                let i0 = length * c / chunks
+                let i1 = length * (c + 1) / chunks
+
+                let a =
+                    Span<float>(NativePtr.toVoidPtr (NativePtr.add (NativePtr.ofNativeInt<float> pa) i0), i1 - i0)
+
+                multiplyAddInto
+                    (ReadOnlySpan<float>(
+                        NativePtr.toVoidPtr (NativePtr.add (NativePtr.ofNativeInt<float> px) i0),
+                        i1 - i0
+                    ))
+                    scalar
+                    (Span<float>.op_Implicit a)
+                    a)
+
+    /// acc <- x scalar + acc: multiplyAddInto in place (each element reads its own acc before it is written);
+    /// split across the team when it is warm (an optimizer's update of a layer between two products).
     let multiplyAdd (x: ReadOnlySpan<float>) (scalar: float) (acc: Span<float>) =
-        multiplyAddInto x scalar (Span<float>.op_Implicit acc) acc
+        multiplyAddSplit (acc.Length >= teamLength && Team.warm ()) x scalar acc
 
     /// dz <- 0 where a <= 0, and (slope = Some s) dz <- dz s there instead: the derivative of (leaky) ReLU
     /// applied to dA in place, without a branch per element (the signs of a are random in training).

@@ -124,9 +124,25 @@ module internal Gather =
     /// 5 ms of JIT (measured in a default app), more than a scan of 32 MB takes.
     let pays (values: int) = values >= (1 <<< 22)
 
-    /// Copies row rows[r] of `source` (row-major, `width` values a row) to row r of `target`, for each r;
-    /// true when every copied value is finite.
-    let rows (source: ReadOnlySpan<float>) (width: int) (rows: ReadOnlySpan<int>) (target: Span<float>) =
+    /// rowsWith on the width of every managed kernel (PERCEPTRON_SIMD caps it, so the tests run on each).
+    let private copy (source: ReadOnlySpan<float>) (width: int) (rows: ReadOnlySpan<int>) (target: Span<float>) =
+        match Selection.simd with
+        | Simd512 -> rowsWith<Math512, Vector512<float>> source width rows target
+        | Simd256 -> rowsWith<Math256, Vector256<float>> source width rows target
+        | Simd128
+        | Plain128 -> rowsWith<Math128, Vector128<float>> source width rows target
+
+    /// Values of a batch from which its gather is split across the team, when the team is awake.
+    let parallelValues = 1 <<< 15
+
+    /// rows, with `split`: in chunks of rows on the team (Team.run), each chunk the same copy.
+    let rowsSplit
+        (split: bool)
+        (source: ReadOnlySpan<float>)
+        (width: int)
+        (rows: ReadOnlySpan<int>)
+        (target: Span<float>)
+        =
         // The copy runs on pointers: indices and sizes are checked here (a batch's worth of integers).
         let sourceRows = if width > 0 then source.Length / width else 0
 
@@ -137,9 +153,37 @@ module internal Gather =
             if uint rows[i] >= uint sourceRows then
                 raise (ArgumentOutOfRangeException(nameof rows))
 
-        // The width of every managed kernel (PERCEPTRON_SIMD caps it, so the tests run on each).
-        match Selection.simd with
-        | Simd512 -> rowsWith<Math512, Vector512<float>> source width rows target
-        | Simd256 -> rowsWith<Math256, Vector256<float>> source width rows target
-        | Simd128
-        | Plain128 -> rowsWith<Math128, Vector128<float>> source width rows target
+        if not split then
+            copy source width rows target
+        else
+            use s = fixed source
+            use o = fixed rows
+            use t = fixed target
+
+            let s, o, t =
+                NativePtr.toNativeInt s, NativePtr.toNativeInt o, NativePtr.toNativeInt t
+
+            let sourceLength, count, chunks = source.Length, rows.Length, Team.size
+            let finite = Array.create chunks true
+
+            Team.run chunks (fun c ->
+                let r0 = count * c / chunks
+                let r1 = count * (c + 1) / chunks
+
+                let from =
+                    ReadOnlySpan<float>(NativePtr.toVoidPtr (NativePtr.ofNativeInt<float> s), sourceLength)
+
+                let indices =
+                    ReadOnlySpan<int>(NativePtr.toVoidPtr (NativePtr.add (NativePtr.ofNativeInt<int> o) r0), r1 - r0)
+
+                let into = NativePtr.add (NativePtr.ofNativeInt<float> t) (r0 * width)
+                finite[c] <- copy from width indices (Span<float>(NativePtr.toVoidPtr into, (r1 - r0) * width)))
+
+            Array.forall id finite
+
+    /// Copies row rows[r] of `source` (row-major, `width` values a row) to row r of `target`, for each r;
+    /// true when every copied value is finite. Split across the team when it is awake and the batch holds two
+    /// chunks' worth: one core does not reach the memory's bandwidth (W2's gather: 40-51 ms an epoch on one
+    /// core, 22-28 ms on two).
+    let rows (source: ReadOnlySpan<float>) (width: int) (rows: ReadOnlySpan<int>) (target: Span<float>) =
+        rowsSplit (rows.Length * width >= 2 * parallelValues && Team.warm ()) source width rows target

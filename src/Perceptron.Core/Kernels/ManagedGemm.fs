@@ -19,6 +19,10 @@ module internal ManagedGemm =
     /// Products (multiply-adds) below this run on the calling thread.
     let parallelThreshold = 1L <<< 21
 
+    /// Products (multiply-adds) from which a product is split when the team is awake anyway (Team.warm):
+    /// the small products of a training step between its large ones.
+    let warmThreshold = 1L <<< 16
+
     /// Largest k block: a packed kc x NR panel of B stays in L1 while A streams from L2.
     let kcMax = 256
 
@@ -129,6 +133,82 @@ module internal ManagedGemm =
         'O.Store(cAb, at t (10 * n + w))
         'O.Store(cBa, at t (11 * n))
         'O.Store(cBb, at t (11 * n + w))
+
+    /// t (8 x 2w, row-major) <- sum over p < kc of a[p*12 + r] * b[p*2w + j]: kernel12's first 8 rows, for
+    /// a last sliver of at most 8 rows (W2's 128 = 10 x 12 + 8), which kernel12 would compute 12 rows of.
+    let inline private kernel8<'O, 'V when 'O :> IVectorOps<'V>>
+        (kc: int)
+        (a: nativeptr<float>)
+        (b: nativeptr<float>)
+        (t: nativeptr<float>)
+        =
+        let w = 'O.Width
+        let mutable c0a = 'O.Zero
+        let mutable c0b = 'O.Zero
+        let mutable c1a = 'O.Zero
+        let mutable c1b = 'O.Zero
+        let mutable c2a = 'O.Zero
+        let mutable c2b = 'O.Zero
+        let mutable c3a = 'O.Zero
+        let mutable c3b = 'O.Zero
+        let mutable c4a = 'O.Zero
+        let mutable c4b = 'O.Zero
+        let mutable c5a = 'O.Zero
+        let mutable c5b = 'O.Zero
+        let mutable c6a = 'O.Zero
+        let mutable c6b = 'O.Zero
+        let mutable c7a = 'O.Zero
+        let mutable c7b = 'O.Zero
+        let mutable pa = a
+        let mutable pb = b
+
+        for _ in 1..kc do
+            let ba = 'O.Load pb
+            let bb = 'O.Load(at pb w)
+            let x = 'O.Splat(NativePtr.read pa)
+            c0a <- 'O.MultiplyAdd(x, ba, c0a)
+            c0b <- 'O.MultiplyAdd(x, bb, c0b)
+            let x = 'O.Splat(NativePtr.get pa 1)
+            c1a <- 'O.MultiplyAdd(x, ba, c1a)
+            c1b <- 'O.MultiplyAdd(x, bb, c1b)
+            let x = 'O.Splat(NativePtr.get pa 2)
+            c2a <- 'O.MultiplyAdd(x, ba, c2a)
+            c2b <- 'O.MultiplyAdd(x, bb, c2b)
+            let x = 'O.Splat(NativePtr.get pa 3)
+            c3a <- 'O.MultiplyAdd(x, ba, c3a)
+            c3b <- 'O.MultiplyAdd(x, bb, c3b)
+            let x = 'O.Splat(NativePtr.get pa 4)
+            c4a <- 'O.MultiplyAdd(x, ba, c4a)
+            c4b <- 'O.MultiplyAdd(x, bb, c4b)
+            let x = 'O.Splat(NativePtr.get pa 5)
+            c5a <- 'O.MultiplyAdd(x, ba, c5a)
+            c5b <- 'O.MultiplyAdd(x, bb, c5b)
+            let x = 'O.Splat(NativePtr.get pa 6)
+            c6a <- 'O.MultiplyAdd(x, ba, c6a)
+            c6b <- 'O.MultiplyAdd(x, bb, c6b)
+            let x = 'O.Splat(NativePtr.get pa 7)
+            c7a <- 'O.MultiplyAdd(x, ba, c7a)
+            c7b <- 'O.MultiplyAdd(x, bb, c7b)
+            pa <- at pa 12
+            pb <- at pb (2 * w)
+
+        let n = 2 * w
+        'O.Store(c0a, t)
+        'O.Store(c0b, at t w)
+        'O.Store(c1a, at t n)
+        'O.Store(c1b, at t (n + w))
+        'O.Store(c2a, at t (2 * n))
+        'O.Store(c2b, at t (2 * n + w))
+        'O.Store(c3a, at t (3 * n))
+        'O.Store(c3b, at t (3 * n + w))
+        'O.Store(c4a, at t (4 * n))
+        'O.Store(c4b, at t (4 * n + w))
+        'O.Store(c5a, at t (5 * n))
+        'O.Store(c5b, at t (5 * n + w))
+        'O.Store(c6a, at t (6 * n))
+        'O.Store(c6b, at t (6 * n + w))
+        'O.Store(c7a, at t (7 * n))
+        'O.Store(c7b, at t (7 * n + w))
 
     /// t (6 x 2w, row-major) <- sum over p < kc of a[p*6 + r] * b[p*2w + j].
     let inline private kernel6<'O, 'V when 'O :> IVectorOps<'V>>
@@ -274,7 +354,10 @@ module internal ManagedGemm =
 
             while ir < mc do
                 if mr = 12 then
-                    kernel12<'O, 'V> kc (at pA (ir * kc)) panel tile
+                    if mc - ir <= 8 then
+                        kernel8<'O, 'V> kc (at pA (ir * kc)) panel tile
+                    else
+                        kernel12<'O, 'V> kc (at pA (ir * kc)) panel tile
                 else
                     kernel6<'O, 'V> kc (at pA (ir * kc)) panel tile
 
@@ -377,7 +460,7 @@ module internal ManagedGemm =
             let work = int64 m * int64 n * int64 k
 
             let chunks =
-                if work < parallelThreshold then
+                if work < warmThreshold || (work < parallelThreshold && not (Team.warm ())) then
                     1
                 else
                     min threads (max panels slivers)

@@ -94,6 +94,22 @@ module internal Team =
     /// The most chunks a job can run at once: one per core.
     let size = Environment.ProcessorCount
 
+    /// Whether the team's workers are awake (spinning after a job, as while a training step's products run
+    /// on the team): then a job costs them nothing they were not spending, where waking a sleeping worker
+    /// costs tens of microseconds, and where another library's threads (OpenBLAS's) may be spinning on the
+    /// other cores.
+    let warm () =
+        workers.IsValueCreated
+        && (let team = workers.Value
+            let mutable awake = team.Length > 0
+            let mutable i = 0
+
+            while awake && i < team.Length do
+                awake <- Volatile.Read(&team[i].Sleeping) = 0
+                i <- i + 1
+
+            awake)
+
     /// Runs body 0 .. chunks - 1 (at most `size` of them), chunk 0 on the calling thread and the others on the
     /// team's workers, and returns when every chunk is done. While another caller holds the team (several
     /// training runs at once, or a chunk that runs a job itself), the chunks run through Parallel.For.

@@ -82,8 +82,10 @@ module Activation =
                 if v < 0.0 then
                     z[i] <- LeakySlope * v
         | Softmax ->
+            let rows = z.Length / units
+
             // Subtracting the row's maximum keeps every exponent <= 0: no overflow.
-            for row in 0 .. z.Length / units - 1 do
+            for row in 0 .. rows - 1 do
                 let r = z.Slice(row * units, units)
                 let mutable m = r[0]
 
@@ -91,7 +93,12 @@ module Activation =
                     m <- Math.Max(m, r[j])
 
                 Elementwise.subtractScalar r m
-                VectorMath.exp (Span<float>.op_Implicit r) r
+
+            // One call for the block: exp gives every element the same arithmetic wherever it falls.
+            VectorMath.exp input z
+
+            for row in 0 .. rows - 1 do
+                let r = z.Slice(row * units, units)
                 Elementwise.divideScalar r (VectorMath.sum (Span<float>.op_Implicit r))
 
     /// Turns upstream gradients dA into dZ = dA * f'(z) in place, using the outputs A = f(z).

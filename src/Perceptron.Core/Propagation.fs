@@ -2,7 +2,10 @@
 /// The seed's `propagate` is the case of one sigmoid layer.
 namespace Perceptron.Core
 
+#nowarn "9" // native pointers: a block split across the team shares its pinned span
+
 open System
+open Microsoft.FSharp.NativeInterop
 
 /// The gradients of the cost with respect to one layer's parameters (same shapes).
 type LayerGradients = {
@@ -58,22 +61,40 @@ module Propagation =
                 let r = block.Slice(row * units, units)
                 Elementwise.add b r
 
-    /// A = f(Z + b) in place, row by row: each row is still in L1 cache when the activation reads
-    /// what the bias add wrote.
-    let private addBiasAndActivate (layer: Layer) (block: Span<float>) =
+    /// A = f(Z + b) in place for a block of whole rows of a layer of several units, row by row: each row is
+    /// still in L1 cache when the activation reads what the bias add wrote.
+    let private addBiasAndActivateRows (layer: Layer) (block: Span<float>) =
         Tiering.optimizeNow ()
         let units = layer.Units
+        let b = ReadOnlySpan<float>(layer.Bias)
 
-        if units = 1 then
+        for row in 0 .. block.Length / units - 1 do
+            let r = block.Slice(row * units, units)
+            Elementwise.add b r
+            Activation.applyInPlace layer.Activation units r
+
+    /// addBiasAndActivateRows, with `split`: in chunks of rows on the team (Team.run).
+    let internal addBiasAndActivateSplit (split: bool) (layer: Layer) (block: Span<float>) =
+        if not split then
+            addBiasAndActivateRows layer block
+        else
+            use p = fixed block
+
+            let p, units, rows, chunks =
+                NativePtr.toNativeInt p, layer.Units, block.Length / layer.Units, Team.size
+
+            Team.run chunks (fun c ->
+                let r0, r1 = rows * c / chunks, rows * (c + 1) / chunks
+                let start = NativePtr.add (NativePtr.ofNativeInt<float> p) (r0 * units)
+                addBiasAndActivateRows layer (Span<float>(NativePtr.toVoidPtr start, (r1 - r0) * units)))
+
+    /// A = f(Z + b) in place; split across the team when it is warm (between a step's products).
+    let private addBiasAndActivate (layer: Layer) (block: Span<float>) =
+        if layer.Units = 1 then
             addBias layer.Bias block
             Activation.applyInPlace layer.Activation 1 block
         else
-            let b = ReadOnlySpan<float>(layer.Bias)
-
-            for row in 0 .. block.Length / units - 1 do
-                let r = block.Slice(row * units, units)
-                Elementwise.add b r
-                Activation.applyInPlace layer.Activation units r
+            addBiasAndActivateSplit (block.Length >= Elementwise.teamBlock && Team.warm ()) layer block
 
     /// Z = input W^T (rows x units), using the matrix-vector kernel for a single unit.
     let private linear (layer: Layer) (input: ReadOnlySpan<float>) (rows: int) (output: Span<float>) =

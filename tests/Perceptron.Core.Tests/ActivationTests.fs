@@ -61,3 +61,36 @@ let ``names round-trip through tryParse, with the accepted spellings`` () =
 let ``every activation but softmax may be hidden`` () =
     Assert.Equal<Activation list>([ Sigmoid; Tanh; Relu; LeakyRelu ], Activation.all |> List.filter Activation.isHidden)
     Assert.Equal(5, Activation.all.Length)
+
+[<Property(MaxTest = 200)>]
+let ``softmax over a block gives each row the bits of softmax on that row alone`` (seed: int) =
+    let random = Random(seed)
+    let rows, units = 1 + random.Next 40, 1 + random.Next 20
+
+    let z =
+        Array.init (rows * units) (fun _ ->
+            match random.Next 8 with
+            | 0 -> -800.0 * random.NextDouble()
+            | 1 -> 700.0 * random.NextDouble()
+            | _ -> (random.NextDouble() - 0.5) * 20.0)
+
+    let block = Array.copy z
+    Activation.applyInPlace Softmax units (Span block)
+
+    // The definition, row by row: subtract the row's maximum, exponentiate, divide by the row's sum.
+    let expected = Array.copy z
+
+    for row in 0 .. rows - 1 do
+        let r = Span<float>(expected, row * units, units)
+        let m = Seq.max (Array.sub z (row * units) units)
+
+        for j in 0 .. units - 1 do
+            r[j] <- r[j] - m
+
+        VectorMath.exp (Span<float>.op_Implicit r) r
+        let total = VectorMath.sum (Span<float>.op_Implicit r)
+
+        for j in 0 .. units - 1 do
+            r[j] <- r[j] / total
+
+    Helpers.sameBits expected block

@@ -128,3 +128,26 @@ let ``a gather split across the team copies the rows bit for bit and still finds
         Assert.True(Gather.rowsSplit split (ReadOnlySpan source) width (ReadOnlySpan rows) (Span target))
         Assert.True(Helpers.sameBits expected target)
         Assert.False(Gather.rowsSplit split (ReadOnlySpan bad) width (ReadOnlySpan rows) (Span target))
+
+[<Fact>]
+let ``a hidden layer's bias and activation split across the team give the bits of the pass on one thread`` () =
+    let random = Random 7
+
+    for activation in [ Relu; LeakyRelu; Sigmoid; Tanh ] do
+        // 131 rows of 67 units: chunks of unequal length, rows that end inside vectors.
+        let units, rows = 67, 131
+
+        let layer = {
+            Weights = Array2D.zeroCreate units 3
+            Bias = Array.init units (fun _ -> random.NextDouble() - 0.5)
+            Activation = activation
+        }
+
+        let z = Array.init (rows * units) (fun _ -> (random.NextDouble() - 0.5) * 10.0)
+        let expected = Array.copy z
+        Propagation.addBiasAndActivateSplit false layer (Span expected)
+
+        for _ in 1..2 do
+            let block = Array.copy z
+            Propagation.addBiasAndActivateSplit true layer (Span block)
+            Assert.True(Helpers.sameBits expected block, $"{activation}")

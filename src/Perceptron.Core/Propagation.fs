@@ -84,7 +84,7 @@ module Propagation =
                 NativePtr.toNativeInt p, layer.Units, block.Length / layer.Units, Team.size
 
             Team.run chunks (fun c ->
-                let r0, r1 = rows * c / chunks, rows * (c + 1) / chunks
+                let r0, r1 = Team.bound rows c chunks, Team.bound rows (c + 1) chunks
                 let start = NativePtr.add (NativePtr.ofNativeInt<float> p) (r0 * units)
                 addBiasAndActivateRows layer (Span<float>(NativePtr.toVoidPtr start, (r1 - r0) * units)))
 

@@ -311,6 +311,16 @@ let ``matrix products stay managed only where the managed kernels are wider than
     if Selection.gemmProvider () <> Selection.provider () then
         Assert.Contains("for matrix-vector products", Kernels.summary ())
         Assert.Contains("AVX-512", Kernels.summary ())
+    elif
+        Selection.provider () = NativeBlas
+        && Selection.forced.IsNone
+        && Selection.simd = Simd512
+    then
+        // Mid-size matrix products run managed on AVX-512 (Selection.teamProduct).
+        Assert.Equal(
+            $"{Kernels.describe NativeBlas}, {Kernels.describe Managed} for matrix products of up to 16777216 multiply-adds",
+            Kernels.summary ()
+        )
     else
         Assert.Equal(Kernels.describe (Selection.provider ()), Kernels.summary ())
 

@@ -37,7 +37,10 @@ let ``run returns only when every chunk has finished`` () =
 [<Fact>]
 let ``a worker asleep after its spin wakes for the next job`` () =
     for _ in 1..3 do
-        Assert.Equal<int[]>(Array.create Team.size 1, counts Team.size)
+        // A lost wake-up would hang: fail instead.
+        let job = Task.Run(fun () -> counts Team.size)
+        Assert.True(job.Wait(TimeSpan.FromSeconds 30.0), "the job did not finish")
+        Assert.Equal<int[]>(Array.create Team.size 1, job.Result)
         // Longer than Team.spinTicks: the workers block on their events.
         Thread.Sleep(
             TimeSpan.FromTicks(Team.spinTicks * TimeSpan.TicksPerSecond / Diagnostics.Stopwatch.Frequency * 20L)
@@ -67,6 +70,40 @@ let ``a chunk's exception reaches the caller once every chunk is done, and the t
         |> ignore
 
     Assert.Equal<int[]>(Array.create Team.size 1, counts Team.size)
+
+[<Fact>]
+let ``a job run while the team is held gives the same result and the same exception as on the team`` () =
+    let outcome () =
+        let ran = Array.zeroCreate<int> Team.size
+
+        let error =
+            try
+                Team.run Team.size (fun c ->
+                    Interlocked.Increment(&ran[c]) |> ignore
+
+                    if c = Team.size - 1 then
+                        raise (InvalidOperationException "last chunk failed"))
+
+                None
+            with e ->
+                Some(e.GetType(), e.Message)
+
+        ran, error
+
+    let onTeam = outcome ()
+    // Nested, so the team is held (by this job, or by another test's): the chunks run on the thread pool.
+    let mutable nested = None
+
+    Team.run 1 (fun _ ->
+        Team.run 2 (fun c ->
+            if c = 0 then
+                nested <- Some(outcome ())))
+
+    let expected =
+        Array.create Team.size 1, Some(typeof<InvalidOperationException>, "last chunk failed")
+
+    Assert.True((expected = onTeam), $"%A{onTeam}")
+    Assert.True((Some expected = nested), $"%A{nested}")
 
 [<Fact>]
 let ``callers on several threads at once, and a chunk that runs a job of its own, all complete`` () =
@@ -151,3 +188,15 @@ let ``a hidden layer's bias and activation split across the team give the bits o
             let block = Array.copy z
             Propagation.addBiasAndActivateSplit true layer (Span block)
             Assert.True(Helpers.sameBits expected block, $"{activation}")
+
+[<Fact>]
+let ``chunk bounds cover the items in order without overflow`` () =
+    for length, chunks in [ 0, 1; 1, 2; 131, 2; 100, 3; Int32.MaxValue, 64; 2_000_000_000, 7 ] do
+        let bounds = [| for c in 0..chunks -> Team.bound length c chunks |]
+        Assert.Equal(0, bounds[0])
+        Assert.Equal(length, bounds[chunks])
+
+        Assert.True(
+            Array.pairwise bounds
+            |> Array.forall (fun (a, b) -> a <= b && b - a <= length / chunks + 1)
+        )

@@ -201,8 +201,8 @@ module internal Elementwise =
             let chunks = Team.size
 
             Team.run chunks (fun c ->
-                let i0 = length * c / chunks
-                let i1 = length * (c + 1) / chunks
+                let i0 = Team.bound length c chunks
+                let i1 = Team.bound length (c + 1) chunks
 
                 let a =
                     Span<float>(NativePtr.toVoidPtr (NativePtr.add (NativePtr.ofNativeInt<float> pa) i0), i1 - i0)

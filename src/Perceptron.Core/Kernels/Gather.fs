@@ -132,7 +132,8 @@ module internal Gather =
         | Simd128
         | Plain128 -> rowsWith<Math128, Vector128<float>> source width rows target
 
-    /// Values of a batch from which its gather is split across the team, when the team is awake.
+    /// Values of each chunk of a gather split across the team: a batch splits from two chunks' worth, when
+    /// the team is awake.
     let parallelValues = 1 <<< 15
 
     /// rows, with `split`: in chunks of rows on the team (Team.run), each chunk the same copy.
@@ -167,8 +168,8 @@ module internal Gather =
             let finite = Array.create chunks true
 
             Team.run chunks (fun c ->
-                let r0 = count * c / chunks
-                let r1 = count * (c + 1) / chunks
+                let r0 = Team.bound count c chunks
+                let r1 = Team.bound count (c + 1) chunks
 
                 let from =
                     ReadOnlySpan<float>(NativePtr.toVoidPtr (NativePtr.ofNativeInt<float> s), sourceLength)

@@ -38,11 +38,17 @@ module Kernels =
             let provider = Selection.provider ()
             let gemmProvider = Selection.gemmProvider ()
 
-            if gemmProvider = provider then
-                describe provider
-            else
+            if gemmProvider <> provider then
                 $"{describe provider} for matrix-vector products, {describe gemmProvider} "
                 + "for matrix products and the transposed product of a tall matrix"
+            elif
+                gemmProvider = NativeBlas
+                && Selection.gemmRunsManaged Selection.forced Selection.simd Selection.teamProduct
+            then
+                $"{describe provider}, {describe Managed} for matrix products of up to "
+                + $"{Selection.teamProduct} multiply-adds"
+            else
+                describe provider
 
         withIgnored description Selection.ignored
 

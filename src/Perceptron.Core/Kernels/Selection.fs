@@ -25,7 +25,7 @@ open System.Runtime.Intrinsics.X86
 type internal KernelProvider =
     /// The system's OpenBLAS (`libopenblas.so.0`) through P/Invoke.
     | NativeBlas
-    /// Managed code: SIMD vectors and Parallel.For.
+    /// Managed code: SIMD vectors, on the team's threads (Team.fs) or Parallel.For.
     | Managed
 
 /// The vector width of the managed kernels.

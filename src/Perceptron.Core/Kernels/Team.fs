@@ -16,7 +16,7 @@ open System.Threading.Tasks
 /// One worker of the team and its mailbox.
 [<AllowNullLiteral>]
 type internal TeamWorker() =
-    /// The last job posted (a generation number) and the last one finished.
+    /// The number of the last job posted to this worker and of the last one it finished.
     [<DefaultValue>]
     val mutable Posted: int
 
@@ -83,16 +83,19 @@ module internal Team =
                 let t =
                     Thread((fun () -> workerLoop w), IsBackground = true, Name = $"Perceptron kernel worker {i + 1}")
 
-                t.Start()
+                // Not the first caller's execution context: the workers outlive it.
+                t.UnsafeStart()
                 w))
 
     /// 1 while a caller holds the team.
     let mutable private owner = 0
 
-    let mutable private generation = 0
-
     /// The most chunks a job can run at once: one per core.
     let size = Environment.ProcessorCount
+
+    /// Where chunk c of `chunks` starts in `length` items (chunk c ends where c + 1 starts), without overflow.
+    let bound (length: int) (c: int) (chunks: int) =
+        int (int64 length * int64 c / int64 chunks)
 
     /// Whether the team's workers are awake (spinning after a job, as while a training step's products run
     /// on the team): then a job costs them nothing they were not spending, where waking a sleeping worker
@@ -112,24 +115,40 @@ module internal Team =
 
     /// Runs body 0 .. chunks - 1 (at most `size` of them), chunk 0 on the calling thread and the others on the
     /// team's workers, and returns when every chunk is done. While another caller holds the team (several
-    /// training runs at once, or a chunk that runs a job itself), the chunks run through Parallel.For.
+    /// training runs at once, or a chunk that runs a job itself), the chunks run through Parallel.For. Either way, a
+    /// chunk's exception reaches the caller once every chunk has run: the lowest chunk's, as it was thrown.
     let run (chunks: int) (body: int -> unit) =
         if chunks <= 1 then
             if chunks = 1 then
                 body 0
         elif chunks > size || Interlocked.CompareExchange(&owner, 1, 0) <> 0 then
-            Parallel.For(0, chunks, fun i -> body i) |> ignore
+            // Every chunk runs, and the lowest chunk's exception is rethrown as it is, as on the team.
+            let errors = Array.zeroCreate<exn> chunks
+
+            Parallel.For(
+                0,
+                chunks,
+                fun i ->
+                    try
+                        body i
+                    with e ->
+                        errors[i] <- e
+            )
+            |> ignore
+
+            match Array.tryFind (fun (e: exn) -> not (isNull e)) errors with
+            | Some e -> ExceptionDispatchInfo.Capture(e).Throw()
+            | None -> ()
         else
             try
                 let team = workers.Force()
-                generation <- generation + 1
-                let g = generation
 
                 for i in 1 .. chunks - 1 do
                     let w = team[i - 1]
                     w.Job <- body
                     w.Chunk <- i
-                    Interlocked.Exchange(&w.Posted, g) |> ignore
+                    // Each worker's own sequence of jobs (only the owner writes Posted).
+                    Interlocked.Exchange(&w.Posted, w.Posted + 1) |> ignore
 
                     if Volatile.Read(&w.Sleeping) = 1 then
                         w.Wake.Set()
@@ -145,7 +164,7 @@ module internal Team =
                     let w = team[i - 1]
                     let mutable spin = SpinWait()
 
-                    while Volatile.Read(&w.Finished) <> g do
+                    while Volatile.Read(&w.Finished) <> w.Posted do
                         spin.SpinOnce(-1)
 
                     if not (isNull w.Error) then

@@ -15,24 +15,31 @@
 # the output's first lines record both settings as this shell had them.
 # Needs /usr/bin/python3 with python3-numpy (python3-threadpoolctl to name the kernel; python3-torch
 # for the PyTorch columns).
-# Usage: bench/compare.sh [--repeats R] [--rounds K] [--out FILE.jsonl] [--smoke]   (about 25 minutes
+# Usage: bench/compare.sh [--repeats R] [--rounds K] [--out FILE.jsonl] [--smoke]   (about 8 minutes
 # on 2 cores; --smoke: W1 only with a tenth of the iterations, one repeat and one round, to check the script)
+#        bench/compare.sh --summary FILE.jsonl   (the tables of an earlier run's records, without running)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repeats=3
 rounds=2
 smoke=0
 out=bench/last-compare.jsonl
+summary=
 while [ $# -gt 0 ]; do
   case $1 in
     --repeats) repeats=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --smoke) smoke=1; repeats=1; rounds=1; shift ;;
-    *) echo "usage: bench/compare.sh [--repeats R] [--rounds K] [--out FILE.jsonl] [--smoke]" >&2; exit 2 ;;
+    --summary) summary=$2; shift 2 ;;
+    *) echo "usage: bench/compare.sh [--repeats R] [--rounds K] [--out FILE.jsonl] [--smoke] | --summary FILE.jsonl" >&2; exit 2 ;;
   esac
 done
 
+if [ -n "$summary" ]; then
+  # Only the tables, from the records of an earlier run (e.g. the committed bench/last-compare.jsonl).
+  out=$summary
+else
 dotnet build bench/DefaultApp/DefaultApp.csproj -c Release -v quiet -nologo >/dev/null
 bench=bench/Perceptron.Benchmarks/bin/Release/net10.0/Perceptron.Benchmarks.dll
 app=bench/DefaultApp/bin/Release/net10.0/DefaultApp.dll
@@ -85,6 +92,7 @@ done
 if [ "$smoke" = 0 ]; then
   echo "loading a 1,000,000 x 20 CSV file..." >&2
   dotnet "$bench" compare load --rows 1000000 --columns 20 >> "$out"
+fi
 fi
 
 /usr/bin/python3 - "$out" <<'PY'
@@ -146,15 +154,17 @@ for w, s in shapes:
           + f' | {ratio("perceptron-app", best("numpy"))} | {ratio("perceptron-app", best("torch"))}'
           + f' | {ratio("perceptron", best("numpy"))} | {ratio("perceptron-managed", best("numpy"))} |')
 if bandwidth:
-    # The best pass of any round: the machine's read ceiling, which W1's memory-bound shapes approach.
-    one = max(r["one_thread"] for r in bandwidth)
-    two = max(r["two_threads"] for r in bandwidth)
+    # Each round's best pass: the machine's read ceiling, which W1's memory-bound shapes approach. It moves
+    # between rounds (this virtual machine's two cores sometimes reach more memory channels), so the rates
+    # below are given against the highest and the lowest round's ceiling.
     print()
-    print(f"Read bandwidth (sum of {bandwidth[0]['shape']}): {one:.1f} GB/s on one thread, {two:.1f} GB/s on two.")
+    print(f"Read bandwidth (sum of {bandwidth[0]['shape']}), round by round: "
+          + "; ".join(f'{r["one_thread"]:.1f} GB/s on one thread, {r["two_threads"]:.1f} GB/s on two' for r in bandwidth) + ".")
     print()
     # Against the better of the two: on a loaded machine the two-thread pass can be the slower.
-    ceiling = max(one, two)
-    print("| W1 shape | framework | ms/iteration | features read, GB/s | of the read bandwidth |")
+    ceilings = [max(r["one_thread"], r["two_threads"]) for r in bandwidth]
+    high, low = max(ceilings), min(ceilings)
+    print(f"| W1 shape | framework | ms/iteration | features read, GB/s | of the read bandwidth ({high:.1f} - {low:.1f} GB/s) |")
     print("|---|---|---|---|---|")
     for w, s in shapes:
         if w != "w1":
@@ -163,7 +173,7 @@ if bandwidth:
             r = get(w, s, f)
             if r and f.startswith("perceptron") and r.get("median"):
                 rate = r["data_mb"] / r["median"]  # MB per ms = GB/s
-                print(f"| {s} | {f} | {r['median']:.3g} | {rate:.1f} | {100 * rate / ceiling:.0f} % |")
+                print(f"| {s} | {f} | {r['median']:.3g} | {rate:.1f} | {100 * rate / high:.0f} - {100 * rate / low:.0f} % |")
 print()
 # Peak RSS of the whole process (numpy: ru_maxrss); for Perceptron also the process before training (runtime
 # and data) and its peak while training (Linux's peak reset between the two), and what training added.

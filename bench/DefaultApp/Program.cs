@@ -3,8 +3,8 @@
 //   first-call [--calls N]                     a small training run (178 x 13, 50 epochs) N times in
 //                                              this process; prints each call's wall and CPU time
 //   compare w1|w2 ...                          the benchmark host's workloads, as framework "perceptron-app"
-//   jit-log [--top N]                          one small training run; the methods compiled during it, by
-//                                              JIT time (runtime events), and the totals per assembly
+//   jit-log [--top N] [--w2]                   one small training run (--w2: one W2 epoch); the methods compiled
+//                                              during it, by JIT time (runtime events), and the totals per assembly
 //   rss                                        the working set of this process at the start of Main, before
 //                                              the library is loaded: the runtime's own floor in a default app
 // Run the same binary with DOTNET_TC_QuickJit=0 to get the quick-JIT-off figures of the same code.
@@ -45,12 +45,12 @@ if (args.Length >= 1 && args[0] == "first-call")
 
 if (args.Length >= 1 && args[0] == "jit-log")
 {
-    var options = Arguments.Parse(args.Skip(1).ToArray());
-    Console.WriteLine(JitLog.Run(options.GetValueOrDefault("top", 30)));
+    var options = Arguments.Parse(args.Skip(1).Where(a => a != "--w2").ToArray());
+    Console.WriteLine(JitLog.Run(options.GetValueOrDefault("top", 30), args.Contains("--w2")));
     return 0;
 }
 
-Console.Error.WriteLine("usage: DefaultApp first-call [--calls N] | jit-log [--top N] | rss | compare w1 --features F --samples N --iterations I [--repeats R] | compare w2");
+Console.Error.WriteLine("usage: DefaultApp first-call [--calls N] | jit-log [--top N] [--w2] | rss | compare w1 --features F --samples N --iterations I [--repeats R] | compare w2");
 return 2;
 
 /// <summary>The small run of issue 12: a new user's first training calls, timed one by one.</summary>
@@ -188,10 +188,11 @@ internal sealed class JitLog : System.Diagnostics.Tracing.EventListener
         }
     }
 
-    public static string Run(int top)
+    public static string Run(int top, bool w2)
     {
-        var (x, y) = Workloads.W1Data(13, 178, 0);
-        var options = new TrainingOptions { Epochs = 50, Seed = 0 };
+        // The small run, or (--w2) W2's first epoch: a process's first MLP training compiles more.
+        var (x, y) = w2 ? Workloads.W2Data() : Workloads.W1Data(13, 178, 0);
+        var options = w2 ? Workloads.MlpOptions : new TrainingOptions { Epochs = 50, Seed = 0 };
         using var log = new JitLog();
         // Let the listener's session start before the call.
         Thread.Sleep(500);

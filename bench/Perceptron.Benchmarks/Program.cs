@@ -141,7 +141,8 @@ namespace Perceptron.Benchmarks
             Seed = 0,
         };
 
-        public static string W2(int repeats)
+        /// <summary>W2's data: 60000 samples of 784 standard normal features, 10 classes drawn uniformly, seeded.</summary>
+        public static (double[,] X, int[] Y) W2Data()
         {
             const int samples = 60000, inputs = 784, classes = 10;
             var random = new MathNet.Numerics.Random.Xoshiro256StarStar(0);
@@ -157,6 +158,13 @@ namespace Perceptron.Benchmarks
             }
 
             var y = Enumerable.Range(0, samples).Select(_ => random.Next(classes)).ToArray();
+            return (x, y);
+        }
+
+        public static string W2(int repeats)
+        {
+            const int samples = 60000, inputs = 784;
+            var (x, y) = W2Data();
             var options = MlpOptions;
             var memory = TrainingMemory.Start();
             var runs = new List<double>();

@@ -81,7 +81,13 @@ module internal Team =
                 let w = TeamWorker()
 
                 let t =
-                    Thread((fun () -> workerLoop w), IsBackground = true, Name = $"Perceptron kernel worker {i + 1}")
+                    Thread(
+                        (fun () -> workerLoop w),
+                        IsBackground = true,
+                        Name =
+                            "Perceptron kernel worker "
+                            + (i + 1).ToString(Globalization.CultureInfo.InvariantCulture)
+                    )
 
                 // Not the first caller's execution context: the workers outlive it.
                 t.UnsafeStart()

@@ -200,3 +200,32 @@ let ``chunk bounds cover the items in order without overflow`` () =
             Array.pairwise bounds
             |> Array.forall (fun (a, b) -> a <= b && b - a <= length / chunks + 1)
         )
+
+[<Fact>]
+let ``a worker held up does not hold up the job: the other threads take its chunks`` () =
+    if Team.size > 1 then
+        let caller = Environment.CurrentManagedThreadId
+        let chunks = 16
+        let ranOn = Array.zeroCreate<int> chunks
+        let onTeam = ref false
+
+        Team.run chunks (fun c ->
+            ranOn[c] <- Environment.CurrentManagedThreadId
+
+            if Environment.CurrentManagedThreadId <> caller then
+                if
+                    Thread.CurrentThread.Name <> null
+                    && Thread.CurrentThread.Name.StartsWith "Perceptron kernel worker"
+                then
+                    onTeam.Value <- true
+
+                // As if the system had not scheduled this thread: 100 ms.
+                Thread.Sleep 100)
+
+        // Every chunk ran once; on the team (not held by another test), the caller took all the chunks
+        // the sleeping workers did not claim first.
+        Assert.DoesNotContain(0, ranOn)
+
+        if onTeam.Value then
+            let byCaller = ranOn |> Array.filter ((=) caller) |> Array.length
+            Assert.True(byCaller >= chunks - (Team.size - 1), $"the caller ran {byCaller} of {chunks} chunks")

@@ -4,7 +4,8 @@
 /// between them and take tens of microseconds to wake, a spinning worker takes well under one.
 ///
 /// The split of a job never depends on which thread runs which chunk, so the bits do not depend on the
-/// team: every caller gives chunks that write disjoint outputs, each in an order fixed by its index.
+/// team: every caller gives chunks that write disjoint outputs, each in an order fixed by its index, and any
+/// thread of the team may run any chunk.
 namespace Perceptron.Core
 
 open System
@@ -13,28 +14,55 @@ open System.Runtime.ExceptionServices
 open System.Threading
 open System.Threading.Tasks
 
+/// One job: its chunks, each claimed by whichever thread comes first, so that a worker the system has
+/// not yet scheduled (a third thread on a 2-core machine: the JIT's, the GC's, another process's) leaves its
+/// chunk to the others instead of stalling the job.
+[<AllowNullLiteral>]
+type internal TeamJob(body: int -> unit, chunks: int) =
+    /// Chunks claimed so far (may run past `chunks`: every thread's last claim finds none left).
+    [<DefaultValue>]
+    val mutable Next: int
+
+    /// Chunks finished.
+    [<DefaultValue>]
+    val mutable Completed: int
+
+    /// Each chunk's exception, allocated by the first chunk that throws.
+    [<DefaultValue>]
+    val mutable Errors: exn[]
+
+    member _.Chunks = chunks
+
+    /// Claims and runs chunks until none is left.
+    member job.Work() =
+        let mutable c = Interlocked.Increment(&job.Next) - 1
+
+        while c < chunks do
+            try
+                body c
+            with e ->
+                Interlocked.CompareExchange(&job.Errors, Array.zeroCreate<exn> chunks, null)
+                |> ignore
+
+                job.Errors[c] <- e
+
+            Interlocked.Increment(&job.Completed) |> ignore
+            c <- Interlocked.Increment(&job.Next) - 1
+
 /// One worker of the team and its mailbox.
 [<AllowNullLiteral>]
 type internal TeamWorker() =
-    /// The number of the last job posted to this worker and of the last one it finished.
+    /// The number of the last job posted to this worker (only the team's owner writes it).
     [<DefaultValue>]
     val mutable Posted: int
-
-    [<DefaultValue>]
-    val mutable Finished: int
 
     /// 1 while the worker blocks on Wake.
     [<DefaultValue>]
     val mutable Sleeping: int
 
+    /// The job posted last.
     [<DefaultValue>]
-    val mutable Job: int -> unit
-
-    [<DefaultValue>]
-    val mutable Chunk: int
-
-    [<DefaultValue>]
-    val mutable Error: exn
+    val mutable Job: TeamJob
 
     member val Wake = new ManualResetEventSlim(false)
 
@@ -66,14 +94,11 @@ module internal Team =
                 Interlocked.Exchange(&w.Sleeping, 0) |> ignore
             else
                 seen <- Volatile.Read(&w.Posted)
+                // The job posted last: an earlier one it missed was finished by the others.
+                let job = Volatile.Read(&w.Job)
 
-                try
-                    w.Job w.Chunk
-                with e ->
-                    w.Error <- e
-
-                w.Job <- Unchecked.defaultof<_>
-                Volatile.Write(&w.Finished, seen)
+                if not (isNull job) then
+                    job.Work()
 
     let private workers =
         lazy
@@ -119,15 +144,16 @@ module internal Team =
 
             awake)
 
-    /// Runs body 0 .. chunks - 1 (at most `size` of them), chunk 0 on the calling thread and the others on the
-    /// team's workers, and returns when every chunk is done. While another caller holds the team (several
-    /// training runs at once, or a chunk that runs a job itself), the chunks run through Parallel.For. Either way, a
-    /// chunk's exception reaches the caller once every chunk has run: the lowest chunk's, as it was thrown.
+    /// Runs body 0 .. chunks - 1 on the calling thread and the team's workers, each chunk on whichever
+    /// thread claims it first, and returns when every chunk is done. While another caller holds the team
+    /// (several training runs at once, or a chunk that runs a job itself), the chunks run through
+    /// Parallel.For. Either way, a chunk's exception reaches the caller once every chunk has run: the lowest
+    /// chunk's, as it was thrown.
     let run (chunks: int) (body: int -> unit) =
         if chunks <= 1 then
             if chunks = 1 then
                 body 0
-        elif chunks > size || Interlocked.CompareExchange(&owner, 1, 0) <> 0 then
+        elif size = 1 || Interlocked.CompareExchange(&owner, 1, 0) <> 0 then
             // Every chunk runs, and the lowest chunk's exception is rethrown as it is, as on the team.
             let errors = Array.zeroCreate<exn> chunks
 
@@ -146,40 +172,34 @@ module internal Team =
             | Some e -> ExceptionDispatchInfo.Capture(e).Throw()
             | None -> ()
         else
+            let job = TeamJob(body, chunks)
+
             try
                 let team = workers.Force()
 
-                for i in 1 .. chunks - 1 do
-                    let w = team[i - 1]
-                    w.Job <- body
-                    w.Chunk <- i
-                    // Each worker's own sequence of jobs (only the owner writes Posted).
+                for i in 0 .. min team.Length (chunks - 1) - 1 do
+                    let w = team[i]
+                    Volatile.Write(&w.Job, job)
                     Interlocked.Exchange(&w.Posted, w.Posted + 1) |> ignore
 
                     if Volatile.Read(&w.Sleeping) = 1 then
                         w.Wake.Set()
 
-                let mutable first: exn = null
+                job.Work()
+                let mutable spin = SpinWait()
 
-                try
-                    body 0
-                with e ->
-                    first <- e
+                while Volatile.Read(&job.Completed) < chunks do
+                    spin.SpinOnce(-1)
 
-                for i in 1 .. chunks - 1 do
-                    let w = team[i - 1]
-                    let mutable spin = SpinWait()
-
-                    while Volatile.Read(&w.Finished) <> w.Posted do
-                        spin.SpinOnce(-1)
-
-                    if not (isNull w.Error) then
-                        if isNull first then
-                            first <- w.Error
-
-                        w.Error <- null
-
-                if not (isNull first) then
-                    ExceptionDispatchInfo.Capture(first).Throw()
+                // The body's captures are not kept alive until the next job (a late worker finds none).
+                for i in 0 .. min team.Length (chunks - 1) - 1 do
+                    Volatile.Write(&team[i].Job, null)
             finally
                 Volatile.Write(&owner, 0)
+
+            match job.Errors with
+            | null -> ()
+            | errors ->
+                match Array.tryFind (fun (e: exn) -> not (isNull e)) errors with
+                | Some e -> ExceptionDispatchInfo.Capture(e).Throw()
+                | None -> ()

@@ -118,27 +118,7 @@ let ``the managed product gives the same bits on any number of threads, split by
     for m, n, k in shapes do
         for transA in [ false; true ] do
             for transB in [ false; true ] do
-                let random = Random(m + n + k)
-
-                let values count =
-                    Array.init count (fun _ -> random.NextDouble() * 2.0 - 1.0)
-
-                let c = {
-                    TransA = transA
-                    TransB = transB
-                    M = m
-                    N = n
-                    K = k
-                    Alpha = 1.5
-                    Beta = 0.5
-                    Lda = if transA then m else k
-                    Ldb = if transB then k else n
-                    Ldc = n
-                    A = values (m * k)
-                    B = values (k * n)
-                    C = values (m * n)
-                }
-
+                let c = GemmCase.dense (Random(m + n + k)) transA transB m n k 0.5 n
                 let serial = managedOn 1 c
 
                 for threads in [ 2; 3; 8 ] do

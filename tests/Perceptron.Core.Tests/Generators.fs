@@ -83,6 +83,28 @@ type GemmCase = {
     C: float[]
 }
 
+/// A dense case (alpha 1.5, packed A and B, C rows `ldc` apart) with values uniform in [-1, 1) from `random`.
+module GemmCase =
+    let dense (random: System.Random) transA transB m n k beta ldc =
+        let values count =
+            Array.init count (fun _ -> random.NextDouble() * 2.0 - 1.0)
+
+        {
+            TransA = transA
+            TransB = transB
+            M = m
+            N = n
+            K = k
+            Alpha = 1.5
+            Beta = beta
+            Lda = if transA then m else k
+            Ldb = if transB then k else n
+            Ldc = ldc
+            A = values (m * k)
+            B = values (k * n)
+            C = values (m * ldc)
+        }
+
 /// y <- alpha op(A) x + beta y for a row-major m x n matrix A with leading dimension Lda.
 type GemvCase = {
     Trans: bool

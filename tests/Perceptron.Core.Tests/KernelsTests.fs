@@ -457,25 +457,8 @@ let ``the managed product computes every element as its definition, on every tai
                 for transB in [ false; true ] do
                     let random = Random(m * 1000 + n * 10 + k)
 
-                    let values count =
-                        Array.init count (fun _ -> random.NextDouble() * 2.0 - 1.0)
-
                     for beta in [ 0.0; 0.5 ] do
-                        let c = {
-                            TransA = transA
-                            TransB = transB
-                            M = m
-                            N = n
-                            K = k
-                            Alpha = 1.5
-                            Beta = beta
-                            Lda = if transA then m else k
-                            Ldb = if transB then k else n
-                            Ldc = n + 1
-                            A = values (m * k)
-                            B = values (k * n)
-                            C = values (m * (n + 1))
-                        }
+                        let c = GemmCase.dense random transA transB m n k beta (n + 1)
 
                         Assert.True(
                             Helpers.sameBits (managedDefinition c) (gemm Managed c),

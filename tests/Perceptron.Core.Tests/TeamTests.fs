@@ -1,13 +1,27 @@
 /// The kernels' fork-join team (Kernels/Team.fs): every chunk runs exactly once before run returns, on any
 /// number of chunks, after the workers have gone to sleep, from several threads at once, nested, and when a
-/// chunk throws.
+/// chunk throws. In a collection of its own that runs alone: no other test holds the team meanwhile, so the
+/// tests that need the team's own threads get them.
+[<Xunit.Collection("Team")>]
 module Perceptron.Core.Tests.TeamTests
 
 open System
+open System.Diagnostics
 open System.Threading
 open System.Threading.Tasks
 open Xunit
 open Perceptron.Core
+
+/// The collection of these tests: not run in parallel with any other test.
+[<CollectionDefinition("Team", DisableParallelization = true)>]
+type TeamCollection() = class end
+
+/// Whether the calling thread is one of the team's workers.
+let private onWorker () =
+    let name = Thread.CurrentThread.Name
+
+    not (isNull name)
+    && name.StartsWith("Perceptron kernel worker", StringComparison.Ordinal)
 
 /// How many times each of `chunks` chunks ran in one Team.run.
 let private counts chunks =
@@ -26,8 +40,8 @@ let ``run returns only when every chunk has finished`` () =
         let finished = Array.zeroCreate<int> Team.size
 
         Team.run Team.size (fun c ->
-            // The caller's chunk is the shortest, so a run that returned early would see a worker's unfinished.
-            if c > 0 then
+            // A worker's chunks are the long ones, so a run that returned early would see one unfinished.
+            if onWorker () then
                 Thread.SpinWait 2000
 
             Volatile.Write(&finished[c], 1))
@@ -36,15 +50,22 @@ let ``run returns only when every chunk has finished`` () =
 
 [<Fact>]
 let ``a worker asleep after its spin wakes for the next job`` () =
-    for _ in 1..3 do
-        // A lost wake-up would hang: fail instead.
-        let job = Task.Run(fun () -> counts Team.size)
-        Assert.True(job.Wait(TimeSpan.FromSeconds 30.0), "the job did not finish")
-        Assert.Equal<int[]>(Array.create Team.size 1, job.Result)
-        // Longer than Team.spinTicks: the workers block on their events.
-        Thread.Sleep(
-            TimeSpan.FromTicks(Team.spinTicks * TimeSpan.TicksPerSecond / Diagnostics.Stopwatch.Frequency * 20L)
-        )
+    if Team.size > 1 then
+        for _ in 1..3 do
+            // Longer than Team.spinTicks: the workers block on their events.
+            Thread.Sleep(TimeSpan.FromTicks(Team.spinTicks * TimeSpan.TicksPerSecond / Stopwatch.Frequency * 20L))
+            let caller = Environment.CurrentManagedThreadId
+            let mutable elsewhere = 0
+            let mutable woke = true
+
+            // The caller's chunk waits for the other to run on another thread: a lost wake-up fails here.
+            Team.run 2 (fun _ ->
+                if Environment.CurrentManagedThreadId = caller then
+                    woke <- SpinWait.SpinUntil((fun () -> Volatile.Read(&elsewhere) > 0), 10000)
+                else
+                    Interlocked.Increment(&elsewhere) |> ignore)
+
+            Assert.True(woke, "no worker woke for the job")
 
 [<Fact>]
 let ``a chunk's exception reaches the caller once every chunk is done, and the team runs on`` () =
@@ -62,7 +83,7 @@ let ``a chunk's exception reaches the caller once every chunk is done, and the t
 
         Assert.Equal("chunk failed", error.Message)
         Assert.Equal<int[]>(Array.init Team.size (fun c -> if c = Team.size - 1 then 0 else 1), finished)
-        // The caller's own chunk throws too.
+        // The first chunk throws, wherever it runs.
         Assert.Throws<ArgumentException>(fun () ->
             Team.run Team.size (fun c ->
                 if c = 0 then
@@ -205,27 +226,23 @@ let ``chunk bounds cover the items in order without overflow`` () =
 let ``a worker held up does not hold up the job: the other threads take its chunks`` () =
     if Team.size > 1 then
         let caller = Environment.CurrentManagedThreadId
-        let chunks = 16
-        let ranOn = Array.zeroCreate<int> chunks
-        let onTeam = ref false
+        let chunks = 8
+        let runs = Array.zeroCreate<int> chunks
+        let mutable started = 0
+        let mutable held = 0
+        let mutable released = true
 
         Team.run chunks (fun c ->
-            ranOn[c] <- Environment.CurrentManagedThreadId
+            Interlocked.Increment(&runs[c]) |> ignore
+            Interlocked.Increment(&started) |> ignore
 
-            if Environment.CurrentManagedThreadId <> caller then
-                if
-                    Thread.CurrentThread.Name <> null
-                    && Thread.CurrentThread.Name.StartsWith "Perceptron kernel worker"
-                then
-                    onTeam.Value <- true
+            if Environment.CurrentManagedThreadId = caller then
+                // Until a worker holds a chunk.
+                SpinWait.SpinUntil((fun () -> Volatile.Read(&held) > 0), 10000) |> ignore
+            elif onWorker () && Interlocked.CompareExchange(&held, 1, 0) = 0 then
+                // As if the system had stopped this thread: until every other chunk has started.
+                released <- SpinWait.SpinUntil((fun () -> Volatile.Read(&started) = chunks), 10000))
 
-                // As if the system had not scheduled this thread: 100 ms.
-                Thread.Sleep 100)
-
-        // Every chunk ran once; on the team (not held by another test), the caller took all the chunks
-        // the sleeping workers did not claim first.
-        Assert.DoesNotContain(0, ranOn)
-
-        if onTeam.Value then
-            let byCaller = ranOn |> Array.filter ((=) caller) |> Array.length
-            Assert.True(byCaller >= chunks - (Team.size - 1), $"the caller ran {byCaller} of {chunks} chunks")
+        Assert.Equal<int[]>(Array.create chunks 1, runs)
+        Assert.Equal(1, held)
+        Assert.True(released, "the other chunks waited for the held-up worker")

@@ -349,5 +349,8 @@ let ``binary cross-entropy is within a few ulp of its TensorPrimitives form``
         $"{total} against {expectedTotal}"
     )
 
+    // dZ = sign σ(s) scale: each side's σ is within 2 ulp of the exact value (the library's, measured in
+    // the tests above; TensorPrimitives' exp, add and divide), and each rounds its product by scale once
+    // (half an ulp): at most 5 ulp apart. 4 was one too few (a logit of 13.7 gave 5).
     for i in 0 .. n - 1 do
-        Assert.True(ulps expectedDelta[i] delta[i] <= 4L, $"delta {delta[i]:R} against {expectedDelta[i]:R}")
+        Assert.True(ulps expectedDelta[i] delta[i] <= 5L, $"delta {delta[i]:R} against {expectedDelta[i]:R}")

@@ -27,27 +27,40 @@ type internal TeamJob(body: int -> unit, chunks: int) =
     [<DefaultValue>]
     val mutable Completed: int
 
-    /// Each chunk's exception, allocated by the first chunk that throws.
+    /// The lowest chunk that threw, and its exception (under a lock: the rare path allocates nothing).
     [<DefaultValue>]
-    val mutable Errors: exn[]
+    val mutable ErrorChunk: int
+
+    [<DefaultValue>]
+    val mutable Error: exn
 
     member _.Chunks = chunks
 
-    /// Claims and runs chunks until none is left.
+    /// Claims and runs chunks until none is left. Every claimed chunk counts as completed, even when its
+    /// handler fails, so that the caller never returns while a chunk is still running.
     member job.Work() =
         let mutable c = Interlocked.Increment(&job.Next) - 1
 
         while c < chunks do
             try
-                body c
-            with e ->
-                Interlocked.CompareExchange(&job.Errors, Array.zeroCreate<exn> chunks, null)
-                |> ignore
+                try
+                    body c
+                with e ->
+                    lock job (fun () ->
+                        if isNull job.Error || c < job.ErrorChunk then
+                            job.ErrorChunk <- c
+                            job.Error <- e)
+            finally
+                Interlocked.Increment(&job.Completed) |> ignore
 
-                job.Errors[c] <- e
-
-            Interlocked.Increment(&job.Completed) |> ignore
             c <- Interlocked.Increment(&job.Next) - 1
+
+    /// Waits until every chunk claimed so far has completed.
+    member job.WaitClaimed() =
+        let mutable spin = SpinWait()
+
+        while Volatile.Read(&job.Completed) < min chunks (Volatile.Read(&job.Next)) do
+            spin.SpinOnce(-1)
 
 /// One worker of the team and its mailbox.
 [<AllowNullLiteral>]
@@ -98,7 +111,11 @@ module internal Team =
                 let job = Volatile.Read(&w.Job)
 
                 if not (isNull job) then
-                    job.Work()
+                    // Work catches each chunk's exception; nothing else may end this thread.
+                    try
+                        job.Work()
+                    with _ ->
+                        ()
 
     let private workers =
         lazy
@@ -185,21 +202,18 @@ module internal Team =
                     if Volatile.Read(&w.Sleeping) = 1 then
                         w.Wake.Set()
 
-                job.Work()
-                let mutable spin = SpinWait()
+                try
+                    job.Work()
+                finally
+                    // Every chunk is done (or, if Work itself failed, every chunk claimed): no chunk runs on
+                    // after run returns, so the callers' pinned spans outlive every use.
+                    job.WaitClaimed()
 
-                while Volatile.Read(&job.Completed) < chunks do
-                    spin.SpinOnce(-1)
-
-                // The body's captures are not kept alive until the next job (a late worker finds none).
-                for i in 0 .. min team.Length (chunks - 1) - 1 do
-                    Volatile.Write(&team[i].Job, null)
+                    // The body's captures are not kept alive until the next job (a late worker finds none).
+                    for i in 0 .. min team.Length (chunks - 1) - 1 do
+                        Volatile.Write(&team[i].Job, null)
             finally
                 Volatile.Write(&owner, 0)
 
-            match job.Errors with
-            | null -> ()
-            | errors ->
-                match Array.tryFind (fun (e: exn) -> not (isNull e)) errors with
-                | Some e -> ExceptionDispatchInfo.Capture(e).Throw()
-                | None -> ()
+            if not (isNull job.Error) then
+                ExceptionDispatchInfo.Capture(job.Error).Throw()

@@ -118,7 +118,7 @@ let ``the managed product gives the same bits on any number of threads, split by
     for m, n, k in shapes do
         for transA in [ false; true ] do
             for transB in [ false; true ] do
-                let c = GemmCase.dense (Random(m + n + k)) transA transB m n k 0.5 n
+                let c = GemmCase.dense (Random(m + n + k)) transA transB m n k 1.5 0.5 n
                 let serial = managedOn 1 c
 
                 for threads in [ 2; 3; 8 ] do

@@ -83,9 +83,9 @@ type GemmCase = {
     C: float[]
 }
 
-/// A dense case (alpha 1.5, packed A and B, C rows `ldc` apart) with values uniform in [-1, 1) from `random`.
+/// A dense case (packed A and B, C rows `ldc` apart) with values uniform in [-1, 1) from `random`.
 module GemmCase =
-    let dense (random: System.Random) transA transB m n k beta ldc =
+    let dense (random: System.Random) transA transB m n k alpha beta ldc =
         let values count =
             Array.init count (fun _ -> random.NextDouble() * 2.0 - 1.0)
 
@@ -95,7 +95,7 @@ module GemmCase =
             M = m
             N = n
             K = k
-            Alpha = 1.5
+            Alpha = alpha
             Beta = beta
             Lda = if transA then m else k
             Ldb = if transB then k else n

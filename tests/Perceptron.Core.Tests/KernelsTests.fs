@@ -131,27 +131,7 @@ let ``gemm and gemv leave their inputs untouched`` (c: GemmCase) (v: GemvCase) =
 
 /// Large enough for the managed kernels to split rows across threads (m n k above 2^17).
 let largeCase (transA: bool) (transB: bool) (seed: int) =
-    let random = Random(seed)
-    let m, n, k = 70, 50, 40
-
-    let values count =
-        Array.init count (fun _ -> random.NextDouble() * 2.0 - 1.0)
-
-    {
-        TransA = transA
-        TransB = transB
-        M = m
-        N = n
-        K = k
-        Alpha = 1.0
-        Beta = 0.5
-        Lda = if transA then m else k
-        Ldb = if transB then k else n
-        Ldc = n
-        A = values (m * k)
-        B = values (k * n)
-        C = values (m * n)
-    }
+    GemmCase.dense (Random(seed)) transA transB 70 50 40 1.0 0.5 50
 
 [<Fact>]
 let ``gemm on products large enough to run in parallel agrees with MathNet`` () =
@@ -458,7 +438,7 @@ let ``the managed product computes every element as its definition, on every tai
                     let random = Random(m * 1000 + n * 10 + k)
 
                     for beta in [ 0.0; 0.5 ] do
-                        let c = GemmCase.dense random transA transB m n k beta (n + 1)
+                        let c = GemmCase.dense random transA transB m n k 1.5 beta (n + 1)
 
                         Assert.True(
                             Helpers.sameBits (managedDefinition c) (gemm Managed c),

@@ -112,13 +112,12 @@ let ``a job run while the team is held gives the same result and the same except
         ran, error
 
     let onTeam = outcome ()
-    // Nested, so the team is held (by this job, or by another test's): the chunks run on the thread pool.
+    // Inside a job of the team, which holds it: the inner job's chunks run on the thread pool.
     let mutable nested = None
 
-    Team.run 1 (fun _ ->
-        Team.run 2 (fun c ->
-            if c = 0 then
-                nested <- Some(outcome ())))
+    Team.run 2 (fun c ->
+        if c = 0 then
+            nested <- Some(outcome ()))
 
     let expected =
         Array.create Team.size 1, Some(typeof<InvalidOperationException>, "last chunk failed")

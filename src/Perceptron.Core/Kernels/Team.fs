@@ -34,8 +34,6 @@ type internal TeamJob(body: int -> unit, chunks: int) =
     [<DefaultValue>]
     val mutable Error: exn
 
-    member _.Chunks = chunks
-
     /// Claims and runs chunks until none is left. Every claimed chunk counts as completed, even when its
     /// handler fails, so that the caller never returns while a chunk is still running.
     member job.Work() =

@@ -33,9 +33,23 @@ timed "packed version $version"
 
 # What each package carries: readme, licence, repository, XML docs, symbols, minimum-version dependencies.
 python3 - "$version" <<'EOF' || fail "package contents (see above)"
-import re, sys, zipfile
+import platform, re, struct, sys, zipfile
 version = sys.argv[1]
 problems = []
+
+def ready_to_run(image):
+    # The CLI header's flags (ECMA-335 II.25.3.3): COMIMAGE_FLAGS_IL_LIBRARY marks a ReadyToRun image.
+    pe = struct.unpack_from("<I", image, 0x3C)[0]
+    sections, optional_size = struct.unpack_from("<H", image, pe + 6)[0], struct.unpack_from("<H", image, pe + 20)[0]
+    optional = pe + 24
+    directories = optional + (96 if struct.unpack_from("<H", image, optional)[0] == 0x10B else 112)
+    cli_rva = struct.unpack_from("<I", image, directories + 14 * 8)[0]
+    for i in range(sections):
+        header = optional + optional_size + 40 * i
+        size, rva, _, raw = struct.unpack_from("<IIII", image, header + 8)
+        if rva <= cli_rva < rva + size:
+            return struct.unpack_from("<I", image, raw + cli_rva - rva + 16)[0] & 0x4 != 0
+    return False
 for package, assembly, prefix in [("Perceptron.Core", "Perceptron.Core", "lib/net10.0/"),
                                   ("Perceptron", "Perceptron.Facade", "lib/net10.0/"),
                                   ("Perceptron.Cli", "perceptron", "tools/net10.0/any/")]:
@@ -63,6 +77,15 @@ for package, assembly, prefix in [("Perceptron.Core", "Perceptron.Core", "lib/ne
         problems.append(f"{path}: no dependency on Perceptron.Core {version}")
     if package == "Perceptron.Cli" and '<packageType name="DotnetTool" />' not in nuspec:
         problems.append(f"{path}: not a .NET tool package")
+    # Packed on Linux x64, the libraries also carry a ReadyToRun image for linux-x64 (build/ReadyToRun.targets);
+    # lib/ keeps the IL, which every other platform loads.
+    if package != "Perceptron.Cli":
+        native = f"runtimes/linux-x64/lib/net10.0/{assembly}.dll"
+        with zipfile.ZipFile(path) as z:
+            if ready_to_run(z.read(f"{prefix}{assembly}.dll")):
+                problems.append(f"{path}: {prefix}{assembly}.dll is a ReadyToRun image; expected IL that any platform loads")
+            if platform.system() == "Linux" and platform.machine() == "x86_64" and (native not in files or not ready_to_run(z.read(native))):
+                problems.append(f"{path}: no ReadyToRun image {native}")
 for problem in problems:
     print(f"install test: {problem}", file=sys.stderr)
 sys.exit(1 if problems else 0)

@@ -17,6 +17,7 @@
 namespace Perceptron.Core
 
 open System
+open System.Runtime.CompilerServices
 open System.Runtime.Intrinsics
 open System.Runtime.Intrinsics.Arm
 open System.Runtime.Intrinsics.X86
@@ -66,8 +67,11 @@ module internal Selection =
         | Ok v -> v, None
         | Error message -> fallback, Some message
 
-    /// The widest vectors the hardware runs with the kernels' operations.
-    let hardwareSimd =
+    /// The widest vectors the hardware runs with the kernels' operations. A function of its own: a
+    /// ReadyToRun image cannot keep a method that tests the instruction set (the runtime compiles it
+    /// again), and this keeps the module's initializer, which reads the environment, precompiled.
+    [<MethodImpl(MethodImplOptions.NoInlining)>]
+    let private detectSimd () =
         if Vector512.IsHardwareAccelerated && Avx512F.IsSupported then
             Simd512
         elif Vector256.IsHardwareAccelerated && Fma.IsSupported then
@@ -76,6 +80,9 @@ module internal Selection =
             Simd128
         else
             Plain128
+
+    /// The widest vectors the hardware runs with the kernels' operations.
+    let hardwareSimd = detectSimd ()
 
     /// The narrower of the hardware's width and a cap (the order of the cases is widest first).
     let capSimd (best: SimdWidth) (cap: SimdWidth option) =

@@ -5,8 +5,9 @@
 //   compare w1|w2 ...                          the benchmark host's workloads, as framework "perceptron-app"
 //   jit-log [--top N] [--w2]                   one small training run (--w2: one W2 epoch); the methods compiled
 //                                              during it, by JIT time (runtime events), and the totals per assembly
-//   rss                                        the working set of this process at the start of Main, before
-//                                              the library is loaded: the runtime's own floor in a default app
+//   rss [--features F --samples N]             the working set of this process at the start of Main, before
+//                                              the library is loaded: the runtime's own floor in a default app;
+//                                              with a shape, also after filling W1's matrix of that shape (no training)
 // Run the same binary with DOTNET_TC_QuickJit=0 to get the quick-JIT-off figures of the same code.
 using System.Diagnostics;
 using System.Text.Json;
@@ -15,10 +16,38 @@ using Perceptron.Benchmarks;
 
 if (args.Length >= 1 && args[0] == "rss")
 {
-    // VmRSS from /proc/self/status, in KiB (MB here are 10^6 bytes, as in the other records); nothing of the library or the benchmark is loaded yet.
-    var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-    var kilobytes = double.Parse(line.Split((char[])[' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
-    Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object> { ["workload"] = "runtime", ["rss_at_main_mb"] = Math.Round(kilobytes * 1024 / 1e6, 1) }));
+    // VmRSS and VmHWM from /proc/self/status, in KiB (MB here are 10^6 bytes, as in the other records); nothing
+    // of the library or the benchmark is loaded, here or below.
+    static double Megabytes(string key)
+    {
+        var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith(key, StringComparison.Ordinal));
+        return Math.Round(double.Parse(line.Split((char[])[' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024 / 1e6, 1);
+    }
+
+    var record = new Dictionary<string, object> { ["workload"] = "runtime", ["rss_at_main_mb"] = Megabytes("VmRSS:") };
+    if (args.Length == 5 && args[1] == "--features" && args[3] == "--samples")
+    {
+        // The floor of a default app that holds W1's matrix and has done nothing else: a samples x features array,
+        // every element written (an untouched page is not resident), as W1's data generator fills it.
+        int features = int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture), samples = int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture);
+        var data = new double[samples, features];
+        for (var i = 0; i < samples; i++)
+        {
+            for (var j = 0; j < features; j++)
+            {
+                data[i, j] = i - 0.5 * j;
+            }
+        }
+
+        record["shape"] = $"{features}x{samples}";
+        record["data_mb"] = 8.0 * features * samples / 1e6;
+        record["rss_with_data_mb"] = Megabytes("VmRSS:");
+        record["peak_rss_mb"] = Megabytes("VmHWM:");
+        record["ratio"] = Math.Round(Megabytes("VmHWM:") / (8.0 * features * samples / 1e6), 3);
+        GC.KeepAlive(data);
+    }
+
+    Console.WriteLine(JsonSerializer.Serialize(record));
     return 0;
 }
 
@@ -50,7 +79,7 @@ if (args.Length >= 1 && args[0] == "jit-log")
     return 0;
 }
 
-Console.Error.WriteLine("usage: DefaultApp first-call [--calls N] | jit-log [--top N] [--w2] | rss | compare w1 --features F --samples N --iterations I [--repeats R] | compare w2");
+Console.Error.WriteLine("usage: DefaultApp first-call [--calls N] | jit-log [--top N] [--w2] | rss [--features F --samples N] | compare w1 --features F --samples N --iterations I [--repeats R] | compare w2");
 return 2;
 
 /// <summary>The small run of issue 12: a new user's first training calls, timed one by one.</summary>

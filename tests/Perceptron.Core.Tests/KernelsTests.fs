@@ -427,10 +427,34 @@ let private managedDefinition (c: GemmCase) =
 
     output
 
+/// The case with the rows of A and B `pad` values further apart, the padding NaN: a kernel that reads an operand
+/// anywhere but its rows (the in-place slivers and panels of ManagedGemm.block use the leading dimensions) gives NaN.
+let private padded (pad: int) (c: GemmCase) =
+    let relay (rows: int) (columns: int) (ld: int) (values: float[]) =
+        let wider = ld + pad
+
+        Array.init (rows * wider) (fun index ->
+            if index % wider < columns then
+                values[index / wider * ld + index % wider]
+            else
+                nan)
+
+    let aRows, aColumns = if c.TransA then c.K, c.M else c.M, c.K
+    let bRows, bColumns = if c.TransB then c.N, c.K else c.K, c.N
+
+    {
+        c with
+            Lda = c.Lda + pad
+            Ldb = c.Ldb + pad
+            A = relay aRows aColumns c.Lda c.A
+            B = relay bRows bColumns c.Ldb c.B
+    }
+
 [<Fact>]
 let ``the managed product computes every element as its definition, on every tail of rows and columns`` () =
     // Rows 1 to 30 cover every last sliver of 12 (AVX-512) and 6 rows, the 8-row one included (W2's 128); k
-    // of one, two and three blocks; widths around the panels of 16 and 8.
+    // of one, two and three blocks; widths around the panels of 16 and 8; operands packed and read in place,
+    // with rows as long as the matrix's and longer.
     for m in [ 1..30 ] @ [ 128 ] do
         for n, k in [ 1, 1; 17, 7; 33, 300; 8, 600; 16, 256 ] do
             for transA in [ false; true ] do
@@ -438,9 +462,10 @@ let ``the managed product computes every element as its definition, on every tai
                     let random = Random(m * 1000 + n * 10 + k)
 
                     for beta in [ 0.0; 0.5 ] do
-                        let c = GemmCase.dense random transA transB m n k 1.5 beta (n + 1)
+                        for pad in [ 0; 3 ] do
+                            let c = padded pad (GemmCase.dense random transA transB m n k 1.5 beta (n + 1))
 
-                        Assert.True(
-                            Helpers.sameBits (managedDefinition c) (gemm Managed c),
-                            $"{m}x{n}x{k} {transA} {transB} beta {beta}"
-                        )
+                            Assert.True(
+                                Helpers.sameBits (managedDefinition c) (gemm Managed c),
+                                $"{m}x{n}x{k} {transA} {transB} beta {beta} pad {pad}"
+                            )

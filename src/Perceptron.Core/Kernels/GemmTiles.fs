@@ -12,11 +12,16 @@ open Perceptron.Core.Pointers
 /// Micro-kernels and the macro-kernel of the managed GEMM.
 module internal GemmTiles =
 
-    /// t (12 x 2w, row-major) <- sum over p < kc of a[p*12 + r] * b[p*2w + j].
+    /// t (12 x 2w, row-major) <- sum over p < kc of A(r, p) * B(p, j), where A(r, p) is at a + r ra + p sa and
+    /// row p of B (2w values) at b + p sb: packed slivers and panels (ra = 1, sa = 12, sb = 2w) or the
+    /// operands in place (ManagedGemm.block).
     let inline private kernel12<'O, 'V when 'O :> IVectorOps<'V>>
         (kc: int)
         (a: nativeptr<float>)
+        (ra: int)
+        (sa: int)
         (b: nativeptr<float>)
+        (sb: int)
         (t: nativeptr<float>)
         =
         let w = 'O.Width
@@ -44,50 +49,59 @@ module internal GemmTiles =
         let mutable cAb = 'O.Zero
         let mutable cBa = 'O.Zero
         let mutable cBb = 'O.Zero
-        let mutable pa = a
+        // Rows in groups of three off one pointer each: x86 addresses p, p + ra and p + 2 ra with index
+        // registers, whatever the layout (packed: ra = 1; in place: ra = lda).
+        let ra2 = 2 * ra
+        let mutable p0 = a
+        let mutable p3 = at a (3 * ra)
+        let mutable p6 = at a (6 * ra)
+        let mutable p9 = at a (9 * ra)
         let mutable pb = b
 
         for _ in 1..kc do
             let ba = 'O.Load pb
             let bb = 'O.Load(at pb w)
-            let x = 'O.Splat(NativePtr.read pa)
+            let x = 'O.Splat(NativePtr.read p0)
             c0a <- 'O.MultiplyAdd(x, ba, c0a)
             c0b <- 'O.MultiplyAdd(x, bb, c0b)
-            let x = 'O.Splat(NativePtr.get pa 1)
+            let x = 'O.Splat(NativePtr.get p0 ra)
             c1a <- 'O.MultiplyAdd(x, ba, c1a)
             c1b <- 'O.MultiplyAdd(x, bb, c1b)
-            let x = 'O.Splat(NativePtr.get pa 2)
+            let x = 'O.Splat(NativePtr.get p0 ra2)
             c2a <- 'O.MultiplyAdd(x, ba, c2a)
             c2b <- 'O.MultiplyAdd(x, bb, c2b)
-            let x = 'O.Splat(NativePtr.get pa 3)
+            let x = 'O.Splat(NativePtr.read p3)
             c3a <- 'O.MultiplyAdd(x, ba, c3a)
             c3b <- 'O.MultiplyAdd(x, bb, c3b)
-            let x = 'O.Splat(NativePtr.get pa 4)
+            let x = 'O.Splat(NativePtr.get p3 ra)
             c4a <- 'O.MultiplyAdd(x, ba, c4a)
             c4b <- 'O.MultiplyAdd(x, bb, c4b)
-            let x = 'O.Splat(NativePtr.get pa 5)
+            let x = 'O.Splat(NativePtr.get p3 ra2)
             c5a <- 'O.MultiplyAdd(x, ba, c5a)
             c5b <- 'O.MultiplyAdd(x, bb, c5b)
-            let x = 'O.Splat(NativePtr.get pa 6)
+            let x = 'O.Splat(NativePtr.read p6)
             c6a <- 'O.MultiplyAdd(x, ba, c6a)
             c6b <- 'O.MultiplyAdd(x, bb, c6b)
-            let x = 'O.Splat(NativePtr.get pa 7)
+            let x = 'O.Splat(NativePtr.get p6 ra)
             c7a <- 'O.MultiplyAdd(x, ba, c7a)
             c7b <- 'O.MultiplyAdd(x, bb, c7b)
-            let x = 'O.Splat(NativePtr.get pa 8)
+            let x = 'O.Splat(NativePtr.get p6 ra2)
             c8a <- 'O.MultiplyAdd(x, ba, c8a)
             c8b <- 'O.MultiplyAdd(x, bb, c8b)
-            let x = 'O.Splat(NativePtr.get pa 9)
+            let x = 'O.Splat(NativePtr.read p9)
             c9a <- 'O.MultiplyAdd(x, ba, c9a)
             c9b <- 'O.MultiplyAdd(x, bb, c9b)
-            let x = 'O.Splat(NativePtr.get pa 10)
+            let x = 'O.Splat(NativePtr.get p9 ra)
             cAa <- 'O.MultiplyAdd(x, ba, cAa)
             cAb <- 'O.MultiplyAdd(x, bb, cAb)
-            let x = 'O.Splat(NativePtr.get pa 11)
+            let x = 'O.Splat(NativePtr.get p9 ra2)
             cBa <- 'O.MultiplyAdd(x, ba, cBa)
             cBb <- 'O.MultiplyAdd(x, bb, cBb)
-            pa <- at pa 12
-            pb <- at pb (2 * w)
+            p0 <- at p0 sa
+            p3 <- at p3 sa
+            p6 <- at p6 sa
+            p9 <- at p9 sa
+            pb <- at pb sb
 
         let n = 2 * w
         'O.Store(c0a, t)
@@ -115,12 +129,15 @@ module internal GemmTiles =
         'O.Store(cBa, at t (11 * n))
         'O.Store(cBb, at t (11 * n + w))
 
-    /// t (8 x 2w, row-major) <- sum over p < kc of a[p*12 + r] * b[p*2w + j]: kernel12's first 8 rows, for
-    /// a last sliver of at most 8 rows (W2's 128 = 10 x 12 + 8), which kernel12 would compute 12 rows of.
+    /// kernel12's first 8 rows, for a last sliver of at most 8 rows (W2's 128 = 10 x 12 + 8), which kernel12
+    /// would compute 12 rows of.
     let inline private kernel8<'O, 'V when 'O :> IVectorOps<'V>>
         (kc: int)
         (a: nativeptr<float>)
+        (ra: int)
+        (sa: int)
         (b: nativeptr<float>)
+        (sb: int)
         (t: nativeptr<float>)
         =
         let w = 'O.Width
@@ -140,38 +157,45 @@ module internal GemmTiles =
         let mutable c6b = 'O.Zero
         let mutable c7a = 'O.Zero
         let mutable c7b = 'O.Zero
-        let mutable pa = a
+        // Rows in groups of three off one pointer each: x86 addresses p, p + ra and p + 2 ra with index
+        // registers, whatever the layout (packed: ra = 1; in place: ra = lda).
+        let ra2 = 2 * ra
+        let mutable p0 = a
+        let mutable p3 = at a (3 * ra)
+        let mutable p6 = at a (6 * ra)
         let mutable pb = b
 
         for _ in 1..kc do
             let ba = 'O.Load pb
             let bb = 'O.Load(at pb w)
-            let x = 'O.Splat(NativePtr.read pa)
+            let x = 'O.Splat(NativePtr.read p0)
             c0a <- 'O.MultiplyAdd(x, ba, c0a)
             c0b <- 'O.MultiplyAdd(x, bb, c0b)
-            let x = 'O.Splat(NativePtr.get pa 1)
+            let x = 'O.Splat(NativePtr.get p0 ra)
             c1a <- 'O.MultiplyAdd(x, ba, c1a)
             c1b <- 'O.MultiplyAdd(x, bb, c1b)
-            let x = 'O.Splat(NativePtr.get pa 2)
+            let x = 'O.Splat(NativePtr.get p0 ra2)
             c2a <- 'O.MultiplyAdd(x, ba, c2a)
             c2b <- 'O.MultiplyAdd(x, bb, c2b)
-            let x = 'O.Splat(NativePtr.get pa 3)
+            let x = 'O.Splat(NativePtr.read p3)
             c3a <- 'O.MultiplyAdd(x, ba, c3a)
             c3b <- 'O.MultiplyAdd(x, bb, c3b)
-            let x = 'O.Splat(NativePtr.get pa 4)
+            let x = 'O.Splat(NativePtr.get p3 ra)
             c4a <- 'O.MultiplyAdd(x, ba, c4a)
             c4b <- 'O.MultiplyAdd(x, bb, c4b)
-            let x = 'O.Splat(NativePtr.get pa 5)
+            let x = 'O.Splat(NativePtr.get p3 ra2)
             c5a <- 'O.MultiplyAdd(x, ba, c5a)
             c5b <- 'O.MultiplyAdd(x, bb, c5b)
-            let x = 'O.Splat(NativePtr.get pa 6)
+            let x = 'O.Splat(NativePtr.read p6)
             c6a <- 'O.MultiplyAdd(x, ba, c6a)
             c6b <- 'O.MultiplyAdd(x, bb, c6b)
-            let x = 'O.Splat(NativePtr.get pa 7)
+            let x = 'O.Splat(NativePtr.get p6 ra)
             c7a <- 'O.MultiplyAdd(x, ba, c7a)
             c7b <- 'O.MultiplyAdd(x, bb, c7b)
-            pa <- at pa 12
-            pb <- at pb (2 * w)
+            p0 <- at p0 sa
+            p3 <- at p3 sa
+            p6 <- at p6 sa
+            pb <- at pb sb
 
         let n = 2 * w
         'O.Store(c0a, t)
@@ -191,11 +215,14 @@ module internal GemmTiles =
         'O.Store(c7a, at t (7 * n))
         'O.Store(c7b, at t (7 * n + w))
 
-    /// t (6 x 2w, row-major) <- sum over p < kc of a[p*6 + r] * b[p*2w + j].
+    /// t (6 x 2w, row-major) <- sum over p < kc of A(r, p) * B(p, j), laid out as for kernel12.
     let inline private kernel6<'O, 'V when 'O :> IVectorOps<'V>>
         (kc: int)
         (a: nativeptr<float>)
+        (ra: int)
+        (sa: int)
         (b: nativeptr<float>)
+        (sb: int)
         (t: nativeptr<float>)
         =
         let w = 'O.Width
@@ -211,32 +238,37 @@ module internal GemmTiles =
         let mutable c4b = 'O.Zero
         let mutable c5a = 'O.Zero
         let mutable c5b = 'O.Zero
-        let mutable pa = a
+        // Rows in groups of three off one pointer each: x86 addresses p, p + ra and p + 2 ra with index
+        // registers, whatever the layout (packed: ra = 1; in place: ra = lda).
+        let ra2 = 2 * ra
+        let mutable p0 = a
+        let mutable p3 = at a (3 * ra)
         let mutable pb = b
 
         for _ in 1..kc do
             let ba = 'O.Load pb
             let bb = 'O.Load(at pb w)
-            let x = 'O.Splat(NativePtr.read pa)
+            let x = 'O.Splat(NativePtr.read p0)
             c0a <- 'O.MultiplyAdd(x, ba, c0a)
             c0b <- 'O.MultiplyAdd(x, bb, c0b)
-            let x = 'O.Splat(NativePtr.get pa 1)
+            let x = 'O.Splat(NativePtr.get p0 ra)
             c1a <- 'O.MultiplyAdd(x, ba, c1a)
             c1b <- 'O.MultiplyAdd(x, bb, c1b)
-            let x = 'O.Splat(NativePtr.get pa 2)
+            let x = 'O.Splat(NativePtr.get p0 ra2)
             c2a <- 'O.MultiplyAdd(x, ba, c2a)
             c2b <- 'O.MultiplyAdd(x, bb, c2b)
-            let x = 'O.Splat(NativePtr.get pa 3)
+            let x = 'O.Splat(NativePtr.read p3)
             c3a <- 'O.MultiplyAdd(x, ba, c3a)
             c3b <- 'O.MultiplyAdd(x, bb, c3b)
-            let x = 'O.Splat(NativePtr.get pa 4)
+            let x = 'O.Splat(NativePtr.get p3 ra)
             c4a <- 'O.MultiplyAdd(x, ba, c4a)
             c4b <- 'O.MultiplyAdd(x, bb, c4b)
-            let x = 'O.Splat(NativePtr.get pa 5)
+            let x = 'O.Splat(NativePtr.get p3 ra2)
             c5a <- 'O.MultiplyAdd(x, ba, c5a)
             c5b <- 'O.MultiplyAdd(x, bb, c5b)
-            pa <- at pa 6
-            pb <- at pb (2 * w)
+            p0 <- at p0 sa
+            p3 <- at p3 sa
+            pb <- at pb sb
 
         let n = 2 * w
         'O.Store(c0a, t)
@@ -309,14 +341,22 @@ module internal GemmTiles =
                 'O.Store('O.Add(x0, 'O.Multiply(vb, 'O.Load cr)), cr)
                 'O.Store('O.Add(x1, 'O.Multiply(vb, 'O.Load cw)), cw)
 
-    /// Runs the micro-kernel over every MR x NR tile of a packed block (mc x kc of A, kc x nc
-    /// of B) and adds the tiles into C.
+    /// Runs the micro-kernel over every MR x NR tile of a block (mc x kc of op(A), kc x nc of op(B)) and adds
+    /// the tiles into C. The sliver of rows from ir is at a + ir ai, its A(r, p) at + r ra + p sa; the panel
+    /// of columns from jr is at b + jr bj, its rows sb apart. Packed: ra = 1, sa = MR, ai = kc, sb = NR,
+    /// bj = kc. In place, every sliver must have MR rows (or 8, the last, on AVX-512) and every panel NR
+    /// columns: the kernels read whole slivers and panels.
     let macro<'O, 'V when 'O :> IVectorOps<'V>>
         (kc: int)
         (mc: int)
         (nc: int)
-        (pA: nativeptr<float>)
-        (pB: nativeptr<float>)
+        (a: nativeptr<float>)
+        (ra: int)
+        (sa: int)
+        (ai: int)
+        (b: nativeptr<float>)
+        (sb: int)
+        (bj: int)
         (c: nativeptr<float>)
         (ldc: int)
         (alpha: float)
@@ -330,17 +370,19 @@ module internal GemmTiles =
 
         while jr < nc do
             let cols = min nr (nc - jr)
-            let panel = at pB (jr * kc)
+            let panel = at b (jr * bj)
             let mutable ir = 0
 
             while ir < mc do
+                let sliver = at a (ir * ai)
+
                 if mr = 12 then
                     if mc - ir <= 8 then
-                        kernel8<'O, 'V> kc (at pA (ir * kc)) panel tile
+                        kernel8<'O, 'V> kc sliver ra sa panel sb tile
                     else
-                        kernel12<'O, 'V> kc (at pA (ir * kc)) panel tile
+                        kernel12<'O, 'V> kc sliver ra sa panel sb tile
                 else
-                    kernel6<'O, 'V> kc (at pA (ir * kc)) panel tile
+                    kernel6<'O, 'V> kc sliver ra sa panel sb tile
 
                 let rows = min mr (mc - ir)
                 let ct = at c (ir * ldc + jr)

@@ -55,6 +55,16 @@ module internal ManagedGemm =
         let sizeB = min ncMax (roundUp (j1 - j0) nr) * kc
         let buffer = System.Buffers.ArrayPool<float>.Shared.Rent(sizeA + sizeB + 16)
 
+        // op(A) not transposed: the micro-kernel broadcasts straight from A's rows, whole slivers of them (W2's
+        // 128 rows are 10 x 12 + 8), and only the rest is packed. op(B) not transposed: whole panels are read
+        // straight from B's rows. Packing them only copied what the kernel can read where it is.
+        let inPlaceRows h =
+            if transA then 0
+            elif mr = 12 && h % mr = 8 then h
+            else h / mr * mr
+
+        let inPlaceColumns w = if transB then 0 else w / nr * nr
+
         try
             use pinned = fixed buffer
             let pA = align64 pinned
@@ -63,17 +73,77 @@ module internal ManagedGemm =
 
             while jc < j1 do
                 let nc = min ncMax (j1 - jc)
+                let ncIn = inPlaceColumns nc
                 let mutable pc = 0
 
                 while pc < k do
                     let kcur = min kc (k - pc)
-                    Packing.packB<'O, 'V> transB b ldb pc kcur jc nc pB
+
+                    if nc > ncIn then
+                        Packing.packB<'O, 'V> transB b ldb pc kcur (jc + ncIn) (nc - ncIn) pB
+
                     let mutable ic = i0
 
                     while ic < i1 do
                         let mc = min mcMax (i1 - ic)
-                        Packing.packA<'O, 'V> transA a lda ic mc pc kcur pA
-                        GemmTiles.macro<'O, 'V> kcur mc nc pA pB (at c (ic * ldc + jc)) ldc alpha beta (pc = 0)
+                        let mcIn = inPlaceRows mc
+
+                        if mc > mcIn then
+                            Packing.packA<'O, 'V> transA a lda (ic + mcIn) (mc - mcIn) pc kcur pA
+
+                        // Rows (in place, then packed) by columns (in place, then packed): each tile of C
+                        // sums the same products in the same order whichever layout its operands come from.
+                        let first = (pc = 0)
+                        let aIn, bIn = at a (ic * lda + pc), at b (pc * ldb + jc)
+
+                        let cIn, cA, cB =
+                            at c (ic * ldc + jc), at c ((ic + mcIn) * ldc + jc), at c (ic * ldc + jc + ncIn)
+
+                        if mcIn > 0 && ncIn > 0 then
+                            GemmTiles.macro<'O, 'V> kcur mcIn ncIn aIn lda 1 lda bIn ldb 1 cIn ldc alpha beta first
+
+                        if mcIn > 0 && nc > ncIn then
+                            GemmTiles.macro<'O, 'V>
+                                kcur
+                                mcIn
+                                (nc - ncIn)
+                                aIn
+                                lda
+                                1
+                                lda
+                                pB
+                                nr
+                                kcur
+                                cB
+                                ldc
+                                alpha
+                                beta
+                                first
+
+                        if mc > mcIn then
+                            let rows = mc - mcIn
+
+                            if ncIn > 0 then
+                                GemmTiles.macro<'O, 'V> kcur rows ncIn pA 1 mr kcur bIn ldb 1 cA ldc alpha beta first
+
+                            if nc > ncIn then
+                                GemmTiles.macro<'O, 'V>
+                                    kcur
+                                    rows
+                                    (nc - ncIn)
+                                    pA
+                                    1
+                                    mr
+                                    kcur
+                                    pB
+                                    nr
+                                    kcur
+                                    (at cA ncIn)
+                                    ldc
+                                    alpha
+                                    beta
+                                    first
+
                         ic <- ic + mc
 
                     pc <- pc + kcur

@@ -256,3 +256,28 @@ let ``axpyRows gives the bits of its arithmetic written out, tails included`` ()
 
                 let bits = Array.map BitConverter.DoubleToInt64Bits
                 Assert.True((bits expected = bits actual), $"n {n}, rows {rows}")
+
+/// The one pass runs its chunks on the team (Team.run); while another caller holds the team they run through
+/// Parallel.For instead. Either way each chunk has its own partial sums, added in chunk order, so the bits
+/// are the same.
+[<Fact>]
+let ``The one pass gives the same bits on the team and while the team is held`` () =
+    // 8 chunks of 100-feature rows (rows of 327 per block), a last chunk's block left short, and 3 chunks.
+    for rows, inputs in [ 20011, 100; 3001, 37; 1500, 130 ] do
+        let network, features, labels = PropagationTests.singleUnitCase rows rows inputs
+
+        Assert.True(LogisticOnePass.chunks rows inputs > 1, $"{rows} x {inputs} runs in one chunk")
+        let onTeam, teamCost = Propagation.propagateForced true network features labels
+        let results = Array.zeroCreate 1
+        // A job's chunk holds the team (a job of one chunk would run inline), so the nested call takes Parallel.For.
+        Team.run 2 (fun c ->
+            if c = 0 then
+                results[0] <- Propagation.propagateForced true network features labels)
+
+        let held, heldCost = results[0]
+
+        Assert.True(
+            Helpers.sameGradients onTeam held
+            && Helpers.bits teamCost = Helpers.bits heldCost,
+            $"{rows} x {inputs}"
+        )

@@ -10,7 +10,6 @@ open System
 open System.Runtime.CompilerServices
 open System.Runtime.Intrinsics
 open System.Runtime.Intrinsics.X86
-open System.Threading.Tasks
 open Microsoft.FSharp.NativeInterop
 open Perceptron.Core.Pointers
 
@@ -319,10 +318,9 @@ module internal LogisticOnePass =
             sums[2 * c] <- cost
             sums[2 * c + 1] <- sum
 
-        if chunks = 1 then
-            chunk 0
-        else
-            Parallel.For(0, chunks, chunk) |> ignore
+        // On the team (Team.fs): its workers spin between the iterations of a training run, where the thread
+        // pool's sleep and take tens of microseconds to wake; any thread may run any chunk.
+        Team.run chunks chunk
 
         let total = Buffers.span2 dw
         ReadOnlySpan<float>(buffers.Partials, 0, inputs).CopyTo total

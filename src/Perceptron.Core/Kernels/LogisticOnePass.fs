@@ -76,11 +76,14 @@ module internal LogisticOnePass =
             VectorMath.fixLanes<'M, 'V> valid x scalar scratch 'M.Width
             'M.Load scratch
 
-    /// One block's binary cross-entropy in a single pass, unweighted: z <- z + bias, delta <- dZ, and the
-    /// summed loss returned. The arithmetic of Loss.sumAndDeltaWeighted lane by lane (the sign 1 - 2y,
-    /// softplus as max(s, 0) + log w - ((w - 1) - u) / w with u = e^-|s| and w = 1 + u, and dZ = (sign
-    /// σ(sign z)) scale, σ from the same e^-|s|), so dZ has its bits; the loss differs only in the order of
-    /// its three sums and in the last bit of the correction term (multiplied by 1 / w, see below).
+    /// One block's (or part of a block's) binary cross-entropy in a single pass, unweighted: z <- z + bias,
+    /// delta <- dZ, and the loss added to the sums in `state` (lossState values, cleared before a block's
+    /// first part; lossTotal gives the block's loss). A block's parts, all but the last a multiple of 8
+    /// rows, meet the lanes as the whole block would, so the sums have the whole block's bits. The
+    /// arithmetic of Loss.sumAndDeltaWeighted lane by lane (the sign 1 - 2y, softplus as max(s, 0) + log w
+    /// - ((w - 1) - u) / w with u = e^-|s| and w = 1 + u, and dZ = (sign σ(sign z)) scale, σ from the same
+    /// e^-|s|), so dZ has its bits; the loss differs only in the order of its three sums and in the last
+    /// bit of the correction term (multiplied by 1 / w, see below).
     /// The loss's passes over the block (about 12) cost as much as its products on narrow rows.
     let private lossWith<'M, 'V when 'M :> IMathOps<'V>>
         (z: Span<float>)

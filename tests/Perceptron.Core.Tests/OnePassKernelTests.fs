@@ -256,3 +256,85 @@ let ``axpyRows gives the bits of its arithmetic written out, tails included`` ()
 
                 let bits = Array.map BitConverter.DoubleToInt64Bits
                 Assert.True((bits expected = bits actual), $"n {n}, rows {rows}")
+
+/// The one pass runs its chunks on the team (Team.run); while another caller holds the team they run through
+/// Parallel.For instead. Either way each chunk has its own partial sums, added in chunk order, so the bits
+/// are the same.
+[<Fact>]
+let ``The one pass gives the same bits on the team and while the team is held`` () =
+    // 8 chunks of 100-feature rows (rows of 327 per block), a last chunk's block left short, and 3 chunks.
+    for rows, inputs in [ 20011, 100; 3001, 37; 1500, 130 ] do
+        let network, features, labels = PropagationTests.singleUnitCase rows rows inputs
+
+        Assert.True(LogisticOnePass.chunks rows inputs > 1, $"{rows} x {inputs} runs in one chunk")
+        let onTeam, teamCost = Propagation.propagateForced true network features labels
+        let results = Array.zeroCreate 1
+        // A job's chunk holds the team (a job of one chunk would run inline), so the nested call takes Parallel.For.
+        Team.run 2 (fun c ->
+            if c = 0 then
+                results[0] <- Propagation.propagateForced true network features labels)
+
+        let held, heldCost = results[0]
+
+        Assert.True(
+            Helpers.sameGradients onTeam held
+            && Helpers.bits teamCost = Helpers.bits heldCost,
+            $"{rows} x {inputs}"
+        )
+
+/// LogisticOnePass over rows x inputs of random data in `parts` parts per block: dW, db, the cost and dZ as bits.
+let private inParts (parts: int) (rows: int) (inputs: int) (weighted: bool) =
+    let network, features, labels =
+        PropagationTests.singleUnitCase (rows * 7 + inputs) rows inputs
+
+    let layer = List.head network.Layers
+    let chunks = LogisticOnePass.chunks rows inputs
+
+    let buffers: LogisticOnePass.Buffers = {
+        Rows = rows
+        Logits = Array.zeroCreate rows
+        Activations = Array.zeroCreate rows
+        Deltas = Array.zeroCreate rows
+        Scratch = Array.zeroCreate rows
+        Scratch2 = Array.zeroCreate rows
+        Partials = Array.zeroCreate (chunks * inputs)
+        ChunkSums = Array.zeroCreate (2 * chunks)
+    }
+
+    let weights =
+        if weighted then
+            Array.init rows (fun i -> 0.5 + float (i % 3) * 0.5)
+        else
+            Array.empty
+
+    let dw = Array2D.create 1 inputs nan
+    let db = [| nan |]
+
+    let cost =
+        LogisticOnePass.propagateInParts
+            parts
+            buffers
+            layer
+            (Buffers.readOnly2 features)
+            (ReadOnlySpan labels)
+            (ReadOnlySpan weights)
+            (1.0 / float rows)
+            dw
+            db
+
+    let bits = Array.map BitConverter.DoubleToInt64Bits
+    bits ((Buffers.span2 dw).ToArray()), bits db, Helpers.bits cost, bits buffers.Deltas
+
+[<Fact>]
+let ``The one pass gives the same bits with short rows' blocks in parts as whole`` () =
+    // Blocks of 1024 rows (at most 32 features) down to 128 (256); parts with rows left over, a last part
+    // shorter than eight rows, one block or several per chunk, one chunk or eight, columns past the vectors.
+    for rows, inputs in [ 5000, 1; 3001, 7; 1200, 13; 20011, 100; 4003, 101; 900, 256; 40000, 33 ] do
+        for weighted in [ false; true ] do
+            let whole = inParts 1 rows inputs weighted
+
+            for parts in [ 2; 3; 5 ] do
+                Assert.True(
+                    (inParts parts rows inputs weighted = whole),
+                    $"{rows} x {inputs}, {parts} parts, weighted {weighted}"
+                )

@@ -10,7 +10,6 @@ open System
 open System.Runtime.CompilerServices
 open System.Runtime.Intrinsics
 open System.Runtime.Intrinsics.X86
-open System.Threading.Tasks
 open Microsoft.FSharp.NativeInterop
 open Perceptron.Core.Pointers
 
@@ -20,6 +19,16 @@ open Perceptron.Core.Pointers
 module internal LogisticOnePass =
     /// Rows per block: about 256 KB of features.
     let blockRows (inputs: int) = max 1 (min 1024 (32768 / inputs))
+
+    /// Parts per block on short rows (the unweighted path that prefetches in slices): each part prefetches
+    /// the next, so a part ahead (about 128 KB on 100 features) instead of a block. Two measured about 10 %
+    /// faster than whole blocks on 100 x 100000, three and four between (docs/benchmarks.md).
+    let partsPerBlock = 2
+
+    /// Rows per part when a block of `inputs`-feature rows goes in `parts` parts: a multiple of 8, so that
+    /// every part but a block's last starts the loss's vectors where the whole block would.
+    let partRows (inputs: int) (parts: int) =
+        ((blockRows inputs + parts - 1) / parts + 7) / 8 * 8
 
     /// Chunks (each with its own partial gradient); 1 for batches too small to share out. Each row
     /// costs about as much as 32 more features (its loss, sigmoid and the products' row overhead).
@@ -67,11 +76,14 @@ module internal LogisticOnePass =
             VectorMath.fixLanes<'M, 'V> valid x scalar scratch 'M.Width
             'M.Load scratch
 
-    /// One block's binary cross-entropy in a single pass, unweighted: z <- z + bias, delta <- dZ, and the
-    /// summed loss returned. The arithmetic of Loss.sumAndDeltaWeighted lane by lane (the sign 1 - 2y,
-    /// softplus as max(s, 0) + log w - ((w - 1) - u) / w with u = e^-|s| and w = 1 + u, and dZ = (sign
-    /// σ(sign z)) scale, σ from the same e^-|s|), so dZ has its bits; the loss differs only in the order of
-    /// its three sums and in the last bit of the correction term (multiplied by 1 / w, see below).
+    /// One block's (or part of a block's) binary cross-entropy in a single pass, unweighted: z <- z + bias,
+    /// delta <- dZ, and the loss added to the sums in `state` (lossState values, cleared before a block's
+    /// first part; lossTotal gives the block's loss). A block's parts, all but the last a multiple of 8
+    /// rows, meet the lanes as the whole block would, so the sums have the whole block's bits. The
+    /// arithmetic of Loss.sumAndDeltaWeighted lane by lane (the sign 1 - 2y, softplus as max(s, 0) + log w
+    /// - ((w - 1) - u) / w with u = e^-|s| and w = 1 + u, and dZ = (sign σ(sign z)) scale, σ from the same
+    /// e^-|s|), so dZ has its bits; the loss differs only in the order of its three sums and in the last
+    /// bit of the correction term (multiplied by 1 / w, see below).
     /// The loss's passes over the block (about 12) cost as much as its products on narrow rows.
     let private lossWith<'M, 'V when 'M :> IMathOps<'V>>
         (z: Span<float>)
@@ -79,6 +91,7 @@ module internal LogisticOnePass =
         (labels: ReadOnlySpan<int>)
         (scale: float)
         (delta: Span<float>)
+        (state: nativeptr<float>)
         =
         let n = labels.Length
         let width = 'M.Width
@@ -90,10 +103,10 @@ module internal LogisticOnePass =
         use pl = fixed labels
         let zero = 'M.Splat 0.0
         let one = 'M.Splat 1.0
-        let mutable positive = zero
-        let mutable correction = zero
-        let mutable logarithm = zero
-        let mutable tail = 0.0
+        let mutable positive = 'M.Load state
+        let mutable correction = 'M.Load(NativePtr.add state 8)
+        let mutable logarithm = 'M.Load(NativePtr.add state 16)
+        let mutable tail = NativePtr.get state 24
         let mutable i = 0
 
         while i < n do
@@ -168,18 +181,48 @@ module internal LogisticOnePass =
 
             i <- i + count
 
-        'M.Sum positive - 'M.Sum correction + 'M.Sum logarithm + tail
+        'M.Store(positive, state)
+        'M.Store(correction, NativePtr.add state 8)
+        'M.Store(logarithm, NativePtr.add state 16)
+        NativePtr.set state 24 tail
 
-    /// lossWith at the width VectorMath runs (the vector functions give the same bits at every width).
-    let internal loss z bias labels scale delta =
+    /// The loss's sums carried between the parts of a block: three vectors of up to 8 lanes and the tail.
+    let lossState = 25
+
+    /// The summed loss of the block whose sums `state` holds.
+    let private lossTotalWith<'M, 'V when 'M :> IMathOps<'V>> (state: nativeptr<float>) =
+        'M.Sum('M.Load state) - 'M.Sum('M.Load(NativePtr.add state 8))
+        + 'M.Sum('M.Load(NativePtr.add state 16))
+        + NativePtr.get state 24
+
+    /// lossWith over part of a block at the width VectorMath runs (the vector functions give the same bits
+    /// at every width).
+    let internal lossPart z bias labels scale delta state =
         if Vector512.IsHardwareAccelerated then
-            lossWith<Math512, Vector512<float>> z bias labels scale delta
+            lossWith<Math512, Vector512<float>> z bias labels scale delta state
         elif Vector256.IsHardwareAccelerated then
-            lossWith<Math256, Vector256<float>> z bias labels scale delta
+            lossWith<Math256, Vector256<float>> z bias labels scale delta state
         else
-            lossWith<Math128, Vector128<float>> z bias labels scale delta
+            lossWith<Math128, Vector128<float>> z bias labels scale delta state
+
+    /// The summed loss of the block whose parts lossPart took, from their sums in `state`.
+    let internal lossTotal state =
+        if Vector512.IsHardwareAccelerated then
+            lossTotalWith<Math512, Vector512<float>> state
+        elif Vector256.IsHardwareAccelerated then
+            lossTotalWith<Math256, Vector256<float>> state
+        else
+            lossTotalWith<Math128, Vector128<float>> state
+
+    /// lossWith over a whole block: z <- z + bias, delta <- dZ, and the summed loss returned.
+    let internal loss z bias labels scale delta =
+        let state = NativePtr.stackalloc<float> lossState
+        Span<float>(NativePtr.toVoidPtr state, lossState).Clear()
+        lossPart z bias labels scale delta state
+        lossTotal state
 
     let private run<'O, 'V when 'O :> IVectorOps<'V>>
+        (parts: int)
         (buffers: Buffers)
         (layer: Layer)
         (input: ReadOnlySpan<float>)
@@ -253,76 +296,107 @@ module internal LogisticOnePass =
             let mutable cost = 0.0
             let mutable sum = 0.0
             let mutable b0 = r0
+            let inParts = parts > 1 && not weighted && not (prefetchesInStep inputs)
+            let partRows = partRows inputs parts
+            let state = NativePtr.stackalloc<float> lossState
 
             while b0 < r1 do
                 let count = min blockRows (r1 - b0)
-                // The next block's rows (none past the chunk's end) are prefetched while this block is
-                // summed: the memory would idle while the gradient (and, on short rows, the loss) works
-                // from the cache. Short rows: half the next block in slices while the logits are summed,
-                // half while the gradient is; wide rows: line by line in step with the loads.
-                let nextRows = min blockRows (r1 - b0 - count)
-                let inStep = prefetchesInStep inputs
-                let ahead = if inStep then 0 else inputs * nextRows
-                let next = at xp ((b0 + count) * inputs)
-                let half = ahead / 2
                 let wp = NativePtr.ofNativeInt<float> w
 
-                // z = X w + b for the block's rows.
-                if inStep then
-                    ManagedGemv.dotRowsInStep<'O, 'V> xp inputs wp inputs zp b0 (b0 + count) nextRows
-                else
-                    ManagedGemv.dotRows<'O, 'V> xp inputs wp inputs 1.0 0.0 zp b0 (b0 + count) next half
+                if inParts then
+                    // Short rows: the block in parts, each prefetching the next part (the next block's
+                    // first, after the last), half while its logits are summed and half while its gradient
+                    // is. The loss carries its sums from part to part, so the bits are those of the block.
+                    Span<float>(NativePtr.toVoidPtr state, lossState).Clear()
+                    let mutable s0 = b0
 
-                let z = Span<float>(buffers.Logits, b0, count)
-                let delta = Span<float>(buffers.Deltas, b0, count)
+                    while s0 < b0 + count do
+                        let s1 = min (s0 + partRows) (b0 + count)
+                        let ahead = (min r1 (s1 + partRows) - s1) * inputs
+                        let next = at xp (s1 * inputs)
+                        let half = ahead / 2
+                        ManagedGemv.dotRows<'O, 'V> xp inputs wp inputs 1.0 0.0 zp s0 s1 next half
 
-                if weighted then
-                    Elementwise.addScalar z bias
-                    let a = Span<float>(buffers.Activations, b0, count)
-                    z.CopyTo a
-                    Activation.applyInPlace Sigmoid 1 a
-
-                    cost <-
-                        cost
-                        + Loss.sumAndDeltaWeighted
-                            BinaryCrossEntropy
-                            1
-                            (Span<float>.op_Implicit z)
-                            (Span<float>.op_Implicit a)
-                            (allLabels.Slice(b0, count))
-                            (allWeights.Slice(b0, count))
+                        lossPart
+                            (Span<float>(buffers.Logits, s0, s1 - s0))
+                            bias
+                            (allLabels.Slice(s0, s1 - s0))
                             scale
-                            delta
-                            (Span<float>(buffers.Scratch, b0, count))
-                            (Span<float>(buffers.Scratch2, b0, count))
-                else
-                    cost <- cost + loss z bias (allLabels.Slice(b0, count)) scale delta
+                            (Span<float>(buffers.Deltas, s0, s1 - s0))
+                            state
 
-                sum <- sum + VectorMath.sum (Span<float>.op_Implicit delta)
-                // dW += dZ^T X for the same rows, while they are in cache.
-                if inStep then
-                    ManagedGemv.axpyRowsInStep<'O, 'V> xp inputs dp inputs partial b0 (b0 + count) nextRows
+                        ManagedGemv.axpyRows<'O, 'V> xp inputs dp inputs partial s0 s1 (at next half) (ahead - half)
+                        s0 <- s1
+
+                    cost <- cost + lossTotal state
+                    sum <- sum + VectorMath.sum (ReadOnlySpan<float>(buffers.Deltas, b0, count))
                 else
-                    ManagedGemv.axpyRows<'O, 'V>
-                        xp
-                        inputs
-                        dp
-                        inputs
-                        partial
-                        b0
-                        (b0 + count)
-                        (at next half)
-                        (ahead - half)
+                    // The next block's rows (none past the chunk's end) are prefetched while this block is
+                    // summed: the memory would idle while the gradient (and, on short rows, the loss) works
+                    // from the cache. Short rows: half the next block in slices while the logits are summed,
+                    // half while the gradient is; wide rows: line by line in step with the loads.
+                    let nextRows = min blockRows (r1 - b0 - count)
+                    let inStep = prefetchesInStep inputs
+                    let ahead = if inStep then 0 else inputs * nextRows
+                    let next = at xp ((b0 + count) * inputs)
+                    let half = ahead / 2
+
+                    // z = X w + b for the block's rows.
+                    if inStep then
+                        ManagedGemv.dotRowsInStep<'O, 'V> xp inputs wp inputs zp b0 (b0 + count) nextRows
+                    else
+                        ManagedGemv.dotRows<'O, 'V> xp inputs wp inputs 1.0 0.0 zp b0 (b0 + count) next half
+
+                    let z = Span<float>(buffers.Logits, b0, count)
+                    let delta = Span<float>(buffers.Deltas, b0, count)
+
+                    if weighted then
+                        Elementwise.addScalar z bias
+                        let a = Span<float>(buffers.Activations, b0, count)
+                        z.CopyTo a
+                        Activation.applyInPlace Sigmoid 1 a
+
+                        cost <-
+                            cost
+                            + Loss.sumAndDeltaWeighted
+                                BinaryCrossEntropy
+                                1
+                                (Span<float>.op_Implicit z)
+                                (Span<float>.op_Implicit a)
+                                (allLabels.Slice(b0, count))
+                                (allWeights.Slice(b0, count))
+                                scale
+                                delta
+                                (Span<float>(buffers.Scratch, b0, count))
+                                (Span<float>(buffers.Scratch2, b0, count))
+                    else
+                        cost <- cost + loss z bias (allLabels.Slice(b0, count)) scale delta
+
+                    sum <- sum + VectorMath.sum (Span<float>.op_Implicit delta)
+                    // dW += dZ^T X for the same rows, while they are in cache.
+                    if inStep then
+                        ManagedGemv.axpyRowsInStep<'O, 'V> xp inputs dp inputs partial b0 (b0 + count) nextRows
+                    else
+                        ManagedGemv.axpyRows<'O, 'V>
+                            xp
+                            inputs
+                            dp
+                            inputs
+                            partial
+                            b0
+                            (b0 + count)
+                            (at next half)
+                            (ahead - half)
 
                 b0 <- b0 + count
 
             sums[2 * c] <- cost
             sums[2 * c + 1] <- sum
 
-        if chunks = 1 then
-            chunk 0
-        else
-            Parallel.For(0, chunks, chunk) |> ignore
+        // On the team (Team.fs): its workers spin between the iterations of a training run, where the thread
+        // pool's sleep and take tens of microseconds to wake; any thread may run any chunk.
+        Team.run chunks chunk
 
         let total = Buffers.span2 dw
         ReadOnlySpan<float>(buffers.Partials, 0, inputs).CopyTo total
@@ -340,12 +414,17 @@ module internal LogisticOnePass =
         db[0] <- sum
         cost
 
+    /// propagate with blocks of short rows in `parts` parts (1: whole blocks), for tests: the bits must not
+    /// depend on it.
+    let internal propagateInParts parts buffers layer input labels weights scale dw db =
+        match Selection.simd with
+        | Simd512 -> run<Ops512, Vector512<float>> parts buffers layer input labels weights scale dw db
+        | Simd256 -> run<Ops256, Vector256<float>> parts buffers layer input labels weights scale dw db
+        | Simd128 -> run<Ops128, Vector128<float>> parts buffers layer input labels weights scale dw db
+        | Plain128 -> run<OpsPlain128, Vector128<float>> parts buffers layer input labels weights scale dw db
+
     /// Forward and backward pass of one sigmoid unit over a batch in one pass over the features: writes
     /// dW and db (each scaled by `scale` and the sample's weight, via dZ; weights empty for 1 everywhere)
     /// and the activations, and returns the summed (weighted) loss.
     let propagate buffers layer input labels weights scale dw db =
-        match Selection.simd with
-        | Simd512 -> run<Ops512, Vector512<float>> buffers layer input labels weights scale dw db
-        | Simd256 -> run<Ops256, Vector256<float>> buffers layer input labels weights scale dw db
-        | Simd128 -> run<Ops128, Vector128<float>> buffers layer input labels weights scale dw db
-        | Plain128 -> run<OpsPlain128, Vector128<float>> buffers layer input labels weights scale dw db
+        propagateInParts partsPerBlock buffers layer input labels weights scale dw db

@@ -32,9 +32,11 @@ dotnet pack -c Release -o artifacts -v quiet -nologo >/dev/null || fail "dotnet 
 timed "packed version $version"
 
 # What each package carries: readme, licence, repository, XML docs, symbols, minimum-version dependencies.
-python3 - "$version" <<'EOF' || fail "package contents (see above)"
-import platform, re, struct, sys, zipfile
-version = sys.argv[1]
+# The SDK's runtime identifier: build/ReadyToRun.targets precompiles the libraries where it is linux-x64.
+sdk_rid=$(dotnet --info | sed -n 's/^ *RID: *//p' | head -n 1)
+python3 - "$version" "$sdk_rid" <<'EOF' || fail "package contents (see above)"
+import re, struct, sys, zipfile
+version, sdk_rid = sys.argv[1], sys.argv[2]
 problems = []
 
 def ready_to_run(image):
@@ -77,14 +79,14 @@ for package, assembly, prefix in [("Perceptron.Core", "Perceptron.Core", "lib/ne
         problems.append(f"{path}: no dependency on Perceptron.Core {version}")
     if package == "Perceptron.Cli" and '<packageType name="DotnetTool" />' not in nuspec:
         problems.append(f"{path}: not a .NET tool package")
-    # Packed on Linux x64, the libraries also carry a ReadyToRun image for linux-x64 (build/ReadyToRun.targets);
+    # Packed where the SDK's runtime identifier is linux-x64, the libraries also carry a ReadyToRun image for linux-x64 (build/ReadyToRun.targets);
     # lib/ keeps the IL, which every other platform loads.
     if package != "Perceptron.Cli":
         native = f"runtimes/linux-x64/lib/net10.0/{assembly}.dll"
         with zipfile.ZipFile(path) as z:
             if ready_to_run(z.read(f"{prefix}{assembly}.dll")):
                 problems.append(f"{path}: {prefix}{assembly}.dll is a ReadyToRun image; expected IL that any platform loads")
-            if platform.system() == "Linux" and platform.machine() == "x86_64" and (native not in files or not ready_to_run(z.read(native))):
+            if sdk_rid == "linux-x64" and (native not in files or not ready_to_run(z.read(native))):
                 problems.append(f"{path}: no ReadyToRun image {native}")
 for problem in problems:
     print(f"install test: {problem}", file=sys.stderr)

@@ -427,8 +427,9 @@ let private managedDefinition (c: GemmCase) =
 
     output
 
-/// The case with the rows of A and B `pad` values further apart, the padding NaN: a kernel that reads an operand
-/// anywhere but its rows (the in-place slivers and panels of ManagedGemm.block use the leading dimensions) gives NaN.
+/// The case with the rows of A and B `pad` values further apart, the padding NaN: a kernel that mistakes a leading
+/// dimension for a width gives NaN. An over-read whose products land only in a tile's discarded rows or columns
+/// never reaches C; the test of ManagedGemm.inPlaceRows and inPlaceColumns below covers those.
 let private padded (pad: int) (c: GemmCase) =
     let relay (rows: int) (columns: int) (ld: int) (values: float[]) =
         let wider = ld + pad
@@ -449,6 +450,23 @@ let private padded (pad: int) (c: GemmCase) =
             A = relay aRows aColumns c.Lda c.A
             B = relay bRows bColumns c.Ldb c.B
     }
+
+[<Fact>]
+let ``the managed product reads in place only whole slivers and panels, inside the block`` () =
+    // A partial sliver or panel read in place would read past the block's rows or columns (past the array at its
+    // end) into values whose products the tile then discards, which no comparison of C can see.
+    for h in 0..400 do
+        for mr in [ 6; 12 ] do
+            Assert.Equal(0, ManagedGemm.inPlaceRows true mr h)
+            let rows = ManagedGemm.inPlaceRows false mr h
+            Assert.True(rows <= h && h - rows < mr, $"rows {h}, mr {mr}: {rows}")
+            // Whole slivers, and where mr = 12 one last sliver of exactly 8 rows (kernel8).
+            Assert.True(rows % mr = 0 || (mr = 12 && rows % mr = 8), $"rows {h}, mr {mr}: {rows}")
+
+        for nr in [ 4; 8; 16 ] do
+            Assert.Equal(0, ManagedGemm.inPlaceColumns true nr h)
+            let columns = ManagedGemm.inPlaceColumns false nr h
+            Assert.True(columns <= h && h - columns < nr && columns % nr = 0, $"columns {h}, nr {nr}: {columns}")
 
 [<Fact>]
 let ``the managed product computes every element as its definition, on every tail of rows and columns`` () =

@@ -1,6 +1,7 @@
-/// The managed GEMM's register tiles: micro-kernels that compute an MR x NR tile of C from packed panels
-/// with fused multiply-adds on the selected vector width, and the macro-kernel that runs them over a packed
-/// block and adds the tiles into C (ManagedGemm.fs does the blocking, the packing and the threads).
+/// The managed GEMM's register tiles: micro-kernels that compute an MR x NR tile of C from slivers of op(A) and
+/// panels of op(B), packed or read in place through their strides, with fused multiply-adds on the selected
+/// vector width, and the macro-kernel that runs them over a block and adds the tiles into C (ManagedGemm.fs
+/// does the blocking, the packing and the threads).
 namespace Perceptron.Core
 
 #nowarn "3535" // static abstract interface members: the width is chosen by a type argument

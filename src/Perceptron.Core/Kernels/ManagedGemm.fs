@@ -1,5 +1,6 @@
-/// Managed GEMM. Panels of op(B) and op(A) are packed into aligned scratch (Packing.fs) and a
-/// register-blocked micro-kernel computes MR x NR tiles of C with FMA on the selected vector width. Work
+/// Managed GEMM. A register-blocked micro-kernel computes MR x NR tiles of C with FMA on the selected vector
+/// width, reading untransposed operands' whole slivers and panels in place and the rest (transposed operands,
+/// partial slivers and panels) from aligned scratch that Packing.fs fills. Work
 /// is split across cores only by tiles of C (never along k), and every element's summation order
 /// depends on the shape alone, so results are bit-identical from run to run whatever the thread timing.
 /// Arguments are pinned addresses (Kernels.gemm pins the spans), so that parallel workers can share them.
@@ -22,11 +23,24 @@ module internal ManagedGemm =
     /// the small products of a training step between its large ones.
     let warmThreshold = 1L <<< 16
 
-    /// Largest k block: a packed kc x NR panel of B stays in L1 while A streams from L2.
+    /// Largest k block: a kc x NR panel of B (packed, or in place with its rows ldb apart) is reused by every
+    /// sliver of A in a block.
     let kcMax = 256
 
     /// Columns of op(B) packed at once (a multiple of NR).
     let ncMax = 2048
+
+    /// How many of a block's h rows of op(A) the micro-kernels read in place: none when A is transposed, else
+    /// whole slivers of mr rows (and a last sliver of 8 where mr = 12: kernel8; W2's 128 rows are 10 x 12 + 8).
+    /// The rest is packed. A kernel never reads a row past the h given, so the in-place rows stay inside A.
+    let inPlaceRows (transA: bool) (mr: int) (h: int) =
+        if transA then 0
+        elif mr = 12 && h % mr = 8 then h
+        else h / mr * mr
+
+    /// How many of a block's w columns of op(B) the micro-kernels read in place: none when B is transposed,
+    /// else whole panels of nr columns (a partial panel would read past the row). The rest is packed.
+    let inPlaceColumns (transB: bool) (nr: int) (w: int) = if transB then 0 else w / nr * nr
 
     // ------------------------------------------------------------------ blocking
 
@@ -55,15 +69,8 @@ module internal ManagedGemm =
         let sizeB = min ncMax (roundUp (j1 - j0) nr) * kc
         let buffer = System.Buffers.ArrayPool<float>.Shared.Rent(sizeA + sizeB + 16)
 
-        // op(A) not transposed: the micro-kernel broadcasts straight from A's rows, whole slivers of them (W2's
-        // 128 rows are 10 x 12 + 8), and only the rest is packed. op(B) not transposed: whole panels are read
-        // straight from B's rows. Packing them only copied what the kernel can read where it is.
-        let inPlaceRows h =
-            if transA then 0
-            elif mr = 12 && h % mr = 8 then h
-            else h / mr * mr
-
-        let inPlaceColumns w = if transB then 0 else w / nr * nr
+        let inPlaceRows = inPlaceRows transA mr
+        let inPlaceColumns = inPlaceColumns transB nr
 
         try
             use pinned = fixed buffer

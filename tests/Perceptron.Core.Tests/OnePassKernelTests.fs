@@ -262,7 +262,9 @@ let ``axpyRows gives the bits of its arithmetic written out, tails included`` ()
 /// are the same.
 [<Fact>]
 let ``The one pass gives the same bits on the team and while the team is held`` () =
-    // 8 chunks of 100-feature rows (rows of 327 per block), a last chunk's block left short, and 3 chunks.
+    // 8 chunks of 100-feature rows (rows of 327 per block) with a last chunk's block left short, 4 chunks and 6.
+    // On one core, or while another test holds the team, both calls take Parallel.For: the test then only
+    // checks that the bits do not depend on the run.
     for rows, inputs in [ 20011, 100; 3001, 37; 1500, 130 ] do
         let network, features, labels = PropagationTests.singleUnitCase rows rows inputs
 
@@ -328,8 +330,19 @@ let private inParts (parts: int) (rows: int) (inputs: int) (weighted: bool) =
 [<Fact>]
 let ``The one pass gives the same bits with short rows' blocks in parts as whole`` () =
     // Blocks of 1024 rows (at most 32 features) down to 128 (256); parts with rows left over, a last part
-    // shorter than eight rows, one block or several per chunk, one chunk or eight, columns past the vectors.
-    for rows, inputs in [ 5000, 1; 3001, 7; 1200, 13; 20011, 100; 4003, 101; 900, 256; 40000, 33 ] do
+    // shorter than eight rows (3976 x 100: 2 rows), one block or several per chunk, one chunk or eight,
+    // columns past the vectors.
+    for rows, inputs in
+        [
+            5000, 1
+            3001, 7
+            1200, 13
+            20011, 100
+            4003, 101
+            3976, 100
+            900, 256
+            40000, 33
+        ] do
         for weighted in [ false; true ] do
             let whole = inParts 1 rows inputs weighted
 

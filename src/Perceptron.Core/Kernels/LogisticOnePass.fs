@@ -21,8 +21,9 @@ module internal LogisticOnePass =
     let blockRows (inputs: int) = max 1 (min 1024 (32768 / inputs))
 
     /// Parts per block on short rows (the unweighted path that prefetches in slices): each part prefetches
-    /// the next, so a part ahead (about 128 KB on 100 features) instead of a block. Two measured about 10 %
-    /// faster than whole blocks on 100 x 100000, three and four between (docs/benchmarks.md).
+    /// the next, so a part ahead (about 128 KB on 100 features) instead of a block. Two measured about 14 %
+    /// faster than whole blocks on 100 x 100000 (medians 2.72 against 3.18 ms), three and four between
+    /// (docs/benchmarks.md).
     let partsPerBlock = 2
 
     /// Rows per part when a block of `inputs`-feature rows goes in `parts` parts: a multiple of 8, so that
@@ -425,6 +426,6 @@ module internal LogisticOnePass =
 
     /// Forward and backward pass of one sigmoid unit over a batch in one pass over the features: writes
     /// dW and db (each scaled by `scale` and the sample's weight, via dZ; weights empty for 1 everywhere)
-    /// and the activations, and returns the summed (weighted) loss.
+    /// and returns the summed (weighted) loss.
     let propagate buffers layer input labels weights scale dw db =
         propagateInParts partsPerBlock buffers layer input labels weights scale dw db

@@ -49,6 +49,57 @@ module Loss =
         else
             VectorMath.dot weights (ro x)
 
+    /// Rows r0 .. r1 - 1 of the categorical cross-entropy: writes each row's loss times its weight into
+    /// losses[i] and dZ = (probabilities - onehot(labels)) * scale * weight into delta. Rows are independent,
+    /// so a block split across threads gives the same values.
+    let internal categoricalRows
+        (units: int)
+        (logits: ReadOnlySpan<float>)
+        (probabilities: ReadOnlySpan<float>)
+        (labels: ReadOnlySpan<int>)
+        (weights: ReadOnlySpan<float>)
+        (scale: float)
+        (delta: Span<float>)
+        (losses: Span<float>)
+        (r0: int)
+        (r1: int)
+        =
+        Tiering.optimizeNow ()
+        let weighted = not weights.IsEmpty
+
+        for i in r0 .. r1 - 1 do
+            let z = logits.Slice(i * units, units)
+            let p = probabilities.Slice(i * units, units)
+            let d = delta.Slice(i * units, units)
+            let y = labels[i]
+            let mutable top = 0
+
+            for j in 1 .. units - 1 do
+                if z[j] > z[top] then
+                    top <- j
+
+            let m = z[top]
+            // The largest term of the sum is exactly 1: log-sum-exp = m + log1p(rest).
+            let mutable rest = 0.0
+
+            for j in 0 .. units - 1 do
+                if j <> top then
+                    rest <- rest + exp (z[j] - m)
+
+            let loss = (m - z[y]) + log1p rest
+            losses[i] <- if weighted then weights[i] * loss else loss
+            let scale = if weighted then scale * weights[i] else scale
+            // dZ = p - onehot(y); p_y - 1 is computed as minus the other probabilities, which
+            // keeps its precision when p_y is close to 1.
+            let mutable others = 0.0
+
+            for j in 0 .. units - 1 do
+                if j <> y then
+                    d[j] <- p[j] * scale
+                    others <- others + p[j]
+
+            d[y] <- -others * scale
+
     /// Sum over rows of the loss times the row's weight, given logits (rows x units), probabilities, labels
     /// and weights (one per row, or empty for weight 1 everywhere, which takes the unweighted arithmetic
     /// exactly); writes dZ = (probabilities - onehot(labels)) * scale * weight into delta.
@@ -102,38 +153,13 @@ module Loss =
             if weighted then
                 Elementwise.multiply weights (ro (delta.Slice(0, n))) (delta.Slice(0, n))
         | CategoricalCrossEntropy ->
-            for i in 0 .. labels.Length - 1 do
-                let z = logits.Slice(i * units, units)
-                let p = probabilities.Slice(i * units, units)
-                let d = delta.Slice(i * units, units)
-                let y = labels[i]
-                let mutable top = 0
+            let rows = labels.Length
+            let losses = scratch.Slice(0, rows)
+            categoricalRows units logits probabilities labels weights scale delta losses 0 rows
 
-                for j in 1 .. units - 1 do
-                    if z[j] > z[top] then
-                        top <- j
-
-                let m = z[top]
-                // The largest term of the sum is exactly 1: log-sum-exp = m + log1p(rest).
-                let mutable rest = 0.0
-
-                for j in 0 .. units - 1 do
-                    if j <> top then
-                        rest <- rest + exp (z[j] - m)
-
-                let loss = (m - z[y]) + log1p rest
-                total <- total + (if weighted then weights[i] * loss else loss)
-                let scale = if weighted then scale * weights[i] else scale
-                // dZ = p - onehot(y); p_y - 1 is computed as minus the other probabilities, which
-                // keeps its precision when p_y is close to 1.
-                let mutable others = 0.0
-
-                for j in 0 .. units - 1 do
-                    if j <> y then
-                        d[j] <- p[j] * scale
-                        others <- others + p[j]
-
-                d[y] <- -others * scale
+            // In row order, as one running sum: the same total however the rows were split.
+            for i in 0 .. rows - 1 do
+                total <- total + losses[i]
 
         total
 

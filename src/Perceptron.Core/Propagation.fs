@@ -220,6 +220,47 @@ module Propagation =
 
         total
 
+    /// The forward pass, then the summed (weighted) loss with dZ of the output layer in its delta buffer;
+    /// `split` (softmax output only) runs the output layer's bias, softmax and loss on the team, same bits.
+    let internal forwardAndLoss
+        (split: bool)
+        (ws: Workspace)
+        (layers: Layer[])
+        (input: ReadOnlySpan<float>)
+        (labels: ReadOnlySpan<int>)
+        (weights: ReadOnlySpan<float>)
+        (scale: float)
+        =
+        let rows = labels.Length
+        let last = layers.Length - 1
+        let outputUnits = layers[last].Units
+
+        if split then
+            forwardLayers ws layers input rows last
+
+            let source =
+                if last = 0 then
+                    input
+                else
+                    ReadOnlySpan<float>(ws.Activations[last - 1], 0, rows * layers[last].Inputs)
+
+            linear layers[last] source rows (Span<float>(ws.Logits, 0, rows * outputUnits))
+            softmaxLossSplit ws layers[last] labels weights scale
+        else
+            forwardInto ws layers input rows
+
+            Loss.sumAndDeltaWeighted
+                (Loss.forOutput layers[last].Activation)
+                outputUnits
+                (ReadOnlySpan<float>(ws.Logits, 0, rows * outputUnits))
+                (ReadOnlySpan<float>(ws.Activations[last], 0, rows * outputUnits))
+                labels
+                weights
+                scale
+                (Span<float>(ws.Deltas[last], 0, rows * outputUnits))
+                (Span<float>(ws.Scratch, 0, rows * outputUnits))
+                (Span<float>(ws.Scratch2, 0, rows * outputUnits))
+
     /// Forward and backward pass over one batch; writes the gradients into the given arrays and
     /// returns the mean cost. Each sample's loss is multiplied by its weight (`weights` empty: by 1, with
     /// the unweighted arithmetic) and the sum divided by the batch size, so weights of mean 1 give the
@@ -265,32 +306,7 @@ module Propagation =
                 && rows * outputUnits >= softmaxTeamBlock
                 && Team.warm ()
 
-            let total =
-                if split then
-                    forwardLayers ws layers input rows last
-
-                    let source =
-                        if last = 0 then
-                            input
-                        else
-                            ReadOnlySpan<float>(ws.Activations[last - 1], 0, rows * layers[last].Inputs)
-
-                    linear layers[last] source rows (Span<float>(ws.Logits, 0, rows * outputUnits))
-                    softmaxLossSplit ws layers[last] labels weights scale
-                else
-                    forwardInto ws layers input rows
-
-                    Loss.sumAndDeltaWeighted
-                        (Loss.forOutput layers[last].Activation)
-                        outputUnits
-                        (ReadOnlySpan<float>(ws.Logits, 0, rows * outputUnits))
-                        (ReadOnlySpan<float>(ws.Activations[last], 0, rows * outputUnits))
-                        labels
-                        weights
-                        scale
-                        (Span<float>(ws.Deltas[last], 0, rows * outputUnits))
-                        (Span<float>(ws.Scratch, 0, rows * outputUnits))
-                        (Span<float>(ws.Scratch2, 0, rows * outputUnits))
+            let total = forwardAndLoss split ws layers input labels weights scale
 
             for l in last .. -1 .. 0 do
                 let layer = layers[l]

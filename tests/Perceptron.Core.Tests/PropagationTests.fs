@@ -279,3 +279,72 @@ let ``propagate takes the one pass for narrow rows or a batch larger than the ca
         Assert.False(takesOnePass 300 2000)
         // 2200 x 2000 = 4.4 million features, above the 2^22 threshold: one pass.
         Assert.True(takesOnePass 2200 2000)
+
+[<Property>]
+let ``a softmax output layer and its loss split across the team give the unsplit bits`` (c: Case) (weighted: bool) =
+    let layers = List.toArray c.Network.Layers
+    let last = layers.Length - 1
+    let rows = c.Labels.Length
+
+    // Sigmoid outputs never split; the property is about softmax ones.
+    if layers[last].Activation = Softmax then
+        let weights =
+            if weighted then
+                Array.init rows (fun i -> 0.25 + float (i % 5) * 0.5)
+            else
+                Array.empty
+
+        let run split =
+            let ws = Workspace(c.Network, rows)
+            // Stale values in the buffers the split writes: it must not read them.
+            ws.Scratch.AsSpan().Fill 7.0
+            ws.Deltas[last].AsSpan().Fill 7.0
+
+            let total =
+                Propagation.forwardAndLoss
+                    split
+                    ws
+                    layers
+                    (Buffers.readOnly2 c.Features)
+                    (ReadOnlySpan c.Labels)
+                    (ReadOnlySpan weights)
+                    (1.0 / float rows)
+
+            total, ws.Logits, ws.Activations[last], ws.Deltas[last]
+
+        let total, logits, probabilities, deltas = run false
+        let splitTotal, splitLogits, splitProbabilities, splitDeltas = run true
+        Assert.Equal(bits total, bits splitTotal)
+        Assert.True(sameBits logits splitLogits, "logits")
+        Assert.True(sameBits probabilities splitProbabilities, "probabilities")
+        Assert.True(sameBits deltas splitDeltas, "dZ")
+
+[<Fact>]
+let ``W2's shape splits its softmax layer and loss with the unsplit bits`` () =
+    // 128 rows of 10 classes (the block W2 splits), with labels of every class.
+    let random = Random(12)
+    let network = Network.initialize He 3 20 [ 16 ] Relu 10
+    let features = Array2D.init 128 20 (fun _ _ -> random.NextDouble() * 4.0 - 2.0)
+    let labels = Array.init 128 (fun i -> i % 10)
+    let layers = List.toArray network.Layers
+    Assert.True(128 * 10 >= Propagation.softmaxTeamBlock)
+
+    let run split =
+        let ws = Workspace(network, 128)
+
+        let total =
+            Propagation.forwardAndLoss
+                split
+                ws
+                layers
+                (Buffers.readOnly2 features)
+                (ReadOnlySpan labels)
+                ReadOnlySpan.Empty
+                (1.0 / 128.0)
+
+        total, Array.copy ws.Deltas[1]
+
+    let total, deltas = run false
+    let splitTotal, splitDeltas = run true
+    Assert.Equal(bits total, bits splitTotal)
+    Assert.True(sameBits deltas splitDeltas)

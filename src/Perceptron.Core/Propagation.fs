@@ -261,11 +261,99 @@ module Propagation =
                 (Span<float>(ws.Scratch, 0, rows * outputUnits))
                 (Span<float>(ws.Scratch2, 0, rows * outputUnits))
 
+    /// dW = dZ^T A_prev (units x inputs) and db = column sums of dZ, where a hidden ReLU layer's bias
+    /// gradient was not summed already (previousDelta sums it); `caller`: the product on this thread alone.
+    let private weightGradient
+        (caller: bool)
+        (layer: Layer)
+        (isLast: bool)
+        (rows: int)
+        (source: ReadOnlySpan<float>)
+        (delta: ReadOnlySpan<float>)
+        (dw: Span<float>)
+        (db: Span<float>)
+        =
+        Tiering.optimizeNow ()
+        let units, inputs = layer.Units, layer.Inputs
+
+        if units = 1 then
+            Kernels.gemv (true, rows, inputs, 1.0, source, inputs, delta, 0.0, dw)
+            db[0] <- VectorMath.sum delta
+        else
+            if caller then
+                Kernels.gemmOnCaller (
+                    true,
+                    false,
+                    units,
+                    inputs,
+                    rows,
+                    1.0,
+                    delta,
+                    units,
+                    source,
+                    inputs,
+                    0.0,
+                    dw,
+                    inputs
+                )
+            else
+                Kernels.gemm (true, false, units, inputs, rows, 1.0, delta, units, source, inputs, 0.0, dw, inputs)
+
+            if isLast || layer.Activation <> Relu then
+                db.Clear()
+
+                for row in 0 .. rows - 1 do
+                    Elementwise.add (delta.Slice(row * units, units)) db
+
+    /// dA_prev = dZ W, then dZ_prev = dA_prev * f'(Z_prev) from the previous layer's outputs; for a ReLU layer
+    /// also its bias gradient, in the same pass. `caller`: the product on this thread alone.
+    let private previousDelta
+        (caller: bool)
+        (layer: Layer)
+        (previousLayer: Layer)
+        (rows: int)
+        (delta: ReadOnlySpan<float>)
+        (activations: ReadOnlySpan<float>)
+        (previous: Span<float>)
+        (dbPrevious: Span<float>)
+        =
+        Tiering.optimizeNow ()
+        let units, inputs = layer.Units, layer.Inputs
+        let w = Buffers.readOnly2 layer.Weights
+
+        if caller then
+            Kernels.gemmOnCaller (
+                false,
+                false,
+                rows,
+                inputs,
+                units,
+                1.0,
+                delta,
+                units,
+                w,
+                inputs,
+                0.0,
+                previous,
+                inputs
+            )
+        else
+            Kernels.gemm (false, false, rows, inputs, units, 1.0, delta, units, w, inputs, 0.0, previous, inputs)
+
+        if previousLayer.Activation = Relu && inputs > 1 then
+            // The bias gradient (column sums) is summed as the derivative is applied, while each row is in
+            // L1 cache: one pass over dZ_prev instead of two, the same sums.
+            Elementwise.reluBackwardColumnSums activations inputs previous dbPrevious
+        else
+            Activation.backwardInPlace previousLayer.Activation activations previous
+
     /// Forward and backward pass over one batch; writes the gradients into the given arrays and
     /// returns the mean cost. Each sample's loss is multiplied by its weight (`weights` empty: by 1, with
     /// the unweighted arithmetic) and the sum divided by the batch size, so weights of mean 1 give the
-    /// weighted mean. Reads the layers and input only.
-    let internal propagateWith
+    /// weighted mean. Reads the layers and input only. `pairing` forces (ValueSome) or leaves to the team's state
+    /// (ValueNone) running a layer's two backward products side by side; the bits are the same either way.
+    let internal propagatePaired
+        (pairing: bool voption)
         (onePass: bool)
         (ws: Workspace)
         (layers: Layer[])
@@ -312,68 +400,83 @@ module Propagation =
                 let layer = layers[l]
                 let units, inputs = layer.Units, layer.Inputs
 
-                let source =
-                    if l = 0 then
-                        input
-                    else
-                        ReadOnlySpan<float>(ws.Activations[l - 1], 0, rows * inputs)
+                let paired =
+                    match pairing with
+                    | ValueSome forced -> forced && l > 0 && units > 1
+                    | ValueNone ->
+                        l > 0
+                        && units > 1
+                        && int64 rows * int64 units * int64 inputs >= ManagedGemm.warmThreshold
+                        && Kernels.gemmIsManaged units inputs rows
+                        && Kernels.gemmIsManaged rows inputs units
+                        && Team.warm ()
 
-                let delta = ReadOnlySpan<float>(ws.Deltas[l], 0, rows * units)
-                let dw = Buffers.span2 weightGradients[l]
+                if paired then
+                    // Two small products of the same dZ, each on one thread, side by side: one team job
+                    // instead of two split ones and the serial passes after them.
+                    let deltas, activations = ws.Deltas, ws.Activations
+                    let dw, db, dbPrevious = weightGradients[l], biasGradients[l], biasGradients[l - 1]
 
-                // dW = dZ^T A_prev: units x inputs.
-                if units = 1 then
-                    Kernels.gemv (true, rows, inputs, 1.0, source, inputs, delta, 0.0, dw)
+                    Team.run 2 (fun c ->
+                        let delta = ReadOnlySpan<float>(deltas[l], 0, rows * units)
+                        let source = ReadOnlySpan<float>(activations[l - 1], 0, rows * inputs)
+
+                        if c = 0 then
+                            weightGradient true layer (l = last) rows source delta (Buffers.span2 dw) (Span db)
+                        else
+                            previousDelta
+                                true
+                                layer
+                                layers[l - 1]
+                                rows
+                                delta
+                                source
+                                (Span<float>(deltas[l - 1], 0, rows * inputs))
+                                (Span dbPrevious))
                 else
-                    Kernels.gemm (true, false, units, inputs, rows, 1.0, delta, units, source, inputs, 0.0, dw, inputs)
+                    let source =
+                        if l = 0 then
+                            input
+                        else
+                            ReadOnlySpan<float>(ws.Activations[l - 1], 0, rows * inputs)
 
-                // db = column sums of dZ (a hidden layer's were summed with its activation's derivative).
-                let db = Span<float>(biasGradients[l])
+                    let delta = ReadOnlySpan<float>(ws.Deltas[l], 0, rows * units)
 
-                if units = 1 then
-                    db[0] <- VectorMath.sum delta
-                elif l = last || layer.Activation <> Relu then
-                    db.Clear()
+                    weightGradient
+                        false
+                        layer
+                        (l = last)
+                        rows
+                        source
+                        delta
+                        (Buffers.span2 weightGradients[l])
+                        (Span<float>(biasGradients[l]))
 
-                    for row in 0 .. rows - 1 do
-                        Elementwise.add (delta.Slice(row * units, units)) db
-
-                if l > 0 then
-                    // dA_prev = dZ W, then dZ_prev = dA_prev * f'(Z_prev).
-                    let previous = Span<float>(ws.Deltas[l - 1], 0, rows * inputs)
-                    let w = Buffers.readOnly2 layer.Weights
-
-                    Kernels.gemm (
-                        false,
-                        false,
-                        rows,
-                        inputs,
-                        units,
-                        1.0,
-                        delta,
-                        units,
-                        w,
-                        inputs,
-                        0.0,
-                        previous,
-                        inputs
-                    )
-
-                    let activations = ReadOnlySpan<float>(ws.Activations[l - 1], 0, rows * inputs)
-                    let activation = layers[l - 1].Activation
-
-                    if activation = Relu && inputs > 1 then
-                        // The previous layer's bias gradient (its column sums) is summed as the derivative
-                        // is applied, while each row is in L1 cache: one pass over dZ_prev instead of two.
-                        Elementwise.reluBackwardColumnSums
-                            activations
-                            inputs
-                            previous
+                    if l > 0 then
+                        previousDelta
+                            false
+                            layer
+                            layers[l - 1]
+                            rows
+                            delta
+                            source
+                            (Span<float>(ws.Deltas[l - 1], 0, rows * inputs))
                             (Span<float>(biasGradients[l - 1]))
-                    else
-                        Activation.backwardInPlace activation activations previous
 
             total * scale
+
+    /// propagatePaired with the pairing left to the team's state.
+    let internal propagateWith
+        onePass
+        ws
+        layers
+        input
+        (labels: ReadOnlySpan<int>)
+        weights
+        weightGradients
+        biasGradients
+        =
+        propagatePaired ValueNone onePass ws layers input labels weights weightGradients biasGradients
 
     /// Forward and backward pass over one batch, with the one-pass kernel where it pays.
     let internal propagateInto ws layers input (labels: ReadOnlySpan<int>) weights weightGradients biasGradients =

@@ -348,3 +348,60 @@ let ``W2's shape splits its softmax layer and loss with the unsplit bits`` () =
     let splitTotal, splitDeltas = run true
     Assert.Equal(bits total, bits splitTotal)
     Assert.True(sameBits deltas splitDeltas)
+
+/// Gradients and cost of propagatePaired with a layer's two backward products forced side by side or not.
+let paired (pairing: bool) (c: Case) (weights: float[]) =
+    let layers = List.toArray c.Network.Layers
+    let ws = Workspace(c.Network, c.Labels.Length)
+    let dw, db = Propagation.zeroGradients layers
+
+    let cost =
+        Propagation.propagatePaired
+            (ValueSome pairing)
+            false
+            ws
+            layers
+            (Buffers.readOnly2 c.Features)
+            (ReadOnlySpan c.Labels)
+            (ReadOnlySpan weights)
+            dw
+            db
+
+    cost, flatten (Propagation.toGradients dw db)
+
+[<Property>]
+let ``a layer's two backward products side by side on the team give the bits of one after the other``
+    (c: Case)
+    (weighted: bool)
+    =
+    let weights =
+        if weighted then
+            Array.init c.Labels.Length (fun i -> 0.5 + float (i % 3) * 0.5)
+        else
+            Array.empty
+
+    let cost, gradients = paired false c weights
+    let pairedCost, pairedGradients = paired true c weights
+    Assert.Equal(bits cost, bits pairedCost)
+    Assert.True(sameBits gradients pairedGradients)
+
+[<Fact>]
+let ``W2's shape pairs its output layer's backward products with the unpaired bits`` () =
+    let random = Random(5)
+    let network = Network.initialize He 7 64 [ 128 ] Relu 10
+    let features = Array2D.init 128 64 (fun _ _ -> random.NextDouble() * 4.0 - 2.0)
+    let labels = Array.init 128 (fun i -> (i * 7) % 10)
+
+    let c = {
+        Architecture = Unchecked.defaultof<Architecture>
+        Network = network
+        Features = features
+        Labels = labels
+    }
+
+    // Large enough to pair when the team is warm.
+    Assert.True(128L * 10L * 128L >= ManagedGemm.warmThreshold)
+    let cost, gradients = paired false c Array.empty
+    let pairedCost, pairedGradients = paired true c Array.empty
+    Assert.Equal(bits cost, bits pairedCost)
+    Assert.True(sameBits gradients pairedGradients)

@@ -1,7 +1,10 @@
 /// Cross-entropy losses computed from logits, so that no probability of 0 or 1 gives log(0).
 namespace Perceptron.Core
 
+#nowarn "9" // native pointers: the labels and weights shared by a block split across the team
+
 open System
+open Microsoft.FSharp.NativeInterop
 
 /// The loss that matches an output layer.
 type Loss =
@@ -99,6 +102,75 @@ module Loss =
                     others <- others + p[j]
 
             d[y] <- -others * scale
+
+    /// Rows r0 .. r1 - 1 of a softmax output layer and its loss, one row at a time: logits Z + b in place,
+    /// the probabilities, each row's weighted loss into `losses` and dZ into `delta` (a row's arithmetic does
+    /// not depend on the rows beside it, so a split does not change a bit).
+    let private softmaxRows
+        (bias: float[])
+        (logits: Span<float>)
+        (probabilities: Span<float>)
+        (labels: ReadOnlySpan<int>)
+        (weights: ReadOnlySpan<float>)
+        (scale: float)
+        (delta: Span<float>)
+        (losses: Span<float>)
+        (r0: int)
+        (r1: int)
+        =
+        Tiering.optimizeNow ()
+        let units = bias.Length
+        let b = ReadOnlySpan<float>(bias)
+
+        for row in r0 .. r1 - 1 do
+            Elementwise.add b (logits.Slice(row * units, units))
+
+        let block = logits.Slice(r0 * units, (r1 - r0) * units)
+        let a = probabilities.Slice(r0 * units, (r1 - r0) * units)
+        block.CopyTo a
+        Activation.applyInPlace Softmax units a
+        categoricalRows units (ro logits) (ro probabilities) labels weights scale delta losses r0 r1
+
+    /// A softmax output layer of rows x bias.Length logits (Z without its bias) and its loss, in chunks of rows
+    /// on the team: Z + b in place, probabilities, dZ, each row's weighted loss into `losses`; returns their
+    /// sum in row order, as sumAndDeltaWeighted sums them.
+    let internal softmaxSplit
+        (bias: float[])
+        (rows: int)
+        (logits: float[])
+        (probabilities: float[])
+        (delta: float[])
+        (losses: float[])
+        (labels: ReadOnlySpan<int>)
+        (weights: ReadOnlySpan<float>)
+        (scale: float)
+        =
+        let length = rows * bias.Length
+        use pl = fixed labels
+        use pw = fixed weights
+
+        let pl, pw, weightCount =
+            NativePtr.toNativeInt pl, NativePtr.toNativeInt pw, weights.Length
+
+        Team.run Team.size (fun c ->
+            softmaxRows
+                bias
+                (Span<float>(logits, 0, length))
+                (Span<float>(probabilities, 0, length))
+                (ReadOnlySpan<int>(NativePtr.toVoidPtr (NativePtr.ofNativeInt<int> pl), rows))
+                (ReadOnlySpan<float>(NativePtr.toVoidPtr (NativePtr.ofNativeInt<float> pw), weightCount))
+                scale
+                (Span<float>(delta, 0, length))
+                (Span<float>(losses, 0, rows))
+                (Team.bound rows c Team.size)
+                (Team.bound rows (c + 1) Team.size))
+
+        let mutable total = 0.0
+
+        for i in 0 .. rows - 1 do
+            total <- total + losses[i]
+
+        total
 
     /// Sum over rows of the loss times the row's weight, given logits (rows x units), probabilities, labels
     /// and weights (one per row, or empty for weight 1 everywhere, which takes the unweighted arithmetic

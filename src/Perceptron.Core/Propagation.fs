@@ -154,72 +154,6 @@ module Propagation =
     let internal forwardInto (ws: Workspace) (layers: Layer[]) (input: ReadOnlySpan<float>) (rows: int) =
         forwardLayers ws layers input rows layers.Length
 
-    /// Rows r0 .. r1 - 1 of a softmax output layer and its loss: logits Z + b, probabilities, each row's
-    /// weighted loss into `losses` and dZ into `delta`, one row at a time (a row's arithmetic does not depend
-    /// on the rows beside it, so the split does not change a bit).
-    let private softmaxLossRows
-        (layer: Layer)
-        (logits: Span<float>)
-        (probabilities: Span<float>)
-        (labels: ReadOnlySpan<int>)
-        (weights: ReadOnlySpan<float>)
-        (scale: float)
-        (delta: Span<float>)
-        (losses: Span<float>)
-        (r0: int)
-        (r1: int)
-        =
-        Tiering.optimizeNow ()
-        let units = layer.Units
-        let block = logits.Slice(r0 * units, (r1 - r0) * units)
-        addBias layer.Bias block
-        let a = probabilities.Slice(r0 * units, (r1 - r0) * units)
-        block.CopyTo a
-        Activation.applyInPlace Softmax units a
-        Loss.categoricalRows units (ro logits) (ro probabilities) labels weights scale delta losses r0 r1
-
-    /// The softmax output layer's bias, activation, loss and dZ in chunks of rows on the team (warm), then the
-    /// rows' losses summed in row order, as Loss.sumAndDeltaWeighted sums them; returns that sum.
-    let internal softmaxLossSplit
-        (ws: Workspace)
-        (layer: Layer)
-        (labels: ReadOnlySpan<int>)
-        (weights: ReadOnlySpan<float>)
-        (scale: float)
-        =
-        let rows, units = labels.Length, layer.Units
-        let length = rows * units
-        use pl = fixed labels
-        use pw = fixed weights
-
-        let pl, pw, weightCount =
-            NativePtr.toNativeInt pl, NativePtr.toNativeInt pw, weights.Length
-
-        let logits, probabilities = ws.Logits, ws.Activations[ws.Activations.Length - 1]
-        let delta, losses = ws.Deltas[ws.Deltas.Length - 1], ws.Scratch
-
-        Team.run Team.size (fun c ->
-            let r0, r1 = Team.bound rows c Team.size, Team.bound rows (c + 1) Team.size
-
-            softmaxLossRows
-                layer
-                (Span<float>(logits, 0, length))
-                (Span<float>(probabilities, 0, length))
-                (ReadOnlySpan<int>(NativePtr.toVoidPtr (NativePtr.ofNativeInt<int> pl), rows))
-                (ReadOnlySpan<float>(NativePtr.toVoidPtr (NativePtr.ofNativeInt<float> pw), weightCount))
-                scale
-                (Span<float>(delta, 0, length))
-                (Span<float>(losses, 0, rows))
-                r0
-                r1)
-
-        let mutable total = 0.0
-
-        for i in 0 .. rows - 1 do
-            total <- total + losses[i]
-
-        total
-
     /// The forward pass, then the summed (weighted) loss with dZ of the output layer in its delta buffer;
     /// `split` (softmax output only) runs the output layer's bias, softmax and loss on the team, same bits.
     let internal forwardAndLoss
@@ -245,7 +179,17 @@ module Propagation =
                     ReadOnlySpan<float>(ws.Activations[last - 1], 0, rows * layers[last].Inputs)
 
             linear layers[last] source rows (Span<float>(ws.Logits, 0, rows * outputUnits))
-            softmaxLossSplit ws layers[last] labels weights scale
+
+            Loss.softmaxSplit
+                layers[last].Bias
+                rows
+                ws.Logits
+                ws.Activations[last]
+                ws.Deltas[last]
+                ws.Scratch
+                labels
+                weights
+                scale
         else
             forwardInto ws layers input rows
 

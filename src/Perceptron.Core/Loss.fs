@@ -1,7 +1,10 @@
 /// Cross-entropy losses computed from logits, so that no probability of 0 or 1 gives log(0).
 namespace Perceptron.Core
 
+#nowarn "9" // native pointers: the labels and weights shared by a block split across the team
+
 open System
+open Microsoft.FSharp.NativeInterop
 
 /// The loss that matches an output layer.
 type Loss =
@@ -48,6 +51,126 @@ module Loss =
             VectorMath.sum (ro x)
         else
             VectorMath.dot weights (ro x)
+
+    /// Rows r0 .. r1 - 1 of the categorical cross-entropy: writes each row's loss times its weight into
+    /// losses[i] and dZ = (probabilities - onehot(labels)) * scale * weight into delta. Rows are independent,
+    /// so a block split across threads gives the same values.
+    let internal categoricalRows
+        (units: int)
+        (logits: ReadOnlySpan<float>)
+        (probabilities: ReadOnlySpan<float>)
+        (labels: ReadOnlySpan<int>)
+        (weights: ReadOnlySpan<float>)
+        (scale: float)
+        (delta: Span<float>)
+        (losses: Span<float>)
+        (r0: int)
+        (r1: int)
+        =
+        Tiering.optimizeNow ()
+        let weighted = not weights.IsEmpty
+
+        for i in r0 .. r1 - 1 do
+            let z = logits.Slice(i * units, units)
+            let p = probabilities.Slice(i * units, units)
+            let d = delta.Slice(i * units, units)
+            let y = labels[i]
+            let mutable top = 0
+
+            for j in 1 .. units - 1 do
+                if z[j] > z[top] then
+                    top <- j
+
+            let m = z[top]
+            // The largest term of the sum is exactly 1: log-sum-exp = m + log1p(rest).
+            let mutable rest = 0.0
+
+            for j in 0 .. units - 1 do
+                if j <> top then
+                    rest <- rest + exp (z[j] - m)
+
+            let loss = (m - z[y]) + log1p rest
+            losses[i] <- if weighted then weights[i] * loss else loss
+            let scale = if weighted then scale * weights[i] else scale
+            // dZ = p - onehot(y); p_y - 1 is computed as minus the other probabilities, which
+            // keeps its precision when p_y is close to 1.
+            let mutable others = 0.0
+
+            for j in 0 .. units - 1 do
+                if j <> y then
+                    d[j] <- p[j] * scale
+                    others <- others + p[j]
+
+            d[y] <- -others * scale
+
+    /// Rows r0 .. r1 - 1 of a softmax output layer and its loss, one row at a time: logits Z + b in place,
+    /// the probabilities, each row's weighted loss into `losses` and dZ into `delta` (a row's arithmetic does
+    /// not depend on the rows beside it, so a split does not change a bit).
+    let private softmaxRows
+        (bias: float[])
+        (logits: Span<float>)
+        (probabilities: Span<float>)
+        (labels: ReadOnlySpan<int>)
+        (weights: ReadOnlySpan<float>)
+        (scale: float)
+        (delta: Span<float>)
+        (losses: Span<float>)
+        (r0: int)
+        (r1: int)
+        =
+        Tiering.optimizeNow ()
+        let units = bias.Length
+        let b = ReadOnlySpan<float>(bias)
+
+        for row in r0 .. r1 - 1 do
+            Elementwise.add b (logits.Slice(row * units, units))
+
+        let block = logits.Slice(r0 * units, (r1 - r0) * units)
+        let a = probabilities.Slice(r0 * units, (r1 - r0) * units)
+        block.CopyTo a
+        Activation.applyInPlace Softmax units a
+        categoricalRows units (ro logits) (ro probabilities) labels weights scale delta losses r0 r1
+
+    /// A softmax output layer of rows x bias.Length logits (Z without its bias) and its loss, in chunks of rows
+    /// on the team: Z + b in place, probabilities, dZ, each row's weighted loss into `losses`; returns their
+    /// sum in row order, as sumAndDeltaWeighted sums them.
+    let internal softmaxSplit
+        (bias: float[])
+        (rows: int)
+        (logits: float[])
+        (probabilities: float[])
+        (delta: float[])
+        (losses: float[])
+        (labels: ReadOnlySpan<int>)
+        (weights: ReadOnlySpan<float>)
+        (scale: float)
+        =
+        let length = rows * bias.Length
+        use pl = fixed labels
+        use pw = fixed weights
+
+        let pl, pw, weightCount =
+            NativePtr.toNativeInt pl, NativePtr.toNativeInt pw, weights.Length
+
+        Team.run Team.size (fun c ->
+            softmaxRows
+                bias
+                (Span<float>(logits, 0, length))
+                (Span<float>(probabilities, 0, length))
+                (ReadOnlySpan<int>(NativePtr.toVoidPtr (NativePtr.ofNativeInt<int> pl), rows))
+                (ReadOnlySpan<float>(NativePtr.toVoidPtr (NativePtr.ofNativeInt<float> pw), weightCount))
+                scale
+                (Span<float>(delta, 0, length))
+                (Span<float>(losses, 0, rows))
+                (Team.bound rows c Team.size)
+                (Team.bound rows (c + 1) Team.size))
+
+        let mutable total = 0.0
+
+        for i in 0 .. rows - 1 do
+            total <- total + losses[i]
+
+        total
 
     /// Sum over rows of the loss times the row's weight, given logits (rows x units), probabilities, labels
     /// and weights (one per row, or empty for weight 1 everywhere, which takes the unweighted arithmetic
@@ -102,38 +225,13 @@ module Loss =
             if weighted then
                 Elementwise.multiply weights (ro (delta.Slice(0, n))) (delta.Slice(0, n))
         | CategoricalCrossEntropy ->
-            for i in 0 .. labels.Length - 1 do
-                let z = logits.Slice(i * units, units)
-                let p = probabilities.Slice(i * units, units)
-                let d = delta.Slice(i * units, units)
-                let y = labels[i]
-                let mutable top = 0
+            let rows = labels.Length
+            let losses = scratch.Slice(0, rows)
+            categoricalRows units logits probabilities labels weights scale delta losses 0 rows
 
-                for j in 1 .. units - 1 do
-                    if z[j] > z[top] then
-                        top <- j
-
-                let m = z[top]
-                // The largest term of the sum is exactly 1: log-sum-exp = m + log1p(rest).
-                let mutable rest = 0.0
-
-                for j in 0 .. units - 1 do
-                    if j <> top then
-                        rest <- rest + exp (z[j] - m)
-
-                let loss = (m - z[y]) + log1p rest
-                total <- total + (if weighted then weights[i] * loss else loss)
-                let scale = if weighted then scale * weights[i] else scale
-                // dZ = p - onehot(y); p_y - 1 is computed as minus the other probabilities, which
-                // keeps its precision when p_y is close to 1.
-                let mutable others = 0.0
-
-                for j in 0 .. units - 1 do
-                    if j <> y then
-                        d[j] <- p[j] * scale
-                        others <- others + p[j]
-
-                d[y] <- -others * scale
+            // In row order, as one running sum: the same total however the rows were split.
+            for i in 0 .. rows - 1 do
+                total <- total + losses[i]
 
         total
 

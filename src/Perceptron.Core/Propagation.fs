@@ -47,6 +47,9 @@ type internal Workspace(network: Network, rows: int) =
 /// Forward and backward passes.
 [<RequireQualifiedAccess>]
 module Propagation =
+    /// The smallest softmax output block (rows x units) whose bias, activation and loss split across the team.
+    let internal softmaxTeamBlock = 1024
+
     /// Adds the bias to every row of a rows x units block.
     let private addBias (bias: float[]) (block: Span<float>) =
         Tiering.optimizeNow ()
@@ -119,12 +122,13 @@ module Propagation =
                 layer.Units
             )
 
-    /// Runs the forward pass into the workspace; the output probabilities end in the last activation buffer.
-    let internal forwardInto (ws: Workspace) (layers: Layer[]) (input: ReadOnlySpan<float>) (rows: int) =
+    /// Runs the forward pass of layers 0 .. count - 1 into the workspace; with every layer, the output
+    /// probabilities end in the last activation buffer, and the last layer's logits in Logits.
+    let internal forwardLayers (ws: Workspace) (layers: Layer[]) (input: ReadOnlySpan<float>) (rows: int) (count: int) =
         Tiering.optimizeNow ()
         let last = layers.Length - 1
 
-        for l in 0..last do
+        for l in 0 .. count - 1 do
             let layer = layers[l]
 
             let source =
@@ -146,11 +150,154 @@ module Propagation =
                 linear layer source rows a
                 addBiasAndActivate layer a
 
+    /// Runs the forward pass into the workspace; the output probabilities end in the last activation buffer.
+    let internal forwardInto (ws: Workspace) (layers: Layer[]) (input: ReadOnlySpan<float>) (rows: int) =
+        forwardLayers ws layers input rows layers.Length
+
+    /// The forward pass, then the summed (weighted) loss with dZ of the output layer in its delta buffer;
+    /// `split` (softmax output only) runs the output layer's bias, softmax and loss on the team, same bits.
+    let internal forwardAndLoss
+        (split: bool)
+        (ws: Workspace)
+        (layers: Layer[])
+        (input: ReadOnlySpan<float>)
+        (labels: ReadOnlySpan<int>)
+        (weights: ReadOnlySpan<float>)
+        (scale: float)
+        =
+        let rows = labels.Length
+        let last = layers.Length - 1
+        let outputUnits = layers[last].Units
+
+        if split then
+            forwardLayers ws layers input rows last
+
+            let source =
+                if last = 0 then
+                    input
+                else
+                    ReadOnlySpan<float>(ws.Activations[last - 1], 0, rows * layers[last].Inputs)
+
+            linear layers[last] source rows (Span<float>(ws.Logits, 0, rows * outputUnits))
+
+            Loss.softmaxSplit
+                layers[last].Bias
+                rows
+                ws.Logits
+                ws.Activations[last]
+                ws.Deltas[last]
+                ws.Scratch
+                labels
+                weights
+                scale
+        else
+            forwardInto ws layers input rows
+
+            Loss.sumAndDeltaWeighted
+                (Loss.forOutput layers[last].Activation)
+                outputUnits
+                (ReadOnlySpan<float>(ws.Logits, 0, rows * outputUnits))
+                (ReadOnlySpan<float>(ws.Activations[last], 0, rows * outputUnits))
+                labels
+                weights
+                scale
+                (Span<float>(ws.Deltas[last], 0, rows * outputUnits))
+                (Span<float>(ws.Scratch, 0, rows * outputUnits))
+                (Span<float>(ws.Scratch2, 0, rows * outputUnits))
+
+    /// dW = dZ^T A_prev (units x inputs) and db = column sums of dZ, where a hidden ReLU layer's bias
+    /// gradient was not summed already (previousDelta sums it); `caller`: the product on this thread alone.
+    let private weightGradient
+        (caller: bool)
+        (layer: Layer)
+        (isLast: bool)
+        (rows: int)
+        (source: ReadOnlySpan<float>)
+        (delta: ReadOnlySpan<float>)
+        (dw: Span<float>)
+        (db: Span<float>)
+        =
+        Tiering.optimizeNow ()
+        let units, inputs = layer.Units, layer.Inputs
+
+        if units = 1 then
+            Kernels.gemv (true, rows, inputs, 1.0, source, inputs, delta, 0.0, dw)
+            db[0] <- VectorMath.sum delta
+        else
+            if caller then
+                Kernels.gemmOnCaller (
+                    true,
+                    false,
+                    units,
+                    inputs,
+                    rows,
+                    1.0,
+                    delta,
+                    units,
+                    source,
+                    inputs,
+                    0.0,
+                    dw,
+                    inputs
+                )
+            else
+                Kernels.gemm (true, false, units, inputs, rows, 1.0, delta, units, source, inputs, 0.0, dw, inputs)
+
+            if isLast || layer.Activation <> Relu then
+                db.Clear()
+
+                for row in 0 .. rows - 1 do
+                    Elementwise.add (delta.Slice(row * units, units)) db
+
+    /// dA_prev = dZ W, then dZ_prev = dA_prev * f'(Z_prev) from the previous layer's outputs; for a ReLU layer
+    /// also its bias gradient, in the same pass. `caller`: the product on this thread alone.
+    let private previousDelta
+        (caller: bool)
+        (layer: Layer)
+        (previousLayer: Layer)
+        (rows: int)
+        (delta: ReadOnlySpan<float>)
+        (activations: ReadOnlySpan<float>)
+        (previous: Span<float>)
+        (dbPrevious: Span<float>)
+        =
+        Tiering.optimizeNow ()
+        let units, inputs = layer.Units, layer.Inputs
+        let w = Buffers.readOnly2 layer.Weights
+
+        if caller then
+            Kernels.gemmOnCaller (
+                false,
+                false,
+                rows,
+                inputs,
+                units,
+                1.0,
+                delta,
+                units,
+                w,
+                inputs,
+                0.0,
+                previous,
+                inputs
+            )
+        else
+            Kernels.gemm (false, false, rows, inputs, units, 1.0, delta, units, w, inputs, 0.0, previous, inputs)
+
+        if previousLayer.Activation = Relu && inputs > 1 then
+            // The bias gradient (column sums) is summed as the derivative is applied, while each row is in
+            // L1 cache: one pass over dZ_prev instead of two, the same sums.
+            Elementwise.reluBackwardColumnSums activations inputs previous dbPrevious
+        else
+            Activation.backwardInPlace previousLayer.Activation activations previous
+
     /// Forward and backward pass over one batch; writes the gradients into the given arrays and
     /// returns the mean cost. Each sample's loss is multiplied by its weight (`weights` empty: by 1, with
     /// the unweighted arithmetic) and the sum divided by the batch size, so weights of mean 1 give the
-    /// weighted mean. Reads the layers and input only.
-    let internal propagateWith
+    /// weighted mean. Reads the layers and input only. `pairing` forces (ValueSome) or leaves to the team's state
+    /// (ValueNone) running a layer's two backward products side by side; the bits are the same either way.
+    let internal propagatePaired
+        (pairing: bool voption)
         (onePass: bool)
         (ws: Workspace)
         (layers: Layer[])
@@ -181,81 +328,99 @@ module Propagation =
             * LogisticOnePass.propagate buffers layers[0] input labels weights scale weightGradients[0] biasGradients[0]
         else
 
-            forwardInto ws layers input rows
             let last = layers.Length - 1
             let outputUnits = layers[last].Units
             let scale = 1.0 / float rows
 
-            let total =
-                Loss.sumAndDeltaWeighted
-                    (Loss.forOutput layers[last].Activation)
-                    outputUnits
-                    (ReadOnlySpan<float>(ws.Logits, 0, rows * outputUnits))
-                    (ReadOnlySpan<float>(ws.Activations[last], 0, rows * outputUnits))
-                    labels
-                    weights
-                    scale
-                    (Span<float>(ws.Deltas[last], 0, rows * outputUnits))
-                    (Span<float>(ws.Scratch, 0, rows * outputUnits))
-                    (Span<float>(ws.Scratch2, 0, rows * outputUnits))
+            // A softmax layer's rows are independent to the loss: split across the team while it is warm.
+            let split =
+                layers[last].Activation = Softmax
+                && rows * outputUnits >= softmaxTeamBlock
+                && Team.warm ()
+
+            let total = forwardAndLoss split ws layers input labels weights scale
 
             for l in last .. -1 .. 0 do
                 let layer = layers[l]
                 let units, inputs = layer.Units, layer.Inputs
 
-                let source =
-                    if l = 0 then
-                        input
-                    else
-                        ReadOnlySpan<float>(ws.Activations[l - 1], 0, rows * inputs)
+                let paired =
+                    match pairing with
+                    | ValueSome forced -> forced && l > 0 && units > 1
+                    | ValueNone ->
+                        l > 0
+                        && units > 1
+                        && int64 rows * int64 units * int64 inputs >= ManagedGemm.warmThreshold
+                        && Kernels.gemmIsManaged units inputs rows
+                        && Kernels.gemmIsManaged rows inputs units
+                        && Team.warm ()
 
-                let delta = ReadOnlySpan<float>(ws.Deltas[l], 0, rows * units)
-                let dw = Buffers.span2 weightGradients[l]
+                if paired then
+                    // Two small products of the same dZ, each on one thread, side by side: one team job
+                    // instead of two split ones and the serial passes after them.
+                    let deltas, activations = ws.Deltas, ws.Activations
+                    let dw, db, dbPrevious = weightGradients[l], biasGradients[l], biasGradients[l - 1]
 
-                // dW = dZ^T A_prev: units x inputs.
-                if units = 1 then
-                    Kernels.gemv (true, rows, inputs, 1.0, source, inputs, delta, 0.0, dw)
+                    Team.run 2 (fun c ->
+                        let delta = ReadOnlySpan<float>(deltas[l], 0, rows * units)
+                        let source = ReadOnlySpan<float>(activations[l - 1], 0, rows * inputs)
+
+                        if c = 0 then
+                            weightGradient true layer (l = last) rows source delta (Buffers.span2 dw) (Span db)
+                        else
+                            previousDelta
+                                true
+                                layer
+                                layers[l - 1]
+                                rows
+                                delta
+                                source
+                                (Span<float>(deltas[l - 1], 0, rows * inputs))
+                                (Span dbPrevious))
                 else
-                    Kernels.gemm (true, false, units, inputs, rows, 1.0, delta, units, source, inputs, 0.0, dw, inputs)
+                    let source =
+                        if l = 0 then
+                            input
+                        else
+                            ReadOnlySpan<float>(ws.Activations[l - 1], 0, rows * inputs)
 
-                // db = column sums of dZ.
-                let db = Span<float>(biasGradients[l])
+                    let delta = ReadOnlySpan<float>(ws.Deltas[l], 0, rows * units)
 
-                if units = 1 then
-                    db[0] <- VectorMath.sum delta
-                else
-                    db.Clear()
+                    weightGradient
+                        false
+                        layer
+                        (l = last)
+                        rows
+                        source
+                        delta
+                        (Buffers.span2 weightGradients[l])
+                        (Span<float>(biasGradients[l]))
 
-                    for row in 0 .. rows - 1 do
-                        Elementwise.add (delta.Slice(row * units, units)) db
-
-                if l > 0 then
-                    // dA_prev = dZ W, then dZ_prev = dA_prev * f'(Z_prev).
-                    let previous = Span<float>(ws.Deltas[l - 1], 0, rows * inputs)
-                    let w = Buffers.readOnly2 layer.Weights
-
-                    Kernels.gemm (
-                        false,
-                        false,
-                        rows,
-                        inputs,
-                        units,
-                        1.0,
-                        delta,
-                        units,
-                        w,
-                        inputs,
-                        0.0,
-                        previous,
-                        inputs
-                    )
-
-                    Activation.backwardInPlace
-                        layers[l - 1].Activation
-                        (ReadOnlySpan<float>(ws.Activations[l - 1], 0, rows * inputs))
-                        previous
+                    if l > 0 then
+                        previousDelta
+                            false
+                            layer
+                            layers[l - 1]
+                            rows
+                            delta
+                            source
+                            (Span<float>(ws.Deltas[l - 1], 0, rows * inputs))
+                            (Span<float>(biasGradients[l - 1]))
 
             total * scale
+
+    /// propagatePaired with the pairing left to the team's state.
+    let internal propagateWith
+        onePass
+        ws
+        layers
+        input
+        (labels: ReadOnlySpan<int>)
+        weights
+        weightGradients
+        biasGradients
+        =
+        propagatePaired ValueNone onePass ws layers input labels weights weightGradients biasGradients
 
     /// Forward and backward pass over one batch, with the one-pass kernel where it pays.
     let internal propagateInto ws layers input (labels: ReadOnlySpan<int>) weights weightGradients biasGradients =

@@ -94,3 +94,37 @@ let ``softmax over a block gives each row the bits of softmax on that row alone`
             r[j] <- r[j] / total
 
     Helpers.sameBits expected block
+
+[<Property(MaxTest = 200)>]
+let ``reluBackwardColumnSums gives ReLU's derivative and the row-by-row column sums, bit for bit`` (seed: int) =
+    let random = Random(seed)
+    let rows, units = 1 + random.Next 40, 1 + random.Next 20
+
+    let special = [| 0.0; -0.0; nan; infinity; -infinity; Double.Epsilon; -Double.Epsilon |]
+
+    let a =
+        Array.init (rows * units) (fun _ ->
+            if random.Next 4 = 0 then
+                special[random.Next special.Length]
+            else
+                random.NextDouble() - 0.5)
+
+    let dz =
+        Array.init (rows * units) (fun _ ->
+            if random.Next 8 = 0 then
+                -0.0
+            else
+                random.NextDouble() - 0.5)
+
+    let expected = Array.copy dz
+    Elementwise.zeroOrScaleWhereNotPositive (ReadOnlySpan a) ValueNone (Span expected)
+    let expectedSums = Array.zeroCreate<float> units
+
+    for row in 0 .. rows - 1 do
+        Elementwise.add (ReadOnlySpan<float>(expected, row * units, units)) (Span expectedSums)
+
+    let actual = Array.copy dz
+    // Stale values: the kernel must start its sums from zero.
+    let sums = Array.init units (fun j -> float j + 0.5)
+    Elementwise.reluBackwardColumnSums (ReadOnlySpan a) units (Span actual) (Span sums)
+    Helpers.sameBits expected actual && Helpers.sameBits expectedSums sums

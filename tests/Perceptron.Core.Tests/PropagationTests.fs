@@ -279,3 +279,129 @@ let ``propagate takes the one pass for narrow rows or a batch larger than the ca
         Assert.False(takesOnePass 300 2000)
         // 2200 x 2000 = 4.4 million features, above the 2^22 threshold: one pass.
         Assert.True(takesOnePass 2200 2000)
+
+[<Property>]
+let ``a softmax output layer and its loss split across the team give the unsplit bits`` (c: Case) (weighted: bool) =
+    let layers = List.toArray c.Network.Layers
+    let last = layers.Length - 1
+    let rows = c.Labels.Length
+
+    // Sigmoid outputs never split; the property is about softmax ones.
+    if layers[last].Activation = Softmax then
+        let weights =
+            if weighted then
+                Array.init rows (fun i -> 0.25 + float (i % 5) * 0.5)
+            else
+                Array.empty
+
+        let run split =
+            let ws = Workspace(c.Network, rows)
+            // Stale values in the buffers the split writes: it must not read them.
+            ws.Scratch.AsSpan().Fill 7.0
+            ws.Deltas[last].AsSpan().Fill 7.0
+
+            let total =
+                Propagation.forwardAndLoss
+                    split
+                    ws
+                    layers
+                    (Buffers.readOnly2 c.Features)
+                    (ReadOnlySpan c.Labels)
+                    (ReadOnlySpan weights)
+                    (1.0 / float rows)
+
+            total, ws.Logits, ws.Activations[last], ws.Deltas[last]
+
+        let total, logits, probabilities, deltas = run false
+        let splitTotal, splitLogits, splitProbabilities, splitDeltas = run true
+        Assert.Equal(bits total, bits splitTotal)
+        Assert.True(sameBits logits splitLogits, "logits")
+        Assert.True(sameBits probabilities splitProbabilities, "probabilities")
+        Assert.True(sameBits deltas splitDeltas, "dZ")
+
+[<Fact>]
+let ``W2's shape splits its softmax layer and loss with the unsplit bits`` () =
+    // 128 rows of 10 classes (the block W2 splits), with labels of every class.
+    let random = Random(12)
+    let network = Network.initialize He 3 20 [ 16 ] Relu 10
+    let features = Array2D.init 128 20 (fun _ _ -> random.NextDouble() * 4.0 - 2.0)
+    let labels = Array.init 128 (fun i -> i % 10)
+    let layers = List.toArray network.Layers
+    Assert.True(128 * 10 >= Propagation.softmaxTeamBlock)
+
+    let run split =
+        let ws = Workspace(network, 128)
+
+        let total =
+            Propagation.forwardAndLoss
+                split
+                ws
+                layers
+                (Buffers.readOnly2 features)
+                (ReadOnlySpan labels)
+                ReadOnlySpan.Empty
+                (1.0 / 128.0)
+
+        total, Array.copy ws.Deltas[1]
+
+    let total, deltas = run false
+    let splitTotal, splitDeltas = run true
+    Assert.Equal(bits total, bits splitTotal)
+    Assert.True(sameBits deltas splitDeltas)
+
+/// Gradients and cost of propagatePaired with a layer's two backward products forced side by side or not.
+let paired (pairing: bool) (c: Case) (weights: float[]) =
+    let layers = List.toArray c.Network.Layers
+    let ws = Workspace(c.Network, c.Labels.Length)
+    let dw, db = Propagation.zeroGradients layers
+
+    let cost =
+        Propagation.propagatePaired
+            (ValueSome pairing)
+            false
+            ws
+            layers
+            (Buffers.readOnly2 c.Features)
+            (ReadOnlySpan c.Labels)
+            (ReadOnlySpan weights)
+            dw
+            db
+
+    cost, flatten (Propagation.toGradients dw db)
+
+[<Property>]
+let ``a layer's two backward products side by side on the team give the bits of one after the other``
+    (c: Case)
+    (weighted: bool)
+    =
+    let weights =
+        if weighted then
+            Array.init c.Labels.Length (fun i -> 0.5 + float (i % 3) * 0.5)
+        else
+            Array.empty
+
+    let cost, gradients = paired false c weights
+    let pairedCost, pairedGradients = paired true c weights
+    Assert.Equal(bits cost, bits pairedCost)
+    Assert.True(sameBits gradients pairedGradients)
+
+[<Fact>]
+let ``W2's shape pairs its output layer's backward products with the unpaired bits`` () =
+    let random = Random(5)
+    let network = Network.initialize He 7 64 [ 128 ] Relu 10
+    let features = Array2D.init 128 64 (fun _ _ -> random.NextDouble() * 4.0 - 2.0)
+    let labels = Array.init 128 (fun i -> (i * 7) % 10)
+
+    let c = {
+        Architecture = Unchecked.defaultof<Architecture>
+        Network = network
+        Features = features
+        Labels = labels
+    }
+
+    // Large enough to pair when the team is warm.
+    Assert.True(128L * 10L * 128L >= ManagedGemm.warmThreshold)
+    let cost, gradients = paired false c Array.empty
+    let pairedCost, pairedGradients = paired true c Array.empty
+    Assert.Equal(bits cost, bits pairedCost)
+    Assert.True(sameBits gradients pairedGradients)

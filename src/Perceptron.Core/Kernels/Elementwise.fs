@@ -257,6 +257,34 @@ module internal Elementwise =
 
                 i <- i + 1
 
+    /// zeroOrScaleWhereNotPositive's ReLU case on a rows x units block, row by row, with sums <- the column
+    /// sums of the result (added row after row into zeros, as `add` sums them): one pass instead of two.
+    let reluBackwardColumnSums (a: ReadOnlySpan<float>) (units: int) (dz: Span<float>) (sums: Span<float>) =
+        Tiering.optimizeNow ()
+        let width = Vector<float>.Count
+        let zero = Vector<float>.Zero
+        sums.Clear()
+
+        for row in 0 .. dz.Length / units - 1 do
+            let ar = a.Slice(row * units, units)
+            let d = dz.Slice(row * units, units)
+            let mutable i = 0
+
+            while i + width <= units do
+                // NaN in a is not <= 0, so it keeps dz, as zeroOrScaleWhereNotPositive does.
+                let cleared = Vector.LessThanOrEqual(Vector<float>(ar.Slice i), zero)
+                let v = Vector.ConditionalSelect(cleared, zero, Vector<float>(d.Slice i))
+                v.CopyTo(d.Slice i)
+                (Vector<float>(sums.Slice i) + v).CopyTo(sums.Slice i)
+                i <- i + width
+
+            while i < units do
+                if ar[i] <= 0.0 then
+                    d[i] <- 0.0
+
+                sums[i] <- sums[i] + d[i]
+                i <- i + 1
+
     /// dz <- dz a (1 - a): the sigmoid's derivative from its outputs, in the scalar order.
     let sigmoidBackward (a: ReadOnlySpan<float>) (dz: Span<float>) =
         Tiering.optimizeNow ()

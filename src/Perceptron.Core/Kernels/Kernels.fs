@@ -177,6 +177,66 @@ module Kernels =
         ) =
         gemmWith (Selection.gemmProviderFor m n k) (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 
+    /// Whether a matrix product of this shape runs managed (then gemmOnCaller keeps it on the calling thread).
+    let internal gemmIsManaged (m: int) (n: int) (k: int) =
+        Selection.gemmProviderFor m n k = Managed
+
+    /// gemm on the calling thread alone where the product runs managed (the bits do not depend on the
+    /// threads), for a chunk of a team job that runs beside another product; native BLAS as gemm otherwise.
+    let internal gemmOnCaller
+        (
+            transA: bool,
+            transB: bool,
+            m: int,
+            n: int,
+            k: int,
+            alpha: float,
+            a: ReadOnlySpan<float>,
+            lda: int,
+            b: ReadOnlySpan<float>,
+            ldb: int,
+            beta: float,
+            c: Span<float>,
+            ldc: int
+        ) =
+        let p = Selection.gemmProviderFor m n k
+
+        if p = Managed && m > 0 && n > 0 && k > 0 && alpha <> 0.0 then
+            check
+                "a"
+                (int64 ((if transA then k else m) - 1) * int64 lda
+                 + int64 (if transA then m else k))
+                a.Length
+
+            check
+                "b"
+                (int64 ((if transB then n else k) - 1) * int64 ldb
+                 + int64 (if transB then k else n))
+                b.Length
+
+            check "c" (int64 (m - 1) * int64 ldc + int64 n) c.Length
+            use pa = fixed a
+            use pb = fixed b
+            use pc = fixed c
+
+            ManagedGemm.gemmOn
+                1
+                transA
+                transB
+                m
+                n
+                k
+                alpha
+                (NativePtr.toNativeInt pa)
+                lda
+                (NativePtr.toNativeInt pb)
+                ldb
+                beta
+                (NativePtr.toNativeInt pc)
+                ldc
+        else
+            gemmWith p (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+
     /// y <- alpha op(A) x + beta y with the provider of matrix-vector products of its shape.
     let internal gemv
         (

@@ -56,6 +56,24 @@ module Kernels =
         if int64 actual < needed then
             invalidArg name $"{name} holds {actual} values; the product needs at least {needed}"
 
+    /// The operands of an m x n x k product hold what it reads. With k = 0 nothing of A or B is read (C is
+    /// only scaled), so empty operands are fine.
+    let private checkOperands transA transB m n k aLength lda bLength ldb cLength ldc =
+        if k > 0 then
+            check
+                "a"
+                (int64 ((if transA then k else m) - 1) * int64 lda
+                 + int64 (if transA then m else k))
+                aLength
+
+            check
+                "b"
+                (int64 ((if transB then n else k) - 1) * int64 ldb
+                 + int64 (if transB then k else n))
+                bLength
+
+        check "c" (int64 (m - 1) * int64 ldc + int64 n) cLength
+
     /// C (m x n) <- alpha op(A) op(B) + beta C on row-major spans, with the given provider.
     let internal gemmWith
         (p: KernelProvider)
@@ -75,21 +93,7 @@ module Kernels =
             ldc: int
         ) =
         if m > 0 && n > 0 then
-            // With k = 0 nothing of A or B is read (C is only scaled), so empty operands are fine.
-            if k > 0 then
-                check
-                    "a"
-                    (int64 ((if transA then k else m) - 1) * int64 lda
-                     + int64 (if transA then m else k))
-                    a.Length
-
-                check
-                    "b"
-                    (int64 ((if transB then n else k) - 1) * int64 ldb
-                     + int64 (if transB then k else n))
-                    b.Length
-
-            check "c" (int64 (m - 1) * int64 ldc + int64 n) c.Length
+            checkOperands transA transB m n k a.Length lda b.Length ldb c.Length ldc
 
             if k = 0 then
                 for i in 0 .. m - 1 do
@@ -202,19 +206,7 @@ module Kernels =
         let p = Selection.gemmProviderFor m n k
 
         if p = Managed && m > 0 && n > 0 && k > 0 && alpha <> 0.0 then
-            check
-                "a"
-                (int64 ((if transA then k else m) - 1) * int64 lda
-                 + int64 (if transA then m else k))
-                a.Length
-
-            check
-                "b"
-                (int64 ((if transB then n else k) - 1) * int64 ldb
-                 + int64 (if transB then k else n))
-                b.Length
-
-            check "c" (int64 (m - 1) * int64 ldc + int64 n) c.Length
+            checkOperands transA transB m n k a.Length lda b.Length ldb c.Length ldc
             use pa = fixed a
             use pb = fixed b
             use pc = fixed c

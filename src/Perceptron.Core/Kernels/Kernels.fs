@@ -74,8 +74,10 @@ module Kernels =
 
         check "c" (int64 (m - 1) * int64 ldc + int64 n) cLength
 
-    /// C (m x n) <- alpha op(A) op(B) + beta C on row-major spans, with the given provider.
-    let internal gemmWith
+    /// C (m x n) <- alpha op(A) op(B) + beta C on row-major spans, with the given provider; a managed product
+    /// on at most `threads` threads (the bits do not depend on them).
+    let private gemmOn
+        (threads: int)
         (p: KernelProvider)
         (
             transA: bool,
@@ -106,7 +108,8 @@ module Kernels =
                     use pb = fixed b
                     use pc = fixed c
 
-                    ManagedGemm.gemm
+                    ManagedGemm.gemmOn
+                        threads
                         transA
                         transB
                         m
@@ -120,6 +123,27 @@ module Kernels =
                         beta
                         (NativePtr.toNativeInt pc)
                         ldc
+
+    /// C (m x n) <- alpha op(A) op(B) + beta C on row-major spans, with the given provider (a managed product
+    /// on every core).
+    let internal gemmWith
+        (p: KernelProvider)
+        (
+            transA: bool,
+            transB: bool,
+            m: int,
+            n: int,
+            k: int,
+            alpha: float,
+            a: ReadOnlySpan<float>,
+            lda: int,
+            b: ReadOnlySpan<float>,
+            ldb: int,
+            beta: float,
+            c: Span<float>,
+            ldc: int
+        ) =
+        gemmOn Environment.ProcessorCount p (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 
     /// y <- alpha op(A) x + beta y for a row-major m x n matrix A, with the given provider.
     let internal gemvWith
@@ -203,31 +227,7 @@ module Kernels =
             c: Span<float>,
             ldc: int
         ) =
-        let p = Selection.gemmProviderFor m n k
-
-        if p = Managed && m > 0 && n > 0 && k > 0 && alpha <> 0.0 then
-            checkOperands transA transB m n k a.Length lda b.Length ldb c.Length ldc
-            use pa = fixed a
-            use pb = fixed b
-            use pc = fixed c
-
-            ManagedGemm.gemmOn
-                1
-                transA
-                transB
-                m
-                n
-                k
-                alpha
-                (NativePtr.toNativeInt pa)
-                lda
-                (NativePtr.toNativeInt pb)
-                ldb
-                beta
-                (NativePtr.toNativeInt pc)
-                ldc
-        else
-            gemmWith p (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        gemmOn 1 (Selection.gemmProviderFor m n k) (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 
     /// y <- alpha op(A) x + beta y with the provider of matrix-vector products of its shape.
     let internal gemv

@@ -231,7 +231,3 @@ module internal ManagedGemm =
         | Simd256 -> gemmOf<Ops256, Vector256<float>> threads transA transB m n k alpha a lda b ldb beta c ldc
         | Simd128 -> gemmOf<Ops128, Vector128<float>> threads transA transB m n k alpha a lda b ldb beta c ldc
         | Plain128 -> gemmOf<OpsPlain128, Vector128<float>> threads transA transB m n k alpha a lda b ldb beta c ldc
-
-    /// C (m x n) <- alpha op(A) op(B) + beta C, row-major, on the selected vector width, on every core.
-    let gemm transA transB m n k alpha a lda b ldb beta c ldc =
-        gemmOn Environment.ProcessorCount transA transB m n k alpha a lda b ldb beta c ldc

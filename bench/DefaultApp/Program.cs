@@ -177,7 +177,21 @@ internal static class ThreadCpu
 internal sealed class JitLog : System.Diagnostics.Tracing.EventListener
 {
     private readonly Dictionary<(long Method, int Thread), (DateTime Start, string Name)> started = new();
-    private readonly List<(string Name, double Ms)> compiled = new();
+    private readonly List<(string Name, string Tier, double Ms)> compiled = new();
+
+    /// The code a compile produced, from MethodLoadVerbose's MethodFlags (bits 7-9; 0x40 when the method's
+    /// ReadyToRun code was rejected, as for the vector kernels, see build/ReadyToRun.targets).
+    private static string Tier(long flags) => ((flags >> 7) & 0x7) switch
+    {
+        1 => "MinOpts",
+        2 => "FullOpts",
+        3 => "Tier0",
+        4 => "Tier1",
+        5 => "OSR",
+        6 => "Tier0 instrumented",
+        7 => "Tier1 instrumented",
+        _ => "unknown tier",
+    } + ((flags & 0x40) != 0 ? ", ReadyToRun code rejected" : "");
     private readonly object gate = new();
     private volatile bool recording;
 
@@ -211,7 +225,7 @@ internal sealed class JitLog : System.Diagnostics.Tracing.EventListener
                 // The listener's own methods and the event decoding are not the library's cost.
                 if (!s.Name.StartsWith("JitLog", StringComparison.Ordinal) && !s.Name.StartsWith("System.Diagnostics.Tracing", StringComparison.Ordinal))
                 {
-                    compiled.Add((s.Name, (e.TimeStamp - s.Start).TotalMilliseconds));
+                    compiled.Add((s.Name, Tier(Convert.ToInt64(Field("MethodFlags") ?? 0L)), (e.TimeStamp - s.Start).TotalMilliseconds));
                 }
             }
         }
@@ -250,8 +264,16 @@ internal sealed class JitLog : System.Diagnostics.Tracing.EventListener
                 lines.Add($"  {group.Key,-25} {group.Count(),4} methods {group.Sum(c => c.Ms),7:F1} ms");
             }
 
+            // Tier1 instrumented and Tier1 are the background recompiles of hot code (Tier0 or ReadyToRun);
+            // FullOpts the methods that skip tier 0 (loops with a stack allocation, see Tiering.fs).
+            lines.Add("by the code produced:");
+            foreach (var group in log.compiled.GroupBy(c => c.Tier).OrderByDescending(g => g.Sum(c => c.Ms)))
+            {
+                lines.Add($"  {group.Key,-45} {group.Count(),4} methods {group.Sum(c => c.Ms),7:F1} ms");
+            }
+
             lines.Add($"the {top} slowest:");
-            lines.AddRange(log.compiled.OrderByDescending(c => c.Ms).Take(top).Select(c => $"  {c.Ms,6:F2} ms  {c.Name}"));
+            lines.AddRange(log.compiled.OrderByDescending(c => c.Ms).Take(top).Select(c => $"  {c.Ms,6:F2} ms  {c.Name} ({c.Tier})"));
             return string.Join(Environment.NewLine, lines);
         }
     }

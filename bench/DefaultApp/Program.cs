@@ -264,8 +264,9 @@ internal sealed class JitLog : System.Diagnostics.Tracing.EventListener
                 lines.Add($"  {group.Key,-25} {group.Count(),4} methods {group.Sum(c => c.Ms),7:F1} ms");
             }
 
-            // Tier1 instrumented and Tier1 are the background recompiles of hot code (Tier0 or ReadyToRun);
-            // FullOpts the methods that skip tier 0 (loops with a stack allocation, see Tiering.fs).
+            // Tier0 instrumented (from hot Tier0 code), Tier1 instrumented (from hot ReadyToRun code) and Tier1
+            // are the background recompiles; FullOpts the methods that skip tier 0 (loops with a stack
+            // allocation, see Tiering.fs).
             lines.Add("by the code produced:");
             foreach (var group in log.compiled.GroupBy(c => c.Tier).OrderByDescending(g => g.Sum(c => c.Ms)))
             {

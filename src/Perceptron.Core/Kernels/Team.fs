@@ -89,7 +89,7 @@ module internal Team =
             let start = Stopwatch.GetTimestamp()
             let mutable spins = 0
 
-            // Every 64 spins (about 10 us) the worker yields its core to any other runnable thread: the JIT's
+            // Every 64 spins (10-15 us) the worker yields its core to any other runnable thread: the JIT's
             // tier-1 compiles in a process's first epoch, another process. A spin that never yields takes half
             // of that core from them, and they take it back in the middle of the worker's chunks.
             while Volatile.Read(&w.Posted) = seen
